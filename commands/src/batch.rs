@@ -1,0 +1,155 @@
+//! Many commands over many streams, committed together: the path behind the
+//! batch endpoint and the bulk importer. Each item gets its own answer; items
+//! the aggregate refuses are reported and the rest are stored in one commit.
+//! Items for the same customer are decided in the order given.
+
+use std::collections::HashMap;
+
+use cqrs_es::event_sink::EventSink;
+
+use crate::bus::{backoff, metadata_map, CommandBus, CommandError};
+use crate::metadata::Metadata;
+use crate::store::{CommittedEvent, PendingCommit, StoreError, StreamContext};
+use crate::stream::Stream;
+
+/// What happened to one item of a batch.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ItemOutcome<E> {
+    /// Recorded as a new event.
+    Recorded(CommittedEvent),
+    /// Repeated a fact stored before (its sequence in the stream).
+    Repeat {
+        /// The earlier fact's sequence.
+        sequence: i64,
+    },
+    /// Nothing to record (e.g. an unchanged limit).
+    Unchanged,
+    /// The aggregate refused it.
+    Rejected(E),
+}
+
+/// Where a deduplicated fact of this batch sits: stored before the batch, or
+/// decided by an earlier item of it.
+#[derive(Clone, Copy)]
+enum Seen {
+    Stored(i64),
+    InBatch(usize),
+}
+
+impl<A: Stream> CommandBus<A>
+where
+    A::Command: Clone,
+    A::Error: Clone,
+{
+    /// Runs `items` (stream id, command) and commits every accepted event in
+    /// one statement. Conflicts with concurrent writers retry the batch.
+    pub async fn execute_batch(
+        &self,
+        items: Vec<(String, A::Command)>,
+        metadata: &Metadata,
+    ) -> Result<Vec<ItemOutcome<A::Error>>, CommandError<A::Error>> {
+        let metadata = metadata_map(metadata);
+        let mut ids: Vec<String> = items.iter().map(|(id, _)| id.clone()).collect();
+        ids.sort();
+        ids.dedup();
+        let keys: Vec<(String, String)> = items
+            .iter()
+            .filter_map(|(id, c)| A::command_dedup_key(c).map(|k| (id.clone(), k)))
+            .collect();
+        for attempt in 0..self.attempts() {
+            let (mut contexts, earlier) = tokio::try_join!(
+                self.store().load_many(&ids),
+                self.store().earlier_facts(&keys)
+            )?;
+            let mut seen: HashMap<(String, String), (Seen, A::Event)> = earlier
+                .into_iter()
+                .map(|f| ((f.aggregate_id, f.key), (Seen::Stored(f.sequence), f.event)))
+                .collect();
+            // Events decided so far per stream, and which item decided each.
+            let mut pending: HashMap<String, Vec<A::Event>> = HashMap::new();
+            let mut owners: Vec<Option<(String, usize)>> = vec![None; items.len()];
+            let mut results: Vec<Option<ItemOutcome<A::Error>>> = vec![None; items.len()];
+            for (i, (id, command)) in items.iter().enumerate() {
+                let ctx = contexts.entry(id.clone()).or_insert_with(|| StreamContext {
+                    aggregate: A::default(),
+                    aggregate_id: id.clone(),
+                    version: 0,
+                    last_hash: crate::store::hash::GENESIS,
+                });
+                let key = A::command_dedup_key(command).map(|k| (id.clone(), k));
+                let prior = key.as_ref().and_then(|k| seen.get(k).cloned());
+                let services = A::services(prior.iter().map(|(_, e)| e.clone()).collect());
+                // Decide on a copy: a refused command must leave no trace.
+                let mut aggregate = ctx.aggregate.clone();
+                let sink = EventSink::default();
+                if let Err(e) = aggregate.handle(command.clone(), &services, &sink).await {
+                    results[i] = Some(ItemOutcome::Rejected(e));
+                    continue;
+                }
+                let events = sink.collect().await;
+                if events.is_empty() {
+                    results[i] = Some(match prior {
+                        Some((Seen::Stored(sequence), _)) => ItemOutcome::Repeat { sequence },
+                        Some((Seen::InBatch(first), _)) => {
+                            owners[i] = owners[first].clone();
+                            continue;
+                        }
+                        None => ItemOutcome::Unchanged,
+                    });
+                    continue;
+                }
+                ctx.aggregate = aggregate;
+                let stream_events = pending.entry(id.clone()).or_default();
+                for e in events {
+                    if let Some(k) = A::event_dedup_key(&e) {
+                        seen.insert((id.clone(), k), (Seen::InBatch(i), e.clone()));
+                    }
+                    owners[i] = Some((id.clone(), stream_events.len()));
+                    stream_events.push(e);
+                }
+            }
+            let commits = pending
+                .into_iter()
+                .filter_map(|(id, events)| {
+                    contexts.remove(&id).map(|context| PendingCommit {
+                        context,
+                        events,
+                        metadata: metadata.clone(),
+                    })
+                })
+                .collect::<Vec<_>>();
+            let first_sequence: HashMap<String, i64> = commits
+                .iter()
+                .map(|c| (c.context.aggregate_id.clone(), c.context.version + 1))
+                .collect();
+            match self.store().append(commits).await {
+                Ok(committed) => {
+                    let by_stream: HashMap<(String, i64), CommittedEvent> = committed
+                        .into_iter()
+                        .map(|c| ((c.aggregate_id.clone(), c.sequence), c))
+                        .collect();
+                    return Ok(results
+                        .into_iter()
+                        .zip(owners)
+                        .map(|(r, owner)| match (r, owner) {
+                            (Some(r), _) => r,
+                            (None, Some((id, idx))) => {
+                                let seq =
+                                    first_sequence.get(&id).copied().unwrap_or(1) + idx as i64;
+                                by_stream
+                                    .get(&(id, seq))
+                                    .cloned()
+                                    .map(ItemOutcome::Recorded)
+                                    .unwrap_or(ItemOutcome::Unchanged)
+                            }
+                            (None, None) => ItemOutcome::Unchanged,
+                        })
+                        .collect());
+                }
+                Err(StoreError::Conflict) => backoff(attempt).await,
+                Err(e) => return Err(CommandError::Store(e)),
+            }
+        }
+        Err(CommandError::Conflict)
+    }
+}

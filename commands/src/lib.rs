@@ -1,0 +1,27 @@
+//! The write side: the PostgreSQL event store behind cqrs-es's `EventStore`
+//! trait, correct snapshots, the commit-ordered global log, and the command
+//! bus that retries optimistic-concurrency conflicts.
+//!
+//! # Layout
+//! - [`db`]: connecting, migrations, readiness.
+//! - [`store`]: [`PgEventStore`] (streams, snapshots, hash chain) and
+//!   [`store::log`] (the global read in commit order).
+//! - [`stream`]: what the store needs to know about an aggregate's events.
+//! - [`bus`]: [`CommandBus`]: one command, retried on conflict, answered once.
+//! - [`batch`]: many commands over many customers in one commit.
+//! - `testing` (feature `test-support`): a fresh database per test.
+
+pub mod batch;
+pub mod bus;
+pub mod db;
+pub mod metadata;
+pub mod store;
+pub mod stream;
+#[cfg(feature = "test-support")]
+pub mod testing;
+
+pub use bus::{CommandBus, CommandError, Outcome};
+pub use metadata::Metadata;
+pub use store::log::{Checkpoint, RecordedEvent};
+pub use store::PgEventStore;
+pub use stream::Stream;

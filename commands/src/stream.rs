@@ -1,0 +1,51 @@
+//! What the store must know about an aggregate beyond cqrs-es's `Aggregate`:
+//! which events carry a unique id, when each happened, and how to hand the
+//! aggregate the earlier facts a command collides with.
+
+use chrono::{DateTime, Utc};
+use cqrs_es::Aggregate;
+use domain::{Customer, CustomerEvent, KnownFacts};
+
+/// An aggregate the [`crate::PgEventStore`] can persist.
+pub trait Stream: Aggregate + Clone {
+    /// Bumped whenever the aggregate's serialised state changes shape:
+    /// snapshots of another version are ignored (the stream is replayed).
+    const SNAPSHOT_VERSION: i32;
+
+    /// The per-stream unique key of an event, if it has one.
+    fn event_dedup_key(event: &Self::Event) -> Option<String>;
+
+    /// The key the event a command would record is unique under.
+    fn command_dedup_key(command: &Self::Command) -> Option<String>;
+
+    /// When the event happened in the business's world.
+    fn occurred_at(event: &Self::Event) -> DateTime<Utc>;
+
+    /// The aggregate's services, given earlier events that share a key with
+    /// the command.
+    fn services(earlier: Vec<Self::Event>) -> Self::Services;
+}
+
+impl Stream for Customer {
+    const SNAPSHOT_VERSION: i32 = 1;
+
+    fn event_dedup_key(event: &CustomerEvent) -> Option<String> {
+        event.dedup_key()
+    }
+
+    fn command_dedup_key(command: &domain::customer::Addressed) -> Option<String> {
+        command.command.dedup_key()
+    }
+
+    fn occurred_at(event: &CustomerEvent) -> DateTime<Utc> {
+        event.occurred_at()
+    }
+
+    fn services(earlier: Vec<CustomerEvent>) -> KnownFacts {
+        let mut facts = KnownFacts::none();
+        for e in earlier {
+            facts.remember(e);
+        }
+        facts
+    }
+}

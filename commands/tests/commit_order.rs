@@ -1,0 +1,129 @@
+//! The global read in commit order: nothing skipped when a transaction that
+//! took an earlier position commits late, nothing read twice, under many
+//! concurrent writers and a concurrent reader.
+
+mod common;
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use commands::store::log::{read_all, Checkpoint};
+use commands::testing::fresh_database;
+use common::*;
+use sqlx::{Connection, PgConnection};
+
+async fn insert_raw(conn: &mut PgConnection, id: &str, seq: i64) {
+    sqlx::query(
+        "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, hash) \
+         VALUES ('probe', $1, $2, 'Probe', '1', '{}', '\\x00')",
+    )
+    .bind(id)
+    .bind(seq)
+    .execute(conn)
+    .await
+    .expect("insert");
+}
+
+#[tokio::test]
+async fn an_event_whose_transaction_commits_late_is_not_skipped() {
+    let db = fresh_database().await;
+    let mut slow = PgConnection::connect(&db.url).await.expect("connect");
+    let mut fast = PgConnection::connect(&db.url).await.expect("connect");
+    // The slow transaction takes the earlier position but has not committed.
+    sqlx::query("BEGIN")
+        .execute(&mut slow)
+        .await
+        .expect("begin");
+    insert_raw(&mut slow, "slow", 1).await;
+    insert_raw(&mut fast, "fast", 1).await; // autocommit, later position
+                                            // While the slow one runs, the reader must not move past it.
+    let first = read_all(&db.pool, Checkpoint::START, 100)
+        .await
+        .expect("read");
+    assert!(
+        first.is_empty(),
+        "read past a running transaction: {first:?}"
+    );
+    sqlx::query("COMMIT")
+        .execute(&mut slow)
+        .await
+        .expect("commit");
+    let all = read_all(&db.pool, Checkpoint::START, 100)
+        .await
+        .expect("read");
+    let ids: Vec<&str> = all.iter().map(|e| e.aggregate_id.as_str()).collect();
+    assert_eq!(ids, vec!["slow", "fast"], "commit order, both present");
+    let after = read_all(&db.pool, all[1].checkpoint, 100)
+        .await
+        .expect("read");
+    assert!(after.is_empty(), "nothing is read twice");
+}
+
+#[tokio::test]
+async fn every_event_is_read_exactly_once_under_concurrent_writers() {
+    let db = fresh_database().await;
+    let bus = bus(&db.pool);
+    for c in 0..8 {
+        let id = format!("C{c}");
+        bus.execute(&id, addressed(&id, register()), &meta())
+            .await
+            .expect("register");
+    }
+    let done = Arc::new(AtomicBool::new(false));
+    let reader = {
+        let pool = db.pool.clone();
+        let done = done.clone();
+        tokio::spawn(async move {
+            let mut seen = Vec::new();
+            let mut at = Checkpoint::START;
+            loop {
+                let finished = done.load(Ordering::SeqCst);
+                let batch = read_all(&pool, at, 37).await.expect("read");
+                if let Some(last) = batch.last() {
+                    at = last.checkpoint;
+                }
+                let empty = batch.is_empty();
+                seen.extend(batch.into_iter().map(|e| e.checkpoint.position));
+                if finished && empty {
+                    return seen;
+                }
+                tokio::task::yield_now().await;
+            }
+        })
+    };
+    let writers: Vec<_> = (0..16)
+        .map(|w| {
+            let bus = bus.clone();
+            tokio::spawn(async move {
+                for i in 0..40 {
+                    let id = format!("C{}", (w + i) % 8);
+                    bus.execute(
+                        &id,
+                        addressed(&id, purchase(&format!("W{w}-{i}"), 100, i)),
+                        &meta(),
+                    )
+                    .await
+                    .expect("write");
+                }
+            })
+        })
+        .collect();
+    for w in writers {
+        w.await.expect("writer");
+    }
+    done.store(true, Ordering::SeqCst);
+    let seen = reader.await.expect("reader");
+    let unique: HashSet<i64> = seen.iter().copied().collect();
+    assert_eq!(unique.len(), seen.len(), "an event was read twice");
+    let stored: Vec<i64> = sqlx::query_scalar("SELECT global_position FROM events")
+        .fetch_all(&db.pool)
+        .await
+        .expect("positions");
+    assert_eq!(stored.len(), 8 + 16 * 40);
+    assert_eq!(
+        unique,
+        stored.into_iter().collect::<HashSet<_>>(),
+        "an event was skipped"
+    );
+}

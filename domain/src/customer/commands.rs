@@ -1,0 +1,168 @@
+//! Commands a customer's stream accepts. The aggregate id (the customer id)
+//! travels beside the command, as with cqrs-es's `execute(id, command)`.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::values::{
+    Balance, Channel, Currency, CustomerName, ExternalId, MerchantCategoryCode, MerchantName,
+    NonNegativeAmount, PhoneNumber, PositiveAmount, StatementPeriod, TransactionKind,
+};
+
+/// Opens a card account for a customer the bank has onboarded.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterCustomer {
+    /// Name as the bank holds it.
+    pub name: CustomerName,
+    /// Mobile number (E.164) used for WhatsApp alerts and login.
+    pub phone: PhoneNumber,
+    /// Credit limit in minor units.
+    pub credit_limit_minor: NonNegativeAmount,
+    /// The account's currency (ISO 4217).
+    pub currency: Currency,
+    /// When the account was opened; nothing may happen before.
+    pub opened_at: DateTime<Utc>,
+}
+
+/// Sets a new credit limit.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChangeCreditLimit {
+    /// The new limit in minor units.
+    pub credit_limit_minor: NonNegativeAmount,
+    /// When the new limit applies.
+    pub effective_at: DateTime<Utc>,
+}
+
+/// Records one card transaction the bank has authorised or posted.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordTransaction {
+    /// The bank's transaction id; a repeat is answered as the first time.
+    pub transaction_id: ExternalId,
+    /// Amount in minor units, always positive: `kind` says the direction.
+    pub amount_minor: PositiveAmount,
+    /// Must be the account's currency.
+    pub currency: Currency,
+    /// Purchase, cash withdrawal, refund or fee.
+    pub kind: TransactionKind,
+    /// ISO 18245 merchant category; required for purchases and refunds.
+    #[serde(default)]
+    pub merchant_category_code: Option<MerchantCategoryCode>,
+    /// Merchant name as printed on the statement.
+    #[serde(default)]
+    pub merchant_name: Option<MerchantName>,
+    /// Where the card was used.
+    pub channel: Channel,
+    /// When the transaction happened (business time, not arrival time).
+    pub occurred_at: DateTime<Utc>,
+}
+
+/// Issues the monthly statement.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IssueStatement {
+    /// The month the statement covers.
+    pub period: StatementPeriod,
+    /// Balance at close in minor units; negative when in credit.
+    pub closing_balance_minor: Balance,
+    /// Minimum payment due in minor units.
+    pub minimum_due_minor: NonNegativeAmount,
+    /// Last day to pay without being past due.
+    pub due_date: NaiveDate,
+    /// When the statement was produced.
+    pub issued_at: DateTime<Utc>,
+}
+
+/// Records a payment towards the card balance.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordPayment {
+    /// The bank's payment id; a repeat is answered as the first time.
+    pub payment_id: ExternalId,
+    /// Amount in minor units.
+    pub amount_minor: PositiveAmount,
+    /// Must be the account's currency.
+    pub currency: Currency,
+    /// When the money arrived.
+    pub paid_at: DateTime<Utc>,
+}
+
+/// Most days past due: reported by the bank's collections system, so that
+/// delinquency is a recorded fact and not a guess.
+pub const MAX_DAYS_PAST_DUE: u32 = 3650;
+
+/// Reports how many days past due the account is as of a moment.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportDaysPastDue {
+    /// Days past due (0 = current), at most [`MAX_DAYS_PAST_DUE`].
+    pub days_past_due: u32,
+    /// The moment the figure is true for.
+    pub as_of: DateTime<Utc>,
+}
+
+/// Everything a customer's stream accepts.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "command", content = "data", rename_all = "snake_case")]
+pub enum CustomerCommand {
+    /// See [`RegisterCustomer`].
+    RegisterCustomer(RegisterCustomer),
+    /// See [`ChangeCreditLimit`].
+    ChangeCreditLimit(ChangeCreditLimit),
+    /// See [`RecordTransaction`].
+    RecordTransaction(RecordTransaction),
+    /// See [`IssueStatement`].
+    IssueStatement(IssueStatement),
+    /// See [`RecordPayment`].
+    RecordPayment(RecordPayment),
+    /// See [`ReportDaysPastDue`].
+    ReportDaysPastDue(ReportDaysPastDue),
+}
+
+impl CustomerCommand {
+    /// The key under which the fact this command would record is unique on
+    /// the stream, if it has one (see [`crate::CustomerEvent::dedup_key`]).
+    pub fn dedup_key(&self) -> Option<String> {
+        match self {
+            Self::RecordTransaction(c) => Some(keys::transaction(&c.transaction_id)),
+            Self::RecordPayment(c) => Some(keys::payment(&c.payment_id)),
+            Self::IssueStatement(c) => Some(keys::statement(&c.period)),
+            Self::ReportDaysPastDue(c) => Some(keys::days_past_due(&c.as_of)),
+            Self::RegisterCustomer(_) | Self::ChangeCreditLimit(_) => None,
+        }
+    }
+
+    /// When the fact this command reports happened (business time).
+    pub fn occurred_at(&self) -> DateTime<Utc> {
+        match self {
+            Self::RegisterCustomer(c) => c.opened_at,
+            Self::ChangeCreditLimit(c) => c.effective_at,
+            Self::RecordTransaction(c) => c.occurred_at,
+            Self::IssueStatement(c) => c.issued_at,
+            Self::RecordPayment(c) => c.paid_at,
+            Self::ReportDaysPastDue(c) => c.as_of,
+        }
+    }
+}
+
+/// Deduplication keys, shared by commands and events so they cannot drift.
+pub(crate) mod keys {
+    use chrono::{DateTime, SecondsFormat, Utc};
+
+    use crate::values::{ExternalId, StatementPeriod};
+
+    pub fn transaction(id: &ExternalId) -> String {
+        format!("transaction:{id}")
+    }
+    pub fn payment(id: &ExternalId) -> String {
+        format!("payment:{id}")
+    }
+    pub fn statement(period: &StatementPeriod) -> String {
+        format!("statement:{period}")
+    }
+    pub fn days_past_due(as_of: &DateTime<Utc>) -> String {
+        format!("dpd:{}", as_of.to_rfc3339_opts(SecondsFormat::AutoSi, true))
+    }
+}

@@ -1,0 +1,161 @@
+//! Events on a customer's stream. Payloads are versioned through
+//! [`DomainEvent::event_version`]; a change of shape gets a new version and an
+//! upcaster, never an edit of stored history.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use cqrs_es::DomainEvent;
+use serde::{Deserialize, Serialize};
+
+use super::commands::keys;
+use crate::values::{
+    Channel, Currency, CustomerId, CustomerName, ExternalId, MerchantCategoryCode, MerchantName,
+    PhoneNumber, StatementPeriod, TransactionKind,
+};
+
+/// The card account was opened.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CustomerRegistered {
+    /// The bank's id for the customer (also the stream id).
+    pub customer_id: CustomerId,
+    /// Name as the bank holds it.
+    pub name: CustomerName,
+    /// Mobile number (E.164).
+    pub phone: PhoneNumber,
+    /// Credit limit in minor units.
+    pub credit_limit_minor: i64,
+    /// Account currency.
+    pub currency: Currency,
+    /// When the account was opened.
+    pub opened_at: DateTime<Utc>,
+}
+
+/// The credit limit changed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CreditLimitChanged {
+    /// The limit before, in minor units.
+    pub previous_limit_minor: i64,
+    /// The new limit, in minor units.
+    pub credit_limit_minor: i64,
+    /// When the new limit applies.
+    pub effective_at: DateTime<Utc>,
+}
+
+/// A card transaction was recorded.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TransactionRecorded {
+    /// The bank's transaction id.
+    pub transaction_id: ExternalId,
+    /// Amount in minor units (positive; `kind` gives the direction).
+    pub amount_minor: i64,
+    /// Currency (the account's).
+    pub currency: Currency,
+    /// Purchase, cash withdrawal, refund or fee.
+    pub kind: TransactionKind,
+    /// Merchant category, when there is a merchant.
+    pub merchant_category_code: Option<MerchantCategoryCode>,
+    /// Merchant name, when there is a merchant.
+    pub merchant_name: Option<MerchantName>,
+    /// Where the card was used.
+    pub channel: Channel,
+    /// When it happened.
+    pub occurred_at: DateTime<Utc>,
+}
+
+/// A monthly statement was issued.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StatementIssued {
+    /// The month covered.
+    pub period: StatementPeriod,
+    /// Closing balance in minor units (negative = in credit).
+    pub closing_balance_minor: i64,
+    /// Minimum due in minor units.
+    pub minimum_due_minor: i64,
+    /// Payment due date.
+    pub due_date: NaiveDate,
+    /// When it was produced.
+    pub issued_at: DateTime<Utc>,
+}
+
+/// A payment was received.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PaymentRecorded {
+    /// The bank's payment id.
+    pub payment_id: ExternalId,
+    /// Amount in minor units.
+    pub amount_minor: i64,
+    /// Currency (the account's).
+    pub currency: Currency,
+    /// When the money arrived.
+    pub paid_at: DateTime<Utc>,
+}
+
+/// The bank reported the account's days past due.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DaysPastDueReported {
+    /// Days past due (0 = current).
+    pub days_past_due: u32,
+    /// The moment the figure is true for.
+    pub as_of: DateTime<Utc>,
+}
+
+/// Every event a customer's stream can hold.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum CustomerEvent {
+    /// See [`CustomerRegistered`].
+    CustomerRegistered(CustomerRegistered),
+    /// See [`CreditLimitChanged`].
+    CreditLimitChanged(CreditLimitChanged),
+    /// See [`TransactionRecorded`].
+    TransactionRecorded(TransactionRecorded),
+    /// See [`StatementIssued`].
+    StatementIssued(StatementIssued),
+    /// See [`PaymentRecorded`].
+    PaymentRecorded(PaymentRecorded),
+    /// See [`DaysPastDueReported`].
+    DaysPastDueReported(DaysPastDueReported),
+}
+
+impl CustomerEvent {
+    /// The key that is unique per stream for this kind of fact (a transaction
+    /// id, a payment id, a statement period). The event store enforces it with
+    /// a unique index, so even a race cannot record the same fact twice.
+    pub fn dedup_key(&self) -> Option<String> {
+        match self {
+            Self::TransactionRecorded(e) => Some(keys::transaction(&e.transaction_id)),
+            Self::PaymentRecorded(e) => Some(keys::payment(&e.payment_id)),
+            Self::StatementIssued(e) => Some(keys::statement(&e.period)),
+            Self::DaysPastDueReported(e) => Some(keys::days_past_due(&e.as_of)),
+            Self::CustomerRegistered(_) | Self::CreditLimitChanged(_) => None,
+        }
+    }
+
+    /// When the fact happened in the bank's world (business time).
+    pub fn occurred_at(&self) -> DateTime<Utc> {
+        match self {
+            Self::CustomerRegistered(e) => e.opened_at,
+            Self::CreditLimitChanged(e) => e.effective_at,
+            Self::TransactionRecorded(e) => e.occurred_at,
+            Self::StatementIssued(e) => e.issued_at,
+            Self::PaymentRecorded(e) => e.paid_at,
+            Self::DaysPastDueReported(e) => e.as_of,
+        }
+    }
+}
+
+impl DomainEvent for CustomerEvent {
+    fn event_type(&self) -> String {
+        match self {
+            Self::CustomerRegistered(_) => "CustomerRegistered",
+            Self::CreditLimitChanged(_) => "CreditLimitChanged",
+            Self::TransactionRecorded(_) => "TransactionRecorded",
+            Self::StatementIssued(_) => "StatementIssued",
+            Self::PaymentRecorded(_) => "PaymentRecorded",
+            Self::DaysPastDueReported(_) => "DaysPastDueReported",
+        }
+        .to_owned()
+    }
+
+    fn event_version(&self) -> String {
+        "1".to_owned()
+    }
+}

@@ -1,0 +1,20 @@
+//! The `Customer` aggregate: one card account and everything that happens to
+//! it, as one event stream.
+//!
+//! # Layout
+//! - `commands`: what the bank's systems ask of a customer (imperative names).
+//! - `events`: what has happened (past tense), with versioned payloads.
+//! - `errors`: why a command was refused, naming the offending field.
+//! - `aggregate`: the state rebuilt from events and the rules that decide.
+
+mod aggregate;
+mod commands;
+mod errors;
+mod events;
+#[cfg(test)]
+mod tests;
+
+pub use aggregate::{Addressed, Customer, Profile};
+pub use commands::*;
+pub use errors::CustomerError;
+pub use events::*;

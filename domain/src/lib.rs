@@ -1,0 +1,21 @@
+//! The pure domain of Early Risk Signals: what a card customer is, what can be
+//! asked of one (commands) and what has happened to one (events).
+//!
+//! Nothing in this crate does I/O, reads the clock or draws random numbers it
+//! was not handed: the same events always give the same state, which is what
+//! lets the projections, the trainer and the auditor's replay share this code.
+//!
+//! # Layout
+//! - [`values`]: validated value objects (customer id, E.164 phone, currency,
+//!   amounts, merchant category, statement period). Invalid values cannot be
+//!   constructed, so they cannot exist past the edge.
+//! - [`customer`]: the `Customer` aggregate, its commands, events and errors.
+//! - [`facts`]: facts recorded earlier that a command's ids collide with — the
+//!   aggregate's only "service", prefetched by the command bus.
+
+pub mod customer;
+pub mod facts;
+pub mod values;
+
+pub use customer::{Customer, CustomerCommand, CustomerError, CustomerEvent};
+pub use facts::KnownFacts;

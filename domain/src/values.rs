@@ -1,0 +1,409 @@
+//! Validated value objects. Each has a `parse` constructor that names what is
+//! wrong, and deserialises through it, so a command read from JSON or NDJSON is
+//! valid by construction and a bad field is reported with its path.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// Largest amount accepted in minor units (10 billion in major units): anything
+/// above is a data error, not a card transaction.
+pub const MAX_AMOUNT_MINOR: i64 = 1_000_000_000_000;
+
+macro_rules! string_value {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(try_from = "String", into = "String")]
+        pub struct $name(String);
+
+        impl $name {
+            /// The value as text.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = String;
+            fn try_from(value: String) -> Result<Self, String> {
+                Self::parse(&value)
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(value: $name) -> String {
+                value.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+fn is_identifier(s: &str, max: usize) -> bool {
+    !s.is_empty()
+        && s.len() <= max
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
+}
+
+string_value!(
+    /// The bank's identifier for a card customer: 1–64 characters of
+    /// letters, digits, `-`, `_`, `.` or `:`.
+    CustomerId
+);
+
+impl CustomerId {
+    /// Validates a customer id.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        if is_identifier(s, 64) {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err("must be 1-64 characters of letters, digits, '-', '_', '.' or ':'".into())
+        }
+    }
+}
+
+string_value!(
+    /// An id the bank gives a transaction, payment or alert: 1–64 characters
+    /// of letters, digits, `-`, `_`, `.` or `:`.
+    ExternalId
+);
+
+impl ExternalId {
+    /// Validates an external id.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        if is_identifier(s, 64) {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err("must be 1-64 characters of letters, digits, '-', '_', '.' or ':'".into())
+        }
+    }
+}
+
+string_value!(
+    /// A mobile number in E.164 form: `+`, a country code that does not start
+    /// with 0, 8 to 15 digits in all.
+    PhoneNumber
+);
+
+impl PhoneNumber {
+    /// Validates an E.164 number.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let digits = s.strip_prefix('+').unwrap_or("");
+        let ok = (8..=15).contains(&digits.len())
+            && digits.bytes().all(|b| b.is_ascii_digit())
+            && !digits.starts_with('0');
+        if ok {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err("must be an E.164 number such as +919800000001".into())
+        }
+    }
+}
+
+string_value!(
+    /// An ISO 4217 alphabetic currency code (three capital letters).
+    Currency
+);
+
+impl Currency {
+    /// Validates a currency code's form.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        if s.len() == 3 && s.bytes().all(|b| b.is_ascii_uppercase()) {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err("must be an ISO 4217 code such as INR or EUR".into())
+        }
+    }
+}
+
+string_value!(
+    /// A customer's name as the bank holds it: 1–200 characters, no control
+    /// characters.
+    CustomerName
+);
+
+impl CustomerName {
+    /// Validates a name.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let trimmed = s.trim();
+        if trimmed.is_empty() || trimmed.chars().count() > 200 {
+            return Err("must be 1-200 characters".into());
+        }
+        if trimmed.chars().any(char::is_control) {
+            return Err("must not contain control characters".into());
+        }
+        Ok(Self(trimmed.to_owned()))
+    }
+}
+
+string_value!(
+    /// A merchant's name on a transaction: up to 200 characters, no control
+    /// characters (may be empty for cash withdrawals and fees).
+    MerchantName
+);
+
+impl MerchantName {
+    /// Validates a merchant name.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        if s.chars().count() > 200 {
+            return Err("must be at most 200 characters".into());
+        }
+        if s.chars().any(char::is_control) {
+            return Err("must not contain control characters".into());
+        }
+        Ok(Self(s.trim().to_owned()))
+    }
+}
+
+string_value!(
+    /// An ISO 18245 merchant category code: four digits.
+    MerchantCategoryCode
+);
+
+impl MerchantCategoryCode {
+    /// Validates a merchant category code.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        if s.len() == 4 && s.bytes().all(|b| b.is_ascii_digit()) {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err("must be a four-digit merchant category code such as 5411".into())
+        }
+    }
+
+    /// The code as a number.
+    pub fn number(&self) -> u16 {
+        self.0.parse().unwrap_or(0)
+    }
+}
+
+string_value!(
+    /// A statement period as `YYYY-MM`.
+    StatementPeriod
+);
+
+impl StatementPeriod {
+    /// Validates a statement period.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let ok = s.len() == 7
+            && s.as_bytes()[4] == b'-'
+            && s[..4].bytes().all(|b| b.is_ascii_digit())
+            && s[5..].bytes().all(|b| b.is_ascii_digit())
+            && matches!(s[5..].parse::<u32>(), Ok(1..=12))
+            && matches!(s[..4].parse::<u32>(), Ok(1900..=2999));
+        if ok {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err("must be a month as YYYY-MM".into())
+        }
+    }
+
+    /// The first day of the month after the period (when it has closed).
+    pub fn end_exclusive(&self) -> chrono::NaiveDate {
+        let year: i32 = self.0[..4].parse().unwrap_or(1970);
+        let month: u32 = self.0[5..].parse().unwrap_or(1);
+        let (y, m) = if month == 12 {
+            (year + 1, 1)
+        } else {
+            (year, month + 1)
+        };
+        chrono::NaiveDate::from_ymd_opt(y, m, 1).unwrap_or_default()
+    }
+}
+
+/// An amount of money in the account's minor units (paise, cents), strictly
+/// positive and at most [`MAX_AMOUNT_MINOR`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "i64", into = "i64")]
+pub struct PositiveAmount(i64);
+
+impl PositiveAmount {
+    /// Validates a strictly positive amount.
+    pub fn parse(v: i64) -> Result<Self, String> {
+        if v <= 0 {
+            Err("must be greater than zero (minor units)".into())
+        } else if v > MAX_AMOUNT_MINOR {
+            Err(format!("must be at most {MAX_AMOUNT_MINOR} minor units"))
+        } else {
+            Ok(Self(v))
+        }
+    }
+
+    /// The amount in minor units.
+    pub fn minor(self) -> i64 {
+        self.0
+    }
+}
+
+impl TryFrom<i64> for PositiveAmount {
+    type Error = String;
+    fn try_from(v: i64) -> Result<Self, String> {
+        Self::parse(v)
+    }
+}
+
+impl From<PositiveAmount> for i64 {
+    fn from(v: PositiveAmount) -> i64 {
+        v.0
+    }
+}
+
+/// An amount in minor units that may be zero (a credit limit, a minimum due).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "i64", into = "i64")]
+pub struct NonNegativeAmount(i64);
+
+impl NonNegativeAmount {
+    /// Validates an amount that is zero or more.
+    pub fn parse(v: i64) -> Result<Self, String> {
+        if v < 0 {
+            Err("must not be negative (minor units)".into())
+        } else if v > MAX_AMOUNT_MINOR {
+            Err(format!("must be at most {MAX_AMOUNT_MINOR} minor units"))
+        } else {
+            Ok(Self(v))
+        }
+    }
+
+    /// The amount in minor units.
+    pub fn minor(self) -> i64 {
+        self.0
+    }
+}
+
+impl TryFrom<i64> for NonNegativeAmount {
+    type Error = String;
+    fn try_from(v: i64) -> Result<Self, String> {
+        Self::parse(v)
+    }
+}
+
+impl From<NonNegativeAmount> for i64 {
+    fn from(v: NonNegativeAmount) -> i64 {
+        v.0
+    }
+}
+
+/// A balance in minor units: negative when the customer is in credit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "i64", into = "i64")]
+pub struct Balance(i64);
+
+impl Balance {
+    /// Validates a balance within ± [`MAX_AMOUNT_MINOR`].
+    pub fn parse(v: i64) -> Result<Self, String> {
+        if v.abs() > MAX_AMOUNT_MINOR {
+            Err(format!("must be within ±{MAX_AMOUNT_MINOR} minor units"))
+        } else {
+            Ok(Self(v))
+        }
+    }
+
+    /// The balance in minor units.
+    pub fn minor(self) -> i64 {
+        self.0
+    }
+}
+
+impl TryFrom<i64> for Balance {
+    type Error = String;
+    fn try_from(v: i64) -> Result<Self, String> {
+        Self::parse(v)
+    }
+}
+
+impl From<Balance> for i64 {
+    fn from(v: Balance) -> i64 {
+        v.0
+    }
+}
+
+/// What a card transaction did to the account.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TransactionKind {
+    /// A card purchase at a merchant.
+    Purchase,
+    /// Cash taken on the card (ATM or counter): a classic stress signal.
+    CashWithdrawal,
+    /// Money a merchant gave back; lowers the balance.
+    Refund,
+    /// A fee or charge the bank posted.
+    Fee,
+}
+
+impl TransactionKind {
+    /// Whether the transaction raises the balance.
+    pub fn is_debit(self) -> bool {
+        !matches!(self, Self::Refund)
+    }
+}
+
+/// Where a transaction was made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    /// Card present at a terminal.
+    Pos,
+    /// Card not present (e-commerce).
+    Online,
+    /// Cash machine.
+    Atm,
+    /// Contactless tap or wallet.
+    Contactless,
+    /// Posted by the bank itself (fees, interest).
+    Bank,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phone_numbers_must_be_e164() {
+        assert!(PhoneNumber::parse("+919800000001").is_ok());
+        assert!(PhoneNumber::parse("+14155550123").is_ok());
+        for bad in [
+            "919800000001",
+            "+0919800000",
+            "+12",
+            "+1234567890123456",
+            "+91 98000",
+            "",
+        ] {
+            assert!(PhoneNumber::parse(bad).is_err(), "{bad} accepted");
+        }
+    }
+
+    #[test]
+    fn amounts_reject_zero_negative_and_absurd() {
+        assert!(PositiveAmount::parse(1).is_ok());
+        assert!(PositiveAmount::parse(0).is_err());
+        assert!(PositiveAmount::parse(-5).is_err());
+        assert!(PositiveAmount::parse(MAX_AMOUNT_MINOR + 1).is_err());
+        assert!(NonNegativeAmount::parse(0).is_ok());
+        assert!(Balance::parse(-10).is_ok());
+    }
+
+    #[test]
+    fn statement_period_knows_when_it_closed() {
+        let p = StatementPeriod::parse("2026-12").expect("valid");
+        assert_eq!(p.end_exclusive().to_string(), "2027-01-01");
+        assert!(StatementPeriod::parse("2026-13").is_err());
+        assert!(StatementPeriod::parse("26-01").is_err());
+    }
+
+    #[test]
+    fn deserialising_validates() {
+        let err = serde_json::from_str::<PhoneNumber>("\"12345\"").expect_err("invalid");
+        assert!(err.to_string().contains("E.164"));
+        let err = serde_json::from_str::<PositiveAmount>("-1").expect_err("invalid");
+        assert!(err.to_string().contains("greater than zero"));
+    }
+}
