@@ -1,1 +1,19 @@
-//! placeholder
+//! The `early-risk` binary's library: the HTTP API, the CLI subcommands and
+//! the embedded-database default. `main.rs` only parses arguments and calls in.
+//!
+//! # Layout
+//! - [`cli`] — subcommands (`serve`, `migrate`, `import`).
+//! - [`database`] — `DATABASE_URL`, or a private PostgreSQL started on demand.
+//! - [`http`] — routes, problem details, the strict JSON extractor.
+//! - [`wire`] — the flat JSON shape of commands (batch items, NDJSON lines).
+//! - [`import`] — bulk NDJSON import with progress and per-line errors.
+//! - [`demo`] — demo customers for the embedded default.
+//! - [`telemetry`] — logging setup.
+
+pub mod cli;
+pub mod database;
+pub mod demo;
+pub mod http;
+pub mod import;
+pub mod telemetry;
+pub mod wire;

@@ -68,6 +68,8 @@ where
             // Events decided so far per stream, and which item decided each.
             let mut pending: HashMap<String, Vec<A::Event>> = HashMap::new();
             let mut owners: Vec<Option<(String, usize)>> = vec![None; items.len()];
+            // Items that repeated an earlier item of this batch.
+            let mut repeats = vec![false; items.len()];
             let mut results: Vec<Option<ItemOutcome<A::Error>>> = vec![None; items.len()];
             for (i, (id, command)) in items.iter().enumerate() {
                 let ctx = contexts.entry(id.clone()).or_insert_with(|| StreamContext {
@@ -92,6 +94,7 @@ where
                         Some((Seen::Stored(sequence), _)) => ItemOutcome::Repeat { sequence },
                         Some((Seen::InBatch(first), _)) => {
                             owners[i] = owners[first].clone();
+                            repeats[i] = true;
                             continue;
                         }
                         None => ItemOutcome::Unchanged,
@@ -130,17 +133,19 @@ where
                         .collect();
                     return Ok(results
                         .into_iter()
-                        .zip(owners)
-                        .map(|(r, owner)| match (r, owner) {
+                        .zip(owners.into_iter().zip(repeats))
+                        .map(|(r, (owner, repeat))| match (r, owner) {
                             (Some(r), _) => r,
                             (None, Some((id, idx))) => {
                                 let seq =
                                     first_sequence.get(&id).copied().unwrap_or(1) + idx as i64;
-                                by_stream
-                                    .get(&(id, seq))
-                                    .cloned()
-                                    .map(ItemOutcome::Recorded)
-                                    .unwrap_or(ItemOutcome::Unchanged)
+                                match by_stream.get(&(id, seq)) {
+                                    Some(c) if repeat => ItemOutcome::Repeat {
+                                        sequence: c.sequence,
+                                    },
+                                    Some(c) => ItemOutcome::Recorded(c.clone()),
+                                    None => ItemOutcome::Unchanged,
+                                }
                             }
                             (None, None) => ItemOutcome::Unchanged,
                         })

@@ -3,12 +3,12 @@
 //! bus that retries optimistic-concurrency conflicts.
 //!
 //! # Layout
-//! - [`db`]: connecting, migrations, readiness.
-//! - [`store`]: [`PgEventStore`] (streams, snapshots, hash chain) and
+//! - [`db`] — connecting, migrations, readiness.
+//! - [`store`] — [`PgEventStore`] (streams, snapshots, hash chain) and
 //!   [`store::log`] (the global read in commit order).
-//! - [`stream`]: what the store needs to know about an aggregate's events.
-//! - [`bus`]: [`CommandBus`]: one command, retried on conflict, answered once.
-//! - [`batch`]: many commands over many customers in one commit.
+//! - [`stream`] — what the store needs to know about an aggregate's events.
+//! - [`bus`] — [`CommandBus`]: one command, retried on conflict, answered once.
+//! - [`batch`] — many commands over many customers in one commit.
 //! - `testing` (feature `test-support`): a fresh database per test.
 
 pub mod batch;

@@ -6,11 +6,11 @@
 //! lets the projections, the trainer and the auditor's replay share this code.
 //!
 //! # Layout
-//! - [`values`]: validated value objects (customer id, E.164 phone, currency,
+//! - [`values`] — validated value objects (customer id, E.164 phone, currency,
 //!   amounts, merchant category, statement period). Invalid values cannot be
 //!   constructed, so they cannot exist past the edge.
-//! - [`customer`]: the `Customer` aggregate, its commands, events and errors.
-//! - [`facts`]: facts recorded earlier that a command's ids collide with — the
+//! - [`customer`] — the `Customer` aggregate, its commands, events and errors.
+//! - [`facts`] — facts recorded earlier that a command's ids collide with — the
 //!   aggregate's only "service", prefetched by the command bus.
 
 pub mod customer;

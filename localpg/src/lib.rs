@@ -14,9 +14,9 @@
 //! authentication and no Unix socket.
 //!
 //! # Layout
-//! - [`Cluster::ensure`]: initialise if needed, start if not running, reuse otherwise.
-//! - [`Cluster::url`]: a connection URL for one database.
-//! - [`Cluster::stop`]: fast shutdown.
+//! - [`Cluster::ensure`] — initialise if needed, start if not running, reuse otherwise.
+//! - [`Cluster::url`] — a connection URL for one database.
+//! - [`Cluster::stop`] — fast shutdown.
 
 mod binaries;
 mod user;
@@ -109,6 +109,8 @@ pub struct Cluster {
     /// TCP port on 127.0.0.1.
     pub port: u16,
     password: String,
+    /// Whether this call started the server (so the caller should stop it).
+    pub started: bool,
 }
 
 /// The superuser role the cluster is created with.
@@ -131,15 +133,17 @@ impl Cluster {
             init(&base, &bin_dir, runner.as_ref(), settings)?;
         }
         let (port, password) = read_credentials(&base)?;
-        let cluster = Cluster {
+        let mut cluster = Cluster {
             base,
             bin_dir,
             runner,
             port,
             password,
+            started: false,
         };
         if !cluster.is_running()? {
             cluster.start()?;
+            cluster.started = true;
         }
         Ok(cluster)
     }

@@ -167,10 +167,12 @@ impl<A: Stream> PgEventStore<A> {
                       WHERE s.aggregate_type = $1 AND s.snapshot_version = $3) \
              SELECT 1 AS kind, aggregate_id, sequence, last_hash AS hash, payload FROM snap \
              UNION ALL \
-             SELECT 2, e.aggregate_id, e.sequence, e.hash, e.payload FROM events e \
-               JOIN ids ON e.aggregate_id = ids.id \
-               LEFT JOIN snap ON snap.aggregate_id = e.aggregate_id \
-             WHERE e.aggregate_type = $1 AND e.sequence > COALESCE(snap.sequence, 0) \
+             SELECT 2, e.aggregate_id, e.sequence, e.hash, e.payload FROM ids \
+               CROSS JOIN LATERAL ( \
+                 SELECT * FROM events e \
+                 WHERE e.aggregate_type = $1 AND e.aggregate_id = ids.id \
+                   AND e.sequence > COALESCE( \
+                     (SELECT sn.sequence FROM snap sn WHERE sn.aggregate_id = ids.id), 0)) e \
              ORDER BY aggregate_id, kind, sequence",
         )
         .bind(A::TYPE)

@@ -1,0 +1,133 @@
+//! The `early-risk` command line.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use crate::database::DatabaseArgs;
+
+/// Early Risk Signals: spots card customers heading for delinquency.
+#[derive(Parser, Debug)]
+#[command(name = "early-risk", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the HTTP API.
+    Serve {
+        /// Database options.
+        #[command(flatten)]
+        db: DatabaseArgs,
+        /// Address to listen on.
+        #[arg(long, env = "BIND_ADDR", default_value = "127.0.0.1:8080")]
+        bind: SocketAddr,
+        /// Load demo customers and their activity (idempotent).
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply database migrations and exit.
+    Migrate {
+        /// Database options.
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
+    /// Import NDJSON commands (one per line); safe to re-run.
+    Import {
+        /// Database options.
+        #[command(flatten)]
+        db: DatabaseArgs,
+        /// The NDJSON file.
+        file: PathBuf,
+        /// Lines committed together.
+        #[arg(long, default_value_t = 2_000)]
+        batch_size: usize,
+        /// Hide the progress bar.
+        #[arg(long)]
+        quiet: bool,
+    },
+}
+
+/// Runs a parsed command line.
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Serve { db, bind, demo } => serve(db, bind, demo).await.map(|_| ExitCode::SUCCESS),
+        Command::Migrate { db } => {
+            let db = db.open().await?;
+            println!("migrations applied");
+            db.shutdown().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Import {
+            db,
+            file,
+            batch_size,
+            quiet,
+        } => {
+            let db = db.open().await?;
+            let state = crate::http::AppState::new(db.pool.clone());
+            let report = crate::import::import_file(
+                &state.customers,
+                &file,
+                batch_size.clamp(1, 10_000),
+                !quiet,
+            )
+            .await;
+            db.shutdown().await;
+            let report = report?;
+            println!("{}", report.summary());
+            Ok(if report.rejected == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(2)
+            })
+        }
+    }
+}
+
+async fn serve(db: DatabaseArgs, bind: SocketAddr, demo: bool) -> anyhow::Result<()> {
+    let db = db.open().await?;
+    let state = crate::http::AppState::new(db.pool.clone());
+    if demo {
+        let n = crate::demo::seed(&state.customers)
+            .await
+            .context("loading demo data")?;
+        tracing::info!(customers = n, "demo data loaded");
+    }
+    let listener = tokio::net::TcpListener::bind(bind)
+        .await
+        .with_context(|| format!("binding {bind}"))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, "listening");
+    println!("early-risk listening on http://{addr} (try: curl http://{addr}/readyz)");
+    axum::serve(listener, crate::http::router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("serving HTTP")?;
+    tracing::info!("shutting down");
+    db.shutdown().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

@@ -1,0 +1,328 @@
+//! Ingest: the bank's systems register customers and stream their card
+//! activity. Every write is idempotent on its id (a repeat is answered as the
+//! first time, with `Idempotent-Replayed: true`), validated field by field,
+//! and a refused request stores nothing.
+
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{HeaderName, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use commands::batch::ItemOutcome;
+use commands::Outcome;
+use domain::customer::*;
+use domain::values::CustomerId;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use super::json::StrictJson;
+use super::problem::{FieldError, Problem};
+use super::{AppState, RequestMeta};
+use crate::wire;
+
+/// Most items in one batch request.
+pub const MAX_BATCH_ITEMS: usize = 10_000;
+const SINGLE_BODY_LIMIT: usize = 64 * 1024;
+const BATCH_BODY_LIMIT: usize = 16 * 1024 * 1024;
+const REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
+
+/// Ingest routes.
+pub fn router() -> Router<AppState> {
+    let single = Router::new()
+        .route("/v1/customers", post(register_customer))
+        .route(
+            "/v1/customers/{customer_id}/credit-limit",
+            post(change_credit_limit),
+        )
+        .route(
+            "/v1/customers/{customer_id}/transactions",
+            post(record_transaction),
+        )
+        .route(
+            "/v1/customers/{customer_id}/statements",
+            post(issue_statement),
+        )
+        .route("/v1/customers/{customer_id}/payments", post(record_payment))
+        .route(
+            "/v1/customers/{customer_id}/days-past-due",
+            post(report_days_past_due),
+        )
+        .layer(DefaultBodyLimit::max(SINGLE_BODY_LIMIT));
+    let batch = Router::new()
+        .route("/v1/transactions:batch", post(record_transactions_batch))
+        .layer(DefaultBodyLimit::max(BATCH_BODY_LIMIT));
+    single.merge(batch)
+}
+
+/// The answer to a recorded (or repeated) fact.
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+pub struct Recorded {
+    /// The customer.
+    pub customer_id: String,
+    /// The fact's position in the customer's stream.
+    pub sequence: i64,
+}
+
+fn path_id(raw: &str) -> Result<CustomerId, Problem> {
+    CustomerId::parse(raw).map_err(|m| Problem::field("customer_id", m))
+}
+
+async fn run(
+    state: &AppState,
+    id: &CustomerId,
+    command: CustomerCommand,
+    meta: RequestMeta,
+) -> Result<Outcome, Problem> {
+    let addressed = Addressed {
+        customer_id: id.clone(),
+        command,
+    };
+    Ok(state
+        .customers
+        .execute(id.as_str(), addressed, &meta.0)
+        .await?)
+}
+
+/// 201 with the fact's sequence; a repeat answers the same, marked replayed.
+fn created(
+    id: &CustomerId,
+    outcome: Outcome,
+    unchanged_sequence: Option<i64>,
+) -> Result<Response, Problem> {
+    let (sequence, replayed) = match (
+        outcome.recorded.first(),
+        outcome.repeat_of,
+        unchanged_sequence,
+    ) {
+        (Some(c), _, _) => (c.sequence, false),
+        (None, Some(seq), _) | (None, None, Some(seq)) => (seq, true),
+        (None, None, None) => {
+            return Err(Problem::internal(
+                &"a command recorded nothing and repeated nothing",
+            ))
+        }
+    };
+    let mut resp = (
+        StatusCode::CREATED,
+        Json(Recorded {
+            customer_id: id.to_string(),
+            sequence,
+        }),
+    )
+        .into_response();
+    if replayed {
+        resp.headers_mut()
+            .insert(REPLAYED, HeaderValue::from_static("true"));
+    }
+    Ok(resp)
+}
+
+async fn register_customer(
+    State(state): State<AppState>,
+    meta: RequestMeta,
+    StrictJson(body): StrictJson<Map<String, Value>>,
+) -> Result<Response, Problem> {
+    let mut body = body;
+    let id = wire::take_customer_id(&mut body)?;
+    let command: RegisterCustomer = super::json::from_value(Value::Object(body))?;
+    let outcome = run(
+        &state,
+        &id,
+        CustomerCommand::RegisterCustomer(command),
+        meta,
+    )
+    .await?;
+    // An identical repeat of a registration refers to the first event.
+    created(&id, outcome, Some(1))
+}
+
+async fn change_credit_limit(
+    State(state): State<AppState>,
+    Path(raw): Path<String>,
+    meta: RequestMeta,
+    StrictJson(body): StrictJson<ChangeCreditLimit>,
+) -> Result<Response, Problem> {
+    let id = path_id(&raw)?;
+    let limit = body.credit_limit_minor.minor();
+    let outcome = run(&state, &id, CustomerCommand::ChangeCreditLimit(body), meta).await?;
+    let sequence = outcome.recorded.first().map(|c| c.sequence);
+    Ok(Json(serde_json::json!({
+        "customer_id": id.as_str(),
+        "credit_limit_minor": limit,
+        "changed": sequence.is_some(),
+        "sequence": sequence,
+    }))
+    .into_response())
+}
+
+async fn record_transaction(
+    State(state): State<AppState>,
+    Path(raw): Path<String>,
+    meta: RequestMeta,
+    StrictJson(body): StrictJson<RecordTransaction>,
+) -> Result<Response, Problem> {
+    let id = path_id(&raw)?;
+    let outcome = run(&state, &id, CustomerCommand::RecordTransaction(body), meta).await?;
+    created(&id, outcome, None)
+}
+
+async fn issue_statement(
+    State(state): State<AppState>,
+    Path(raw): Path<String>,
+    meta: RequestMeta,
+    StrictJson(body): StrictJson<IssueStatement>,
+) -> Result<Response, Problem> {
+    let id = path_id(&raw)?;
+    let outcome = run(&state, &id, CustomerCommand::IssueStatement(body), meta).await?;
+    created(&id, outcome, None)
+}
+
+async fn record_payment(
+    State(state): State<AppState>,
+    Path(raw): Path<String>,
+    meta: RequestMeta,
+    StrictJson(body): StrictJson<RecordPayment>,
+) -> Result<Response, Problem> {
+    let id = path_id(&raw)?;
+    let outcome = run(&state, &id, CustomerCommand::RecordPayment(body), meta).await?;
+    created(&id, outcome, None)
+}
+
+async fn report_days_past_due(
+    State(state): State<AppState>,
+    Path(raw): Path<String>,
+    meta: RequestMeta,
+    StrictJson(body): StrictJson<ReportDaysPastDue>,
+) -> Result<Response, Problem> {
+    let id = path_id(&raw)?;
+    let outcome = run(&state, &id, CustomerCommand::ReportDaysPastDue(body), meta).await?;
+    created(&id, outcome, None)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BatchBody {
+    items: Vec<Value>,
+}
+
+/// One item's answer in a batch.
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum ItemResult {
+    /// Stored now.
+    Recorded {
+        /// Item index in the request.
+        index: usize,
+        /// The customer.
+        customer_id: String,
+        /// Position in the customer's stream.
+        sequence: i64,
+    },
+    /// Stored before (or earlier in this batch): answered as that time.
+    Repeated {
+        /// Item index in the request.
+        index: usize,
+        /// The customer.
+        customer_id: String,
+        /// Position of the earlier fact.
+        sequence: i64,
+    },
+    /// Refused; nothing stored for this item.
+    Rejected {
+        /// Item index in the request.
+        index: usize,
+        /// Why.
+        problem: Value,
+    },
+}
+
+/// The answer to a batch.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct BatchResult {
+    /// Items stored now.
+    pub recorded: usize,
+    /// Items that repeated stored facts.
+    pub repeated: usize,
+    /// Items refused.
+    pub rejected: usize,
+    /// One result per item, in request order.
+    pub results: Vec<ItemResult>,
+}
+
+async fn record_transactions_batch(
+    State(state): State<AppState>,
+    meta: RequestMeta,
+    StrictJson(body): StrictJson<BatchBody>,
+) -> Result<Json<BatchResult>, Problem> {
+    if body.items.is_empty() || body.items.len() > MAX_BATCH_ITEMS {
+        return Err(Problem::field(
+            "items",
+            format!("must hold 1 to {MAX_BATCH_ITEMS} items"),
+        ));
+    }
+    let count = body.items.len();
+    let mut results: Vec<Option<ItemResult>> = (0..count).map(|_| None).collect();
+    let mut accepted = Vec::new();
+    for (index, item) in body.items.into_iter().enumerate() {
+        match wire::parse_transaction_item(item) {
+            Ok(a) => accepted.push((index, a)),
+            Err(p) => results[index] = Some(rejected(index, p.within(&format!("items[{index}].")))),
+        }
+    }
+    let (indices, items): (Vec<usize>, Vec<(String, Addressed)>) = accepted
+        .into_iter()
+        .map(|(i, a)| (i, (a.customer_id.to_string(), a)))
+        .unzip();
+    let ids: Vec<String> = items.iter().map(|(id, _)| id.clone()).collect();
+    let outcomes = state.customers.execute_batch(items, &meta.0).await?;
+    for ((index, customer_id), outcome) in indices.into_iter().zip(ids).zip(outcomes) {
+        results[index] = Some(match outcome {
+            ItemOutcome::Recorded(c) => ItemResult::Recorded {
+                index,
+                customer_id,
+                sequence: c.sequence,
+            },
+            ItemOutcome::Repeat { sequence } => ItemResult::Repeated {
+                index,
+                customer_id,
+                sequence,
+            },
+            ItemOutcome::Unchanged => {
+                rejected(index, Problem::internal(&"a transaction recorded nothing"))
+            }
+            ItemOutcome::Rejected(e) => rejected(
+                index,
+                Problem::from_customer(&e).within(&format!("items[{index}].")),
+            ),
+        });
+    }
+    let results: Vec<ItemResult> = results.into_iter().flatten().collect();
+    let count_of = |f: fn(&ItemResult) -> bool| results.iter().filter(|r| f(r)).count();
+    Ok(Json(BatchResult {
+        recorded: count_of(|r| matches!(r, ItemResult::Recorded { .. })),
+        repeated: count_of(|r| matches!(r, ItemResult::Repeated { .. })),
+        rejected: count_of(|r| matches!(r, ItemResult::Rejected { .. })),
+        results,
+    }))
+}
+
+fn rejected(index: usize, p: Problem) -> ItemResult {
+    let problem = serde_json::to_value(&p).unwrap_or(Value::Null);
+    ItemResult::Rejected { index, problem }
+}
+
+/// Field errors of a rejected item (for callers and tests).
+pub fn item_errors(problem: &Value) -> Vec<FieldError> {
+    problem
+        .get("errors")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .map(|e| FieldError {
+                    field: e["field"].as_str().unwrap_or_default().to_owned(),
+                    message: e["message"].as_str().unwrap_or_default().to_owned(),
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}

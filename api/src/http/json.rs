@@ -1,0 +1,129 @@
+//! A strict JSON body extractor: the right content type, a bounded size, and
+//! deserialisation errors reported as problem details naming the field by its
+//! JSON path — so malformed bodies get the same error shape as everything else.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use axum::http::{header, StatusCode};
+use serde::de::DeserializeOwned;
+
+use super::problem::{FieldError, Problem};
+
+/// A JSON body, checked and parsed.
+pub struct StrictJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for StrictJson<T> {
+    type Rejection = Problem;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Problem> {
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"));
+        if !is_json {
+            return Err(Problem::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported-media-type",
+                "Unsupported media type",
+                "send the body as application/json",
+            ));
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|r| {
+            if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                Problem::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "too-large",
+                    "Body too large",
+                    r.body_text(),
+                )
+            } else {
+                Problem::new(
+                    StatusCode::BAD_REQUEST,
+                    "unreadable-body",
+                    "Unreadable body",
+                    r.body_text(),
+                )
+            }
+        })?;
+        parse(&bytes).map(StrictJson)
+    }
+}
+
+/// Parses JSON bytes into `T`, mapping errors to problem details.
+pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(de).map_err(problem_for)?;
+    Ok(value)
+}
+
+/// Deserialises an already-parsed value into `T`, mapping errors alike.
+pub fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, Problem> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = path_of(e.path());
+        let inner = e.into_inner();
+        Problem::invalid(vec![field_error(path, inner.to_string())])
+    })
+}
+
+fn problem_for(e: serde_path_to_error::Error<serde_json::Error>) -> Problem {
+    let path = path_of(e.path());
+    let inner = e.into_inner();
+    match inner.classify() {
+        serde_json::error::Category::Data => {
+            Problem::invalid(vec![field_error(path, inner.to_string())])
+        }
+        _ => Problem::new(
+            StatusCode::BAD_REQUEST,
+            "malformed-json",
+            "Malformed JSON",
+            inner.to_string(),
+        ),
+    }
+}
+
+fn path_of(p: &serde_path_to_error::Path) -> String {
+    let s = p.to_string();
+    if s.is_empty() {
+        ".".into()
+    } else {
+        s
+    }
+}
+
+/// Serde's "unknown field `x`" names the parent path; point at the field.
+fn field_error(path: String, message: String) -> FieldError {
+    let message = message
+        .split(" at line ")
+        .next()
+        .unwrap_or(&message)
+        .to_owned();
+    if let Some(rest) = message.strip_prefix("unknown field `") {
+        // The path already ends at the unknown key.
+        if let Some(name) = rest.split('`').next() {
+            let field = if path == "." { name.to_owned() } else { path };
+            return FieldError {
+                field,
+                message: "is not a known field".into(),
+            };
+        }
+    }
+    if let Some(rest) = message.strip_prefix("missing field `") {
+        if let Some(name) = rest.split('`').next() {
+            let field = if path == "." {
+                name.to_owned()
+            } else {
+                format!("{path}.{name}")
+            };
+            return FieldError {
+                field,
+                message: "is required".into(),
+            };
+        }
+    }
+    FieldError {
+        field: path,
+        message,
+    }
+}

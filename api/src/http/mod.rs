@@ -1,0 +1,80 @@
+//! The HTTP API (axum): routes, shared state and cross-cutting layers.
+//!
+//! # Layout
+//! - `problem`: RFC 9457 errors; `json`: the strict body extractor.
+//! - `ingest`: the bank's systems write customers and their card activity.
+//! - `health`: liveness and readiness.
+
+pub mod health;
+pub mod ingest;
+pub mod json;
+pub mod problem;
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::HeaderName;
+use axum::Router;
+use commands::{CommandBus, Metadata};
+use domain::Customer;
+use sqlx::PgPool;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database.
+    pub pool: PgPool,
+    /// Customer commands.
+    pub customers: CommandBus<Customer>,
+}
+
+impl AppState {
+    /// State over a migrated database.
+    pub fn new(pool: PgPool) -> Self {
+        let customers = CommandBus::new(commands::PgEventStore::new(pool.clone()));
+        Self { pool, customers }
+    }
+}
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+const CORRELATION_ID: HeaderName = HeaderName::from_static("x-correlation-id");
+
+/// The whole application.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(ingest::router())
+        .merge(health::router())
+        .with_state(state)
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(TraceLayer::new_for_http())
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+}
+
+/// Metadata for the commands a request issues: who and which request.
+pub struct RequestMeta(pub Metadata);
+
+fn header_id(parts: &Parts, name: &HeaderName) -> Option<String> {
+    let v = parts.headers.get(name)?.to_str().ok()?;
+    let ok = !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic());
+    ok.then(|| v.to_owned())
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for RequestMeta {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let request_id =
+            header_id(parts, &REQUEST_ID).unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        let correlation_id =
+            header_id(parts, &CORRELATION_ID).unwrap_or_else(|| request_id.clone());
+        Ok(Self(Metadata {
+            // Authentication lands with the identity work; until then every
+            // write is attributed to the ingest API itself.
+            actor: "ingest-api".into(),
+            request_id,
+            correlation_id,
+            causation_id: None,
+        }))
+    }
+}

@@ -1,0 +1,64 @@
+//! Spawns the real application on a free port against a fresh database.
+#![allow(dead_code)]
+
+use commands::testing::{fresh_database, TestDatabase};
+use serde_json::{json, Value};
+
+pub struct TestApp {
+    pub base: String,
+    pub db: TestDatabase,
+    pub client: reqwest::Client,
+}
+
+pub async fn spawn_app() -> TestApp {
+    let db = fresh_database().await;
+    let state = api::http::AppState::new(db.pool.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        axum::serve(listener, api::http::router(state))
+            .await
+            .expect("serve");
+    });
+    TestApp {
+        base: format!("http://{addr}"),
+        db,
+        client: reqwest::Client::new(),
+    }
+}
+
+impl TestApp {
+    pub async fn post(&self, path: &str, body: &Value) -> reqwest::Response {
+        self.client
+            .post(format!("{}{path}", self.base))
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn event_count(&self) -> i64 {
+        sqlx::query_scalar("SELECT count(*) FROM events")
+            .fetch_one(&self.db.pool)
+            .await
+            .expect("count")
+    }
+
+    pub async fn register(&self, id: &str) {
+        let resp = self.post("/v1/customers", &registration(id)).await;
+        assert_eq!(resp.status(), 201, "registering {id}");
+    }
+}
+
+pub fn registration(id: &str) -> Value {
+    json!({"customer_id": id, "name": "Asha Rao", "phone": "+919800000001",
+           "credit_limit_minor": 10_000_000, "currency": "INR", "opened_at": "2026-01-01T00:00:00Z"})
+}
+
+pub fn transaction(id: &str, amount: i64) -> Value {
+    json!({"transaction_id": id, "amount_minor": amount, "currency": "INR", "kind": "purchase",
+           "merchant_category_code": "5411", "merchant_name": "Fresh Mart", "channel": "pos",
+           "occurred_at": "2026-02-01T10:00:00Z"})
+}
