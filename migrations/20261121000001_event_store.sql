@@ -42,18 +42,11 @@ CREATE TRIGGER events_append_only
     BEFORE UPDATE OR DELETE OR TRUNCATE ON events
     FOR EACH STATEMENT EXECUTE FUNCTION events_are_append_only();
 
--- Wakes projection runners as soon as a transaction with new events commits
--- (NOTIFY is delivered at commit; identical notifications in one transaction
--- are folded into one).
-CREATE FUNCTION events_notify() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM pg_notify('events_appended', '');
-    RETURN NULL;
-END $$;
-
-CREATE TRIGGER events_appended
-    AFTER INSERT ON events
-    FOR EACH STATEMENT EXECUTE FUNCTION events_notify();
+-- Readers are woken by `NOTIFY events_appended`, sent by the writer process
+-- after its commits (coalesced, from one connection: see
+-- commands/src/notifier.rs). Not from a trigger: a transaction that NOTIFYs
+-- takes a database-wide lock at commit, which would serialise every writer's
+-- commit and defeat group commit.
 
 -- Snapshots of aggregate state, so loading a stream reads at most a few dozen
 -- events whatever its length. A snapshot is a cache: deleting it loses nothing.

@@ -53,6 +53,12 @@ pub enum Command {
         #[arg(long)]
         quiet: bool,
     },
+    /// Send ingest load to a running server and print figures as JSON.
+    Loadgen {
+        /// Load options.
+        #[command(flatten)]
+        load: crate::loadgen::LoadArgs,
+    },
 }
 
 /// Runs a parsed command line.
@@ -89,6 +95,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ExitCode::from(2)
             })
         }
+        Command::Loadgen { load } => {
+            let report = crate::loadgen::run(&load).await?;
+            println!("{}", serde_json::to_string(&report)?);
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
@@ -107,6 +118,13 @@ async fn serve(db: DatabaseArgs, bind: SocketAddr, demo: bool) -> anyhow::Result
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "listening");
     println!("early-risk listening on http://{addr} (try: curl http://{addr}/readyz)");
+    // Without TCP_NODELAY, small responses wait on Nagle's algorithm and
+    // the client's delayed ACK.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "could not set TCP_NODELAY");
+        }
+    });
     axum::serve(listener, crate::http::router(state))
         .with_graceful_shutdown(shutdown_signal())
         .await

@@ -8,6 +8,7 @@
 //! - [`wire`] — the flat JSON shape of commands (batch items, NDJSON lines).
 //! - [`import`] — bulk NDJSON import with progress and per-line errors.
 //! - [`demo`] — demo customers for the embedded default.
+//! - [`loadgen`] — an HTTP load generator (a separate process) for benchmarks.
 //! - [`telemetry`] — logging setup.
 
 pub mod cli;
@@ -15,5 +16,6 @@ pub mod database;
 pub mod demo;
 pub mod http;
 pub mod import;
+pub mod loadgen;
 pub mod telemetry;
 pub mod wire;

@@ -57,10 +57,11 @@ where
             .filter_map(|(id, c)| A::command_dedup_key(c).map(|k| (id.clone(), k)))
             .collect();
         for attempt in 0..self.attempts() {
-            let (mut contexts, earlier) = tokio::try_join!(
-                self.store().load_many(&ids),
-                self.store().earlier_facts(&keys)
-            )?;
+            let store = self.store();
+            let mut tx = store.pool().begin().await.map_err(StoreError::from)?;
+            store.lock_streams_in(&mut tx, &ids).await?;
+            let mut contexts = store.load_many_in(&mut *tx, &ids).await?;
+            let earlier = store.earlier_facts_in(&mut *tx, &keys).await?;
             let mut seen: HashMap<(String, String), (Seen, A::Event)> = earlier
                 .into_iter()
                 .map(|f| ((f.aggregate_id, f.key), (Seen::Stored(f.sequence), f.event)))
@@ -125,8 +126,15 @@ where
                 .iter()
                 .map(|c| (c.context.aggregate_id.clone(), c.context.version + 1))
                 .collect();
-            match self.store().append(commits).await {
+            let appended = match store.append_in(&mut *tx, commits).await {
+                Ok(committed) => tx.commit().await.map(|()| committed).map_err(StoreError::from),
+                Err(e) => Err(e),
+            };
+            match appended {
                 Ok(committed) => {
+                    store.committed();
+                    // The batch wrote without the cache: drop what it holds.
+                    self.cache().forget(ids.iter());
                     let by_stream: HashMap<(String, i64), CommittedEvent> = committed
                         .into_iter()
                         .map(|c| ((c.aggregate_id.clone(), c.sequence), c))

@@ -9,6 +9,9 @@ use cqrs_es::event_sink::EventSink;
 use rand::Rng;
 use serde_json::{Map, Value};
 
+use std::sync::Arc;
+
+use crate::cache::{self, StreamCache};
 use crate::metadata::Metadata;
 use crate::store::{CommittedEvent, PendingCommit, PgEventStore, StoreError};
 use crate::stream::Stream;
@@ -52,6 +55,7 @@ impl<E: std::error::Error> From<StoreError> for CommandError<E> {
 pub struct CommandBus<A> {
     store: PgEventStore<A>,
     attempts: u32,
+    cache: Arc<StreamCache<A>>,
 }
 
 impl<A> Clone for CommandBus<A> {
@@ -59,6 +63,7 @@ impl<A> Clone for CommandBus<A> {
         Self {
             store: self.store.clone(),
             attempts: self.attempts,
+            cache: self.cache.clone(),
         }
     }
 }
@@ -72,7 +77,19 @@ where
         Self {
             store,
             attempts: DEFAULT_ATTEMPTS,
+            cache: Arc::new(StreamCache::new(cache::DEFAULT_CAPACITY)),
         }
+    }
+
+    /// Sets how many streams the in-memory cache keeps (0 disables it).
+    pub fn with_cache_capacity(mut self, capacity: usize) -> Self {
+        self.cache = Arc::new(StreamCache::new(capacity));
+        self
+    }
+
+    /// The stream cache (the batch path forgets what it wrote).
+    pub(crate) fn cache(&self) -> &StreamCache<A> {
+        &self.cache
     }
 
     /// Sets how many attempts a conflicting command gets.
@@ -98,45 +115,53 @@ where
         command: A::Command,
         metadata: &Metadata,
     ) -> Result<Outcome, CommandError<A::Error>> {
-        let keys: Vec<(String, String)> = A::command_dedup_key(&command)
-            .map(|k| (id.to_owned(), k))
-            .into_iter()
-            .collect();
+        let keys: Vec<String> = A::command_dedup_key(&command).into_iter().collect();
         let metadata = metadata_map(metadata);
         for attempt in 0..self.attempts {
-            // The facts lookup may run beside the load: if a duplicate lands
-            // between the two reads, the unique index turns our append into a
-            // conflict and the retry sees it.
-            let (mut ctx, earlier) =
-                tokio::try_join!(self.store.load(id), self.store.earlier_facts(&keys))?;
+            // First try on the cached state; anything unusual is decided
+            // again on a fresh load.
+            let cached = if attempt == 0 { self.cache.get(id) } else { None };
+            let from_cache = cached.is_some();
+            let (mut ctx, earlier) = match cached {
+                Some(ctx) => (ctx, Vec::new()),
+                // The stream and any earlier fact with the command's key come
+                // in one read. If a duplicate lands after it, the unique index
+                // turns our append into a conflict and the retry sees it.
+                None => self.store.load_with_facts(id, &keys).await?,
+            };
             let repeat_of = earlier.first().map(|f| f.sequence);
             let services = A::services(earlier.into_iter().map(|f| f.event).collect());
             let sink = EventSink::default();
-            ctx.aggregate
-                .handle(command.clone(), &services, &sink)
-                .await
-                .map_err(CommandError::Rejected)?;
+            let decided = ctx.aggregate.handle(command.clone(), &services, &sink).await;
             let events = sink.collect().await;
-            if events.is_empty() {
-                return Ok(Outcome {
-                    recorded: Vec::new(),
-                    repeat_of,
-                });
+            if from_cache && (decided.is_err() || events.is_empty()) {
+                continue;
             }
-            let commit = PendingCommit {
-                context: ctx,
-                events,
-                metadata: metadata.clone(),
-            };
+            decided.map_err(CommandError::Rejected)?;
+            if events.is_empty() {
+                return Ok(Outcome { recorded: Vec::new(), repeat_of });
+            }
+            let mut next = ctx.clone();
+            let commit = PendingCommit { context: ctx, events, metadata: metadata.clone() };
             match self.store.append(vec![commit]).await {
                 Ok(recorded) => {
-                    return Ok(Outcome {
-                        recorded,
-                        repeat_of: None,
-                    })
+                    if let Some(last) = recorded.last() {
+                        next.version = last.sequence;
+                        next.last_hash = last.hash;
+                        self.cache.put(next);
+                    }
+                    return Ok(Outcome { recorded, repeat_of: None });
                 }
-                Err(StoreError::Conflict) => backoff(attempt).await,
-                Err(e) => return Err(CommandError::Store(e)),
+                Err(StoreError::Conflict) => {
+                    self.cache.forget([&next.aggregate_id]);
+                    if !from_cache {
+                        backoff(attempt).await;
+                    }
+                }
+                Err(e) => {
+                    self.cache.forget([&next.aggregate_id]);
+                    return Err(CommandError::Store(e));
+                }
             }
         }
         tracing::warn!(

@@ -16,6 +16,9 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<PgPool, sqlx::Er
     PgPoolOptions::new()
         .max_connections(max_connections)
         .acquire_timeout(Duration::from_secs(5))
+        // A broken connection shows up as an error on use (and is replaced);
+        // pinging before every acquire would add a round trip per query.
+        .test_before_acquire(false)
         .connect_with(options.application_name("early-risk"))
         .await
 }

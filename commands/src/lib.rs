@@ -7,14 +7,18 @@
 //! - [`store`] — [`PgEventStore`] (streams, snapshots, hash chain) and
 //!   [`store::log`] (the global read in commit order).
 //! - [`stream`] — what the store needs to know about an aggregate's events.
+//! - [`cache`] — latest state of recent streams, so most commands need no read.
 //! - [`bus`] — [`CommandBus`]: one command, retried on conflict, answered once.
 //! - [`batch`] — many commands over many customers in one commit.
+//! - [`notifier`] — wakes log readers after commits without serialising them.
 //! - `testing` (feature `test-support`): a fresh database per test.
 
 pub mod batch;
 pub mod bus;
+pub mod cache;
 pub mod db;
 pub mod metadata;
+pub mod notifier;
 pub mod store;
 pub mod stream;
 #[cfg(feature = "test-support")]

@@ -12,9 +12,12 @@
 //! - [`customer`] — the `Customer` aggregate, its commands, events and errors.
 //! - [`facts`] — facts recorded earlier that a command's ids collide with — the
 //!   aggregate's only "service", prefetched by the command bus.
+//! - [`features`] — behavioural features (utilisation, spend change, payment
+//!   ratios, days past due…) as pure functions of the history and an as-of time.
 
 pub mod customer;
 pub mod facts;
+pub mod features;
 pub mod values;
 
 pub use customer::{Customer, CustomerCommand, CustomerError, CustomerEvent};

@@ -32,7 +32,9 @@ pub struct AppState {
 impl AppState {
     /// State over a migrated database.
     pub fn new(pool: PgPool) -> Self {
-        let customers = CommandBus::new(commands::PgEventStore::new(pool.clone()));
+        let notifier = commands::notifier::Notifier::start(pool.clone());
+        let store = commands::PgEventStore::new(pool.clone()).with_notifier(notifier);
+        let customers = CommandBus::new(store);
         Self { pool, customers }
     }
 }

@@ -12,17 +12,19 @@ pub mod log;
 
 use std::collections::{BTreeMap, HashMap};
 use std::marker::PhantomData;
+use std::sync::Arc;
 
 use cqrs_es::{
     Aggregate, AggregateContext, AggregateError, DomainEvent, EventEnvelope, EventStore,
 };
 use serde_json::{Map, Value};
-use sqlx::{PgPool, Row};
+use sqlx::{PgExecutor, PgPool, Row};
 
+use crate::notifier::Notifier;
 use crate::stream::Stream;
 
 /// A loaded stream: the aggregate, its version and the hash chain's tip.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct StreamContext<A> {
     /// The aggregate as of `version`.
     pub aggregate: A,
@@ -59,6 +61,8 @@ pub struct CommittedEvent {
     pub sequence: i64,
     /// Position in the global log.
     pub global_position: i64,
+    /// The event's link in its stream's hash chain.
+    pub hash: [u8; 32],
 }
 
 /// An earlier event found by its deduplication key.
@@ -92,7 +96,13 @@ pub enum StoreError {
 impl StoreError {
     fn from_write(e: sqlx::Error) -> Self {
         match &e {
-            sqlx::Error::Database(db) if db.code().as_deref() == Some("23505") => Self::Conflict,
+            // Unique violation (a stream moved on, or a fact is already
+            // stored); deadlock and serialisation failures are retryable too.
+            sqlx::Error::Database(db)
+                if matches!(db.code().as_deref(), Some("23505" | "40P01" | "40001")) =>
+            {
+                Self::Conflict
+            }
             _ => Self::Database(e),
         }
     }
@@ -112,6 +122,7 @@ impl<T: std::error::Error> From<StoreError> for AggregateError<T> {
 pub struct PgEventStore<A> {
     pool: PgPool,
     snapshot_every: i64,
+    notifier: Option<Arc<Notifier>>,
     _aggregate: PhantomData<fn() -> A>,
 }
 
@@ -120,6 +131,7 @@ impl<A> Clone for PgEventStore<A> {
         Self {
             pool: self.pool.clone(),
             snapshot_every: self.snapshot_every,
+            notifier: self.notifier.clone(),
             _aggregate: PhantomData,
         }
     }
@@ -127,7 +139,7 @@ impl<A> Clone for PgEventStore<A> {
 
 /// Default snapshot interval: loading reads at most this many events past the
 /// snapshot, whatever the stream's length.
-pub const DEFAULT_SNAPSHOT_EVERY: i64 = 50;
+pub const DEFAULT_SNAPSHOT_EVERY: i64 = 20;
 
 impl<A: Stream> PgEventStore<A> {
     /// A store snapshotting every [`DEFAULT_SNAPSHOT_EVERY`] events.
@@ -140,8 +152,15 @@ impl<A: Stream> PgEventStore<A> {
         Self {
             pool,
             snapshot_every: n,
+            notifier: None,
             _aggregate: PhantomData,
         }
+    }
+
+    /// Pokes `notifier` after every commit (wakes log readers).
+    pub fn with_notifier(mut self, notifier: Arc<Notifier>) -> Self {
+        self.notifier = Some(notifier);
+        self
     }
 
     /// The pool the store writes through.
@@ -151,13 +170,65 @@ impl<A: Stream> PgEventStore<A> {
 
     /// Loads one stream (snapshot + newer events) in one round trip.
     pub async fn load(&self, id: &str) -> Result<StreamContext<A>, StoreError> {
-        let mut all = self.load_many(&[id.to_owned()]).await?;
-        Ok(all.remove(id).unwrap_or_else(|| empty(id)))
+        Ok(self.load_with_facts(id, &[]).await?.0)
+    }
+
+    /// Loads one stream and the earlier facts stored under `keys` on it, in
+    /// one round trip with plain parameters (so PostgreSQL can reuse a
+    /// generic plan instead of planning every time).
+    pub async fn load_with_facts(
+        &self,
+        id: &str,
+        keys: &[String],
+    ) -> Result<(StreamContext<A>, Vec<EarlierFact<A::Event>>), StoreError> {
+        let rows = sqlx::query(
+            "WITH snap AS (SELECT sequence, last_hash, payload FROM snapshots \
+                           WHERE aggregate_type = $1 AND aggregate_id = $2 AND snapshot_version = $3) \
+             SELECT 1 AS kind, sequence, last_hash AS hash, payload, NULL::text AS dedup_key FROM snap \
+             UNION ALL \
+             SELECT 2, sequence, hash, payload, NULL FROM events \
+             WHERE aggregate_type = $1 AND aggregate_id = $2 \
+               AND sequence > COALESCE((SELECT sequence FROM snap), 0) \
+             UNION ALL \
+             SELECT 3, sequence, hash, payload, dedup_key FROM events \
+             WHERE aggregate_type = $1 AND aggregate_id = $2 AND dedup_key = ANY($4::text[]) \
+             ORDER BY kind, sequence",
+        )
+        .bind(A::TYPE)
+        .bind(id)
+        .bind(A::SNAPSHOT_VERSION)
+        .bind(keys)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut ctx = empty(id);
+        let mut facts = Vec::new();
+        for r in rows {
+            let kind: i32 = r.try_get("kind")?;
+            let sequence: i64 = r.try_get("sequence")?;
+            let payload: Value = r.try_get("payload")?;
+            if kind == 3 {
+                let event = serde_json::from_value(payload)
+                    .map_err(|e| StoreError::Corrupt(format!("event {id}#{sequence}: {e}")))?;
+                facts.push(EarlierFact { aggregate_id: id.to_owned(), key: r.try_get("dedup_key")?, sequence, event });
+            } else {
+                fold_row(&mut ctx, kind, sequence, to_hash(r.try_get("hash")?)?, payload)?;
+            }
+        }
+        Ok((ctx, facts))
     }
 
     /// Loads many streams in one round trip; absent streams come back empty.
     pub async fn load_many(
         &self,
+        ids: &[String],
+    ) -> Result<HashMap<String, StreamContext<A>>, StoreError> {
+        self.load_many_in(&self.pool, ids).await
+    }
+
+    /// [`Self::load_many`] on a given connection or transaction.
+    pub async fn load_many_in<'e>(
+        &self,
+        db: impl PgExecutor<'e>,
         ids: &[String],
     ) -> Result<HashMap<String, StreamContext<A>>, StoreError> {
         let rows = sqlx::query(
@@ -178,7 +249,7 @@ impl<A: Stream> PgEventStore<A> {
         .bind(A::TYPE)
         .bind(ids)
         .bind(A::SNAPSHOT_VERSION)
-        .fetch_all(&self.pool)
+        .fetch_all(db)
         .await?;
         let mut out: HashMap<String, StreamContext<A>> = HashMap::new();
         for r in rows {
@@ -188,22 +259,7 @@ impl<A: Stream> PgEventStore<A> {
             let hash = to_hash(r.try_get("hash")?)?;
             let payload: Value = r.try_get("payload")?;
             let ctx = out.entry(id.clone()).or_insert_with(|| empty(&id));
-            if kind == 1 {
-                ctx.aggregate = serde_json::from_value(payload)
-                    .map_err(|e| StoreError::Corrupt(format!("snapshot of {id}: {e}")))?;
-            } else {
-                if sequence != ctx.version + 1 {
-                    return Err(StoreError::Corrupt(format!(
-                        "stream {id} jumps from {} to {sequence}",
-                        ctx.version
-                    )));
-                }
-                let event: A::Event = serde_json::from_value(payload)
-                    .map_err(|e| StoreError::Corrupt(format!("event {id}#{sequence}: {e}")))?;
-                ctx.aggregate.apply(event);
-            }
-            ctx.version = sequence;
-            ctx.last_hash = hash;
+            fold_row(ctx, kind, sequence, hash, payload)?;
         }
         Ok(out)
     }
@@ -211,6 +267,15 @@ impl<A: Stream> PgEventStore<A> {
     /// Earlier events stored under any of `keys` (stream id, key) pairs.
     pub async fn earlier_facts(
         &self,
+        keys: &[(String, String)],
+    ) -> Result<Vec<EarlierFact<A::Event>>, StoreError> {
+        self.earlier_facts_in(&self.pool, keys).await
+    }
+
+    /// [`Self::earlier_facts`] on a given connection or transaction.
+    pub async fn earlier_facts_in<'e>(
+        &self,
+        db: impl PgExecutor<'e>,
         keys: &[(String, String)],
     ) -> Result<Vec<EarlierFact<A::Event>>, StoreError> {
         if keys.is_empty() {
@@ -227,7 +292,7 @@ impl<A: Stream> PgEventStore<A> {
         .bind(A::TYPE)
         .bind(&ids)
         .bind(&ks)
-        .fetch_all(&self.pool)
+        .fetch_all(db)
         .await?;
         rows.into_iter()
             .map(|r| {
@@ -252,8 +317,33 @@ impl<A: Stream> PgEventStore<A> {
         &self,
         commits: Vec<PendingCommit<A>>,
     ) -> Result<Vec<CommittedEvent>, StoreError> {
+        let committed = self.append_in(&self.pool, commits).await?;
+        self.committed();
+        Ok(committed)
+    }
+
+    /// Tells log readers that events were committed (after a transaction
+    /// that used [`Self::append_in`] commits).
+    pub fn committed(&self) {
+        if let Some(n) = &self.notifier {
+            n.poke();
+        }
+    }
+
+    /// [`Self::append`] on a given connection or transaction; the caller
+    /// commits and then calls [`Self::committed`].
+    pub async fn append_in<'e>(
+        &self,
+        db: impl PgExecutor<'e>,
+        commits: Vec<PendingCommit<A>>,
+    ) -> Result<Vec<CommittedEvent>, StoreError> {
         let mut ev = EventColumns::default();
         let mut snap = SnapshotColumns::default();
+        // Rows go in stream-id order: two commits touching the same streams
+        // then wait on each other's unique keys in the same order and one of
+        // them gets a clean conflict, instead of a deadlock.
+        let mut commits = commits;
+        commits.sort_by(|a, b| a.context.aggregate_id.cmp(&b.context.aggregate_id));
         for commit in commits.into_iter().filter(|c| !c.events.is_empty()) {
             let ctx = commit.context;
             let mut previous = ctx.last_hash;
@@ -311,7 +401,7 @@ impl<A: Stream> PgEventStore<A> {
                                    payload, metadata, dedup_key, hash) \
                SELECT $1, * FROM unnest($2::text[], $3::bigint[], $4::text[], $5::text[], \
                                         $6::jsonb[], $7::jsonb[], $8::text[], $9::bytea[]) \
-               RETURNING aggregate_id, sequence, global_position), \
+               RETURNING aggregate_id, sequence, global_position, hash), \
              snap AS ( \
                INSERT INTO snapshots (aggregate_type, aggregate_id, snapshot_version, sequence, last_hash, payload) \
                SELECT $1, id, $10, seq, h, p \
@@ -321,7 +411,7 @@ impl<A: Stream> PgEventStore<A> {
                      last_hash = EXCLUDED.last_hash, payload = EXCLUDED.payload \
                  WHERE snapshots.sequence < EXCLUDED.sequence \
                     OR snapshots.snapshot_version <> EXCLUDED.snapshot_version) \
-             SELECT aggregate_id, sequence, global_position FROM ins",
+             SELECT aggregate_id, sequence, global_position, hash FROM ins",
         )
         .bind(A::TYPE)
         .bind(&ev.ids)
@@ -337,7 +427,7 @@ impl<A: Stream> PgEventStore<A> {
         .bind(&snap.sequences)
         .bind(&snap.hashes)
         .bind(&snap.payloads)
-        .fetch_all(&self.pool)
+        .fetch_all(db)
         .await
         .map_err(StoreError::from_write)?;
         let mut committed = rows
@@ -347,11 +437,38 @@ impl<A: Stream> PgEventStore<A> {
                     aggregate_id: r.try_get("aggregate_id")?,
                     sequence: r.try_get("sequence")?,
                     global_position: r.try_get("global_position")?,
+                    hash: to_hash(r.try_get("hash")?)?,
                 })
             })
-            .collect::<Result<Vec<_>, sqlx::Error>>()?;
+            .collect::<Result<Vec<_>, StoreError>>()?;
         committed.sort_by_key(|c| c.global_position);
         Ok(committed)
+    }
+
+    /// Takes transaction-scoped advisory locks on the streams, always in the
+    /// same order, so concurrent batches over overlapping customers queue
+    /// behind each other instead of each deciding, conflicting and retrying.
+    pub async fn lock_streams_in(
+        &self,
+        tx: &mut sqlx::PgConnection,
+        ids: &[String],
+    ) -> Result<(), StoreError> {
+        use sha2::{Digest, Sha256};
+        let mut keys: Vec<i64> = ids
+            .iter()
+            .map(|id| {
+                let h = Sha256::digest(format!("{}:{id}", A::TYPE).as_bytes());
+                i64::from_be_bytes([h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7]])
+            })
+            .collect();
+        keys.sort_unstable();
+        keys.dedup();
+        // unnest yields rows in array order, so the locks are taken sorted.
+        sqlx::query("SELECT pg_advisory_xact_lock(k) FROM unnest($1::bigint[]) AS k")
+            .bind(&keys)
+            .execute(tx)
+            .await?;
+        Ok(())
     }
 
     /// Every event of one stream, in order (full replay; audits and tests).
@@ -393,6 +510,31 @@ struct SnapshotColumns {
     sequences: Vec<i64>,
     hashes: Vec<Vec<u8>>,
     payloads: Vec<Value>,
+}
+
+/// Applies one loaded row: a snapshot (kind 1) or the next event (kind 2).
+fn fold_row<A: Aggregate>(
+    ctx: &mut StreamContext<A>,
+    kind: i32,
+    sequence: i64,
+    hash: [u8; 32],
+    payload: Value,
+) -> Result<(), StoreError> {
+    let id = &ctx.aggregate_id;
+    if kind == 1 {
+        ctx.aggregate = serde_json::from_value(payload)
+            .map_err(|e| StoreError::Corrupt(format!("snapshot of {id}: {e}")))?;
+    } else {
+        if sequence != ctx.version + 1 {
+            return Err(StoreError::Corrupt(format!("stream {id} jumps from {} to {sequence}", ctx.version)));
+        }
+        let event: A::Event = serde_json::from_value(payload)
+            .map_err(|e| StoreError::Corrupt(format!("event {id}#{sequence}: {e}")))?;
+        ctx.aggregate.apply(event);
+    }
+    ctx.version = sequence;
+    ctx.last_hash = hash;
+    Ok(())
 }
 
 fn empty<A: Default>(id: &str) -> StreamContext<A> {

@@ -1,0 +1,136 @@
+//! Balance, spend and merchant-mix features, read from the daily buckets of a
+//! [`FeatureState`]. Sums are integer minor units (`i128`), turned into `f64`
+//! only for the final ratio.
+
+use chrono::{DateTime, Utc};
+
+use super::mcc::GROUP_COUNT;
+use super::state::{day_of, FeatureState};
+use super::stats::{bounded, coefficient_of_variation, normalised_entropy};
+
+/// Sums of the daily buckets over a span of days.
+#[derive(Default)]
+struct Window {
+    purchases: i128,
+    cash: i128,
+    refunds: i128,
+    purchase_count: u64,
+    by_group: [i128; GROUP_COUNT],
+}
+
+impl Window {
+    /// The buckets of days `(last_day − days, last_day]`.
+    fn of(state: &FeatureState, last_day: i64, days: i64) -> Self {
+        let mut w = Self::default();
+        for (_, b) in state.days.range(last_day - days + 1..=last_day) {
+            w.purchases += i128::from(b.purchases);
+            w.cash += i128::from(b.cash);
+            w.refunds += i128::from(b.refunds);
+            w.purchase_count += u64::from(b.purchase_count);
+            for (sum, amount) in w.by_group.iter_mut().zip(b.by_group) {
+                *sum += i128::from(amount);
+            }
+        }
+        w
+    }
+
+    /// Purchases + cash withdrawals − refunds, floored at 0.
+    fn spend(&self) -> i128 {
+        (self.purchases + self.cash - self.refunds).max(0)
+    }
+
+    /// Normalised entropy of purchases across merchant groups; 0 with fewer
+    /// than 2 purchases.
+    fn mix(&self) -> f64 {
+        if self.purchase_count < 2 {
+            return 0.0;
+        }
+        normalised_entropy(&self.by_group)
+    }
+}
+
+/// The last 30 days up to `as_of` and the 90 days before them.
+fn recent_and_baseline(state: &FeatureState, as_of: DateTime<Utc>) -> (Window, Window) {
+    let d = day_of(as_of);
+    (Window::of(state, d, 30), Window::of(state, d - 30, 90))
+}
+
+/// See [`super::Features::utilisation`].
+pub(super) fn utilisation(state: &FeatureState, as_of: DateTime<Utc>) -> f64 {
+    let later: i128 = state
+        .days
+        .range(day_of(as_of) + 1..)
+        .map(|(_, b)| i128::from(b.net))
+        .sum();
+    let balance = i128::from(state.balance) - later;
+    if balance <= 0 {
+        return 0.0;
+    }
+    let limit = state.limit_at(as_of);
+    if limit <= 0 {
+        return 1.5;
+    }
+    bounded(balance as f64 / limit as f64, 0.0, 1.5)
+}
+
+/// See [`super::Features::over_limit_count`].
+pub(super) fn over_limit_count(state: &FeatureState, as_of: DateTime<Utc>) -> f64 {
+    let first_day = day_of(as_of) - 365;
+    let days = state
+        .over_limit
+        .iter()
+        .filter(|t| **t <= as_of && day_of(**t) > first_day)
+        .count();
+    days as f64
+}
+
+/// See [`super::Features::cash_withdrawal_share`].
+pub(super) fn cash_withdrawal_share(state: &FeatureState, as_of: DateTime<Utc>) -> f64 {
+    let w = Window::of(state, day_of(as_of), 30);
+    let spend = w.purchases + w.cash;
+    if spend <= 0 {
+        return 0.0;
+    }
+    bounded(w.cash as f64 / spend as f64, 0.0, 1.0)
+}
+
+/// See [`super::Features::spend_change_pct`].
+pub(super) fn spend_change_pct(state: &FeatureState, as_of: DateTime<Utc>) -> f64 {
+    let (recent, baseline) = recent_and_baseline(state, as_of);
+    let prior = baseline.spend();
+    if prior == 0 {
+        return 0.0;
+    }
+    // (recent − prior/3) ÷ (prior/3), kept in integers until the division.
+    let change = 3 * recent.spend() - prior;
+    bounded(change as f64 / prior as f64, -1.0, 5.0)
+}
+
+/// See [`super::Features::merchant_mix_index`].
+pub(super) fn merchant_mix_index(state: &FeatureState, as_of: DateTime<Utc>) -> f64 {
+    Window::of(state, day_of(as_of), 30).mix()
+}
+
+/// See [`super::Features::merchant_mix_change`].
+pub(super) fn merchant_mix_change(state: &FeatureState, as_of: DateTime<Utc>) -> f64 {
+    let (recent, baseline) = recent_and_baseline(state, as_of);
+    if baseline.purchase_count == 0 {
+        return 0.0;
+    }
+    bounded(recent.mix() - baseline.mix(), -1.0, 1.0)
+}
+
+/// See [`super::Features::spend_volatility`].
+pub(super) fn spend_volatility(state: &FeatureState, as_of: DateTime<Utc>) -> f64 {
+    let Some(first_at) = state.first_at.filter(|f| *f <= as_of) else {
+        return 0.0;
+    };
+    let first_day = day_of(first_at);
+    let d = day_of(as_of);
+    let spends: Vec<f64> = (0..6)
+        .map(|k| d - 30 * k)
+        .take_while(|last| last - 29 >= first_day)
+        .map(|last| Window::of(state, last, 30).spend() as f64)
+        .collect();
+    coefficient_of_variation(&spends)
+}

@@ -1,0 +1,277 @@
+//! [`FeatureState`]: the bounded summary of a customer's history that the
+//! features are computed from, and how each event is folded into it.
+//!
+//! Everything is keyed by business time (when the fact happened), and pruning
+//! is relative to the latest event folded, never to the clock, so the same
+//! events folded in the same order always give the same state.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Days, NaiveDate, NaiveTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::mcc::{MerchantGroup, GROUP_COUNT};
+use super::{repayment, spend, Features};
+use crate::customer::{
+    CustomerEvent, DaysPastDueReported, PaymentRecorded, StatementIssued, TransactionRecorded,
+};
+use crate::values::TransactionKind;
+
+/// Days of daily buckets and days-past-due reports kept, counted back from
+/// the latest event folded (the longest window read is 180 days).
+pub const RETENTION_DAYS: i64 = 200;
+/// Statements kept (the longest run read is 12 due statements; the rest is
+/// room for statements issued but not yet due).
+pub const STATEMENTS_KEPT: usize = 14;
+/// Days of over-limit dates kept (the window read is 365 days).
+const OVER_LIMIT_RETENTION_DAYS: i64 = 366;
+/// Credit-limit changes kept at most (a limit is rarely changed).
+const LIMITS_KEPT: usize = 32;
+const SECS_PER_DAY: i64 = 86_400;
+
+/// The UTC day number of a moment (days since 1970-01-01).
+pub(super) fn day_of(at: DateTime<Utc>) -> i64 {
+    at.timestamp().div_euclid(SECS_PER_DAY)
+}
+
+/// 00:00 UTC of the day after `date`: the moment a due date has ended.
+fn end_of(date: NaiveDate) -> DateTime<Utc> {
+    let next = date.checked_add_days(Days::new(1)).unwrap_or(date);
+    next.and_time(NaiveTime::MIN).and_utc()
+}
+
+/// What happened on one UTC day, in minor units.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub(super) struct DayBucket {
+    /// Purchases.
+    pub purchases: i64,
+    /// Cash withdrawals.
+    pub cash: i64,
+    /// Refunds.
+    pub refunds: i64,
+    /// Change of the balance (debits − refunds − payments).
+    pub net: i64,
+    /// Number of purchases.
+    pub purchase_count: u32,
+    /// Purchases by [`MerchantGroup`] index.
+    pub by_group: [i64; GROUP_COUNT],
+}
+
+/// A statement and what was paid in its cycle.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub(super) struct StatementRecord {
+    /// When it was issued.
+    pub issued_at: DateTime<Utc>,
+    /// 00:00 UTC of the day after its due date.
+    pub due_end: DateTime<Utc>,
+    /// Closing balance (negative = in credit).
+    pub closing: i64,
+    /// Minimum due (never negative).
+    pub minimum: i64,
+    /// Payments folded with `issued_at <= paid_at < due_end`.
+    pub paid: i64,
+    /// The earliest days-past-due report above 0 made after the due date and
+    /// before the next statement was issued.
+    pub late_at: Option<DateTime<Utc>>,
+}
+
+/// A credit limit and when it took effect.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub(super) struct LimitChange {
+    pub at: DateTime<Utc>,
+    pub limit: i64,
+}
+
+/// A days-past-due report.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub(super) struct DpdReport {
+    pub at: DateTime<Utc>,
+    pub days: u32,
+}
+
+/// The bounded summary of one customer's events that [`Features`] are
+/// computed from. `Default` is "no events yet". Its size does not grow with
+/// the length of the history: daily buckets and reports cover the last
+/// [`RETENTION_DAYS`] days, statements the last [`STATEMENTS_KEPT`].
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct FeatureState {
+    pub(super) first_at: Option<DateTime<Utc>>,
+    pub(super) latest_at: Option<DateTime<Utc>>,
+    /// Running balance in fold order (debits − refunds − payments).
+    pub(super) balance: i64,
+    /// Sorted by `at`.
+    pub(super) limits: Vec<LimitChange>,
+    /// Keyed by UTC day number.
+    pub(super) days: BTreeMap<i64, DayBucket>,
+    /// The first over-limit moment of each day, sorted.
+    pub(super) over_limit: Vec<DateTime<Utc>>,
+    /// Sorted by `issued_at`.
+    pub(super) statements: Vec<StatementRecord>,
+    /// Sorted by `at`; the latest is kept even when older than the retention.
+    pub(super) dpd: Vec<DpdReport>,
+}
+
+impl FeatureState {
+    /// Folds one event (events are folded in stream order).
+    pub fn apply(&mut self, event: &CustomerEvent) {
+        let at = event.occurred_at();
+        self.first_at = Some(self.first_at.map_or(at, |f| f.min(at)));
+        self.latest_at = Some(self.latest_at.map_or(at, |l| l.max(at)));
+        match event {
+            CustomerEvent::CustomerRegistered(e) => self.set_limit(e.opened_at, e.credit_limit_minor),
+            CustomerEvent::CreditLimitChanged(e) => {
+                self.set_limit(e.effective_at, e.credit_limit_minor)
+            }
+            CustomerEvent::TransactionRecorded(e) => self.transaction(e),
+            CustomerEvent::StatementIssued(e) => self.statement(e),
+            CustomerEvent::PaymentRecorded(e) => self.payment(e),
+            CustomerEvent::DaysPastDueReported(e) => self.days_past_due(e),
+        }
+        self.prune();
+    }
+
+    /// The features as of `as_of`, from what happened at or before it (see
+    /// the module docs for the resolution of folded events after `as_of`).
+    pub fn features(&self, as_of: DateTime<Utc>) -> Features {
+        Features {
+            utilisation: spend::utilisation(self, as_of),
+            over_limit_count: spend::over_limit_count(self, as_of),
+            cash_withdrawal_share: spend::cash_withdrawal_share(self, as_of),
+            spend_change_pct: spend::spend_change_pct(self, as_of),
+            merchant_mix_index: spend::merchant_mix_index(self, as_of),
+            merchant_mix_change: spend::merchant_mix_change(self, as_of),
+            payment_ratio: repayment::payment_ratio(self, as_of),
+            min_due_frequency: repayment::min_due_frequency(self, as_of),
+            consecutive_min_only: repayment::consecutive_min_only(self, as_of),
+            payment_stability: repayment::payment_stability(self, as_of),
+            spend_volatility: spend::spend_volatility(self, as_of),
+            days_past_due: repayment::days_past_due(self, as_of),
+            max_days_past_due_6m: repayment::max_days_past_due_6m(self, as_of),
+            late_months_6m: repayment::late_months_6m(self, as_of),
+        }
+    }
+
+    /// When the latest folded event happened, if any.
+    pub fn latest_event_at(&self) -> Option<DateTime<Utc>> {
+        self.latest_at
+    }
+
+    /// The credit limit in force at `at` (0 before any is known).
+    pub(super) fn limit_at(&self, at: DateTime<Utc>) -> i64 {
+        let n = self.limits.partition_point(|l| l.at <= at);
+        n.checked_sub(1).map_or(0, |i| self.limits[i].limit)
+    }
+
+    fn set_limit(&mut self, at: DateTime<Utc>, limit: i64) {
+        let i = self.limits.partition_point(|l| l.at <= at);
+        self.limits.insert(i, LimitChange { at, limit });
+    }
+
+    fn transaction(&mut self, e: &TransactionRecorded) {
+        let amount = e.amount_minor.max(0);
+        let day = self.days.entry(day_of(e.occurred_at)).or_default();
+        match e.kind {
+            TransactionKind::Purchase => {
+                day.purchases = day.purchases.saturating_add(amount);
+                day.purchase_count = day.purchase_count.saturating_add(1);
+                let g = MerchantGroup::of(e.merchant_category_code.as_ref()).index();
+                day.by_group[g] = day.by_group[g].saturating_add(amount);
+            }
+            TransactionKind::CashWithdrawal => day.cash = day.cash.saturating_add(amount),
+            TransactionKind::Refund => day.refunds = day.refunds.saturating_add(amount),
+            TransactionKind::Fee => {}
+        }
+        let delta = if e.kind.is_debit() { amount } else { -amount };
+        day.net = day.net.saturating_add(delta);
+        self.balance = self.balance.saturating_add(delta);
+        if e.kind.is_debit() && self.balance > self.limit_at(e.occurred_at) {
+            self.mark_over_limit(e.occurred_at);
+        }
+    }
+
+    fn mark_over_limit(&mut self, at: DateTime<Utc>) {
+        let day = day_of(at);
+        let i = self.over_limit.partition_point(|t| day_of(*t) < day);
+        match self.over_limit.get_mut(i) {
+            Some(t) if day_of(*t) == day => *t = (*t).min(at),
+            _ => self.over_limit.insert(i, at),
+        }
+    }
+
+    fn statement(&mut self, e: &StatementIssued) {
+        let record = StatementRecord {
+            issued_at: e.issued_at,
+            due_end: end_of(e.due_date),
+            closing: e.closing_balance_minor,
+            minimum: e.minimum_due_minor.max(0),
+            paid: 0,
+            late_at: None,
+        };
+        let i = self
+            .statements
+            .partition_point(|s| s.issued_at <= e.issued_at);
+        self.statements.insert(i, record);
+        let excess = self.statements.len().saturating_sub(STATEMENTS_KEPT);
+        self.statements.drain(..excess);
+    }
+
+    fn payment(&mut self, e: &PaymentRecorded) {
+        let amount = e.amount_minor.max(0);
+        self.balance = self.balance.saturating_sub(amount);
+        let day = self.days.entry(day_of(e.paid_at)).or_default();
+        day.net = day.net.saturating_sub(amount);
+        for s in &mut self.statements {
+            if s.issued_at <= e.paid_at && e.paid_at < s.due_end {
+                s.paid = s.paid.saturating_add(amount);
+            }
+        }
+    }
+
+    fn days_past_due(&mut self, e: &DaysPastDueReported) {
+        let i = self.dpd.partition_point(|r| r.at < e.as_of);
+        let report = DpdReport {
+            at: e.as_of,
+            days: e.days_past_due,
+        };
+        match self.dpd.get_mut(i) {
+            Some(r) if r.at == e.as_of => *r = report,
+            _ => self.dpd.insert(i, report),
+        }
+        if e.days_past_due == 0 {
+            return;
+        }
+        // The report belongs to the latest statement issued by then, if that
+        // statement's due date has passed.
+        let n = self.statements.partition_point(|s| s.issued_at <= e.as_of);
+        if let Some(s) = n.checked_sub(1).and_then(|i| self.statements.get_mut(i)) {
+            if e.as_of >= s.due_end {
+                s.late_at = Some(s.late_at.map_or(e.as_of, |l| l.min(e.as_of)));
+            }
+        }
+    }
+
+    fn prune(&mut self) {
+        let Some(latest) = self.latest_at else {
+            return;
+        };
+        let latest_day = day_of(latest);
+        let cutoff = latest_day - RETENTION_DAYS;
+        while let Some((&day, _)) = self.days.first_key_value() {
+            if day > cutoff {
+                break;
+            }
+            self.days.pop_first();
+        }
+        let n = self.dpd.partition_point(|r| day_of(r.at) <= cutoff);
+        self.dpd.drain(..n.min(self.dpd.len().saturating_sub(1)));
+        let n = self.limits.partition_point(|l| day_of(l.at) <= cutoff);
+        self.limits.drain(..n.saturating_sub(1));
+        let excess = self.limits.len().saturating_sub(LIMITS_KEPT);
+        self.limits.drain(..excess);
+        let over_cutoff = latest_day - OVER_LIMIT_RETENTION_DAYS;
+        let n = self
+            .over_limit
+            .partition_point(|t| day_of(*t) <= over_cutoff);
+        self.over_limit.drain(..n);
+    }
+}
