@@ -98,7 +98,8 @@ pub async fn run(args: &LoadArgs) -> anyhow::Result<LoadReport> {
     let deadline = Instant::now() + Duration::from_secs(args.seconds);
     let counter = Arc::new(AtomicU64::new(0));
     let started = Instant::now();
-    let per_worker_gap = (args.rate > 0.0).then(|| Duration::from_secs_f64(args.concurrency as f64 / args.rate));
+    let per_worker_gap =
+        (args.rate > 0.0).then(|| Duration::from_secs_f64(args.concurrency as f64 / args.rate));
     let workers: Vec<_> = (0..args.concurrency)
         .map(|w| {
             let (client, args, counter) = (client.clone(), args.clone(), counter.clone());
@@ -148,7 +149,10 @@ pub async fn run(args: &LoadArgs) -> anyhow::Result<LoadReport> {
     }
     let seconds = started.elapsed().as_secs_f64();
     lat.sort_unstable();
-    let pct = |p: f64| lat.get(((lat.len() as f64 - 1.0) * p).round() as usize).map_or(0.0, |us| *us as f64 / 1_000.0);
+    let pct = |p: f64| {
+        lat.get(((lat.len() as f64 - 1.0) * p).round() as usize)
+            .map_or(0.0, |us| *us as f64 / 1_000.0)
+    };
     let requests = lat.len() as u64 - errors;
     Ok(LoadReport {
         mode: args.mode,
@@ -166,7 +170,11 @@ pub async fn run(args: &LoadArgs) -> anyhow::Result<LoadReport> {
 }
 
 async fn register(client: &reqwest::Client, args: &LoadArgs) -> anyhow::Result<()> {
-    let chunks: Vec<Vec<usize>> = (0..args.customers).collect::<Vec<_>>().chunks(args.customers.div_ceil(8).max(1)).map(<[usize]>::to_vec).collect();
+    let chunks: Vec<Vec<usize>> = (0..args.customers)
+        .collect::<Vec<_>>()
+        .chunks(args.customers.div_ceil(8).max(1))
+        .map(<[usize]>::to_vec)
+        .collect();
     let tasks: Vec<_> = chunks
         .into_iter()
         .map(|chunk| {

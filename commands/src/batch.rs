@@ -127,7 +127,11 @@ where
                 .map(|c| (c.context.aggregate_id.clone(), c.context.version + 1))
                 .collect();
             let appended = match store.append_in(&mut *tx, commits).await {
-                Ok(committed) => tx.commit().await.map(|()| committed).map_err(StoreError::from),
+                Ok(committed) => tx
+                    .commit()
+                    .await
+                    .map(|()| committed)
+                    .map_err(StoreError::from),
                 Err(e) => Err(e),
             };
             match appended {

@@ -120,7 +120,11 @@ where
         for attempt in 0..self.attempts {
             // First try on the cached state; anything unusual is decided
             // again on a fresh load.
-            let cached = if attempt == 0 { self.cache.get(id) } else { None };
+            let cached = if attempt == 0 {
+                self.cache.get(id)
+            } else {
+                None
+            };
             let from_cache = cached.is_some();
             let (mut ctx, earlier) = match cached {
                 Some(ctx) => (ctx, Vec::new()),
@@ -132,17 +136,27 @@ where
             let repeat_of = earlier.first().map(|f| f.sequence);
             let services = A::services(earlier.into_iter().map(|f| f.event).collect());
             let sink = EventSink::default();
-            let decided = ctx.aggregate.handle(command.clone(), &services, &sink).await;
+            let decided = ctx
+                .aggregate
+                .handle(command.clone(), &services, &sink)
+                .await;
             let events = sink.collect().await;
             if from_cache && (decided.is_err() || events.is_empty()) {
                 continue;
             }
             decided.map_err(CommandError::Rejected)?;
             if events.is_empty() {
-                return Ok(Outcome { recorded: Vec::new(), repeat_of });
+                return Ok(Outcome {
+                    recorded: Vec::new(),
+                    repeat_of,
+                });
             }
             let mut next = ctx.clone();
-            let commit = PendingCommit { context: ctx, events, metadata: metadata.clone() };
+            let commit = PendingCommit {
+                context: ctx,
+                events,
+                metadata: metadata.clone(),
+            };
             match self.store.append(vec![commit]).await {
                 Ok(recorded) => {
                     if let Some(last) = recorded.last() {
@@ -150,7 +164,10 @@ where
                         next.last_hash = last.hash;
                         self.cache.put(next);
                     }
-                    return Ok(Outcome { recorded, repeat_of: None });
+                    return Ok(Outcome {
+                        recorded,
+                        repeat_of: None,
+                    });
                 }
                 Err(StoreError::Conflict) => {
                     self.cache.forget([&next.aggregate_id]);

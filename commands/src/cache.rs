@@ -26,7 +26,10 @@ pub const DEFAULT_CAPACITY: usize = 100_000;
 impl<A: Clone> StreamCache<A> {
     /// An empty cache holding at most `capacity` streams (0 disables it).
     pub fn new(capacity: usize) -> Self {
-        Self { entries: Mutex::new(HashMap::new()), capacity }
+        Self {
+            entries: Mutex::new(HashMap::new()),
+            capacity,
+        }
     }
 
     /// A copy of the cached context, if any.

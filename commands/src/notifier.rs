@@ -33,14 +33,21 @@ pub struct Notifier {
 impl Notifier {
     /// Starts the background task that sends the notifications.
     pub fn start(pool: PgPool) -> Arc<Self> {
-        let n = Arc::new(Self { poked: Notify::new(), local: Notify::new() });
+        let n = Arc::new(Self {
+            poked: Notify::new(),
+            local: Notify::new(),
+        });
         let task = n.clone();
         tokio::spawn(async move {
             loop {
                 // Pokes that arrive while we notify leave one permit: they
                 // are folded into the next round.
                 task.poked.notified().await;
-                if let Err(e) = sqlx::query("SELECT pg_notify($1, '')").bind(CHANNEL).execute(&pool).await {
+                if let Err(e) = sqlx::query("SELECT pg_notify($1, '')")
+                    .bind(CHANNEL)
+                    .execute(&pool)
+                    .await
+                {
                     tracing::debug!(error = %e, "could not send the append notification; readers will poll");
                 }
                 // At most one NOTIFY per interval: each is a transaction of its

@@ -1,1 +1,20 @@
-//! placeholder
+//! The read side: projections that follow the commit-ordered event log and
+//! keep plain SQL views up to date, each with its own durable checkpoint, and
+//! that can be rebuilt from the log at any time with the same result.
+//!
+//! # Layout
+//! - [`projection`] — the `Projection` trait and the table sets it writes.
+//! - [`runner`] — the catch-up loop: batch, apply and checkpoint in one
+//!   transaction, woken by NOTIFY, exclusive per projection across processes.
+//! - [`rebuild`] — replay the whole log into fresh tables and swap them in.
+//! - [`lag`] — commit-to-projected latency and events behind, per projection.
+//! - [`views`] — the projections themselves.
+
+pub mod lag;
+pub mod projection;
+pub mod rebuild;
+pub mod runner;
+pub mod views;
+
+pub use projection::{Projection, ProjectionError, Tables};
+pub use runner::{Runner, RunnerStatus};

@@ -209,9 +209,20 @@ impl<A: Stream> PgEventStore<A> {
             if kind == 3 {
                 let event = serde_json::from_value(payload)
                     .map_err(|e| StoreError::Corrupt(format!("event {id}#{sequence}: {e}")))?;
-                facts.push(EarlierFact { aggregate_id: id.to_owned(), key: r.try_get("dedup_key")?, sequence, event });
+                facts.push(EarlierFact {
+                    aggregate_id: id.to_owned(),
+                    key: r.try_get("dedup_key")?,
+                    sequence,
+                    event,
+                });
             } else {
-                fold_row(&mut ctx, kind, sequence, to_hash(r.try_get("hash")?)?, payload)?;
+                fold_row(
+                    &mut ctx,
+                    kind,
+                    sequence,
+                    to_hash(r.try_get("hash")?)?,
+                    payload,
+                )?;
             }
         }
         Ok((ctx, facts))
@@ -526,7 +537,10 @@ fn fold_row<A: Aggregate>(
             .map_err(|e| StoreError::Corrupt(format!("snapshot of {id}: {e}")))?;
     } else {
         if sequence != ctx.version + 1 {
-            return Err(StoreError::Corrupt(format!("stream {id} jumps from {} to {sequence}", ctx.version)));
+            return Err(StoreError::Corrupt(format!(
+                "stream {id} jumps from {} to {sequence}",
+                ctx.version
+            )));
         }
         let event: A::Event = serde_json::from_value(payload)
             .map_err(|e| StoreError::Corrupt(format!("event {id}#{sequence}: {e}")))?;

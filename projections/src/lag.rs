@@ -1,0 +1,85 @@
+//! How far behind each projection is: the latency from an event being stored
+//! to it being projected (recent samples, for percentiles), and how many
+//! committed events it has still to read.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::Mutex;
+
+use serde::Serialize;
+
+const SAMPLES: usize = 10_000;
+
+/// Recent commit-to-projected latencies per projection.
+#[derive(Default)]
+pub struct LagTracker {
+    samples: Mutex<BTreeMap<&'static str, VecDeque<f64>>>,
+}
+
+/// Latency percentiles of one projection, in milliseconds.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct LagSummary {
+    /// Samples summarised.
+    pub samples: usize,
+    /// Median.
+    pub p50_ms: f64,
+    /// 99th percentile.
+    pub p99_ms: f64,
+    /// Worst.
+    pub max_ms: f64,
+}
+
+impl LagTracker {
+    /// Records latencies (ms) of one applied batch.
+    pub fn record(&self, projection: &'static str, latencies_ms: impl IntoIterator<Item = f64>) {
+        if let Ok(mut map) = self.samples.lock() {
+            let q = map.entry(projection).or_default();
+            for l in latencies_ms {
+                if q.len() == SAMPLES {
+                    q.pop_front();
+                }
+                q.push_back(l);
+            }
+        }
+    }
+
+    /// Percentiles over the recent samples of `projection`.
+    pub fn summary(&self, projection: &str) -> Option<LagSummary> {
+        let map = self.samples.lock().ok()?;
+        let mut v: Vec<f64> = map.get(projection)?.iter().copied().collect();
+        if v.is_empty() {
+            return None;
+        }
+        v.sort_by(f64::total_cmp);
+        let at = |p: f64| v[((v.len() - 1) as f64 * p).round() as usize];
+        Some(LagSummary {
+            samples: v.len(),
+            p50_ms: at(0.5),
+            p99_ms: at(0.99),
+            max_ms: at(1.0),
+        })
+    }
+
+    /// Forgets the samples (between benchmark phases).
+    pub fn clear(&self) {
+        if let Ok(mut map) = self.samples.lock() {
+            map.clear();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_come_from_the_recorded_samples() {
+        let t = LagTracker::default();
+        t.record("p", (1..=100).map(f64::from));
+        let s = t.summary("p").expect("samples");
+        assert_eq!(
+            (s.samples, s.p50_ms, s.p99_ms, s.max_ms),
+            (100, 51.0, 99.0, 100.0)
+        );
+        assert!(t.summary("other").is_none());
+    }
+}

@@ -1,0 +1,102 @@
+//! What a projection is: a name, the tables it owns, and how a batch of
+//! events changes them. The runner supplies the transaction; the projection
+//! never commits.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+
+use commands::RecordedEvent;
+use sqlx::PgConnection;
+
+/// Why a batch could not be applied.
+#[derive(Debug, thiserror::Error)]
+pub enum ProjectionError {
+    /// The database failed: retry later.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    /// An event cannot be projected (unreadable payload, broken invariant):
+    /// the projection stops on it rather than skip it.
+    #[error("event at position {position} cannot be projected: {reason}")]
+    Poison {
+        /// Global position of the event.
+        position: i64,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// Physical names of a projection's tables: the live ones, or fresh copies
+/// being rebuilt.
+#[derive(Clone, Debug)]
+pub struct Tables {
+    names: BTreeMap<&'static str, String>,
+}
+
+impl Tables {
+    /// The live tables.
+    pub fn live(logical: &[&'static str]) -> Self {
+        Self {
+            names: logical.iter().map(|n| (*n, (*n).to_owned())).collect(),
+        }
+    }
+
+    /// Copies with a suffix (used while rebuilding).
+    pub fn suffixed(logical: &[&'static str], suffix: &str) -> Self {
+        Self {
+            names: logical
+                .iter()
+                .map(|n| (*n, format!("{n}{suffix}")))
+                .collect(),
+        }
+    }
+
+    /// The physical name for a logical table. Table names come from code,
+    /// never from input, so formatting them into SQL is safe.
+    pub fn name<'a>(&'a self, logical: &'a str) -> &'a str {
+        self.names
+            .get(logical)
+            .map(String::as_str)
+            .unwrap_or(logical)
+    }
+
+    /// (logical, physical) pairs.
+    pub fn pairs(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        self.names.iter().map(|(l, p)| (*l, p.as_str()))
+    }
+}
+
+/// A read model fed from the log.
+pub trait Projection: Send + Sync + 'static {
+    /// Unique name; also the checkpoint's key.
+    const NAME: &'static str;
+
+    /// The tables it writes (logical names = live table names).
+    const TABLES: &'static [&'static str];
+
+    /// Applies a batch of events (in commit order) inside `tx`.
+    fn apply(
+        &self,
+        tx: &mut PgConnection,
+        tables: &Tables,
+        events: &[RecordedEvent],
+    ) -> impl Future<Output = Result<(), ProjectionError>> + Send;
+}
+
+/// Decodes customer events of a batch; other aggregate types are skipped
+/// (they are not this projection's business), undecodable ones are poison.
+pub fn customer_events(
+    events: &[RecordedEvent],
+) -> Result<Vec<(&RecordedEvent, domain::CustomerEvent)>, ProjectionError> {
+    events
+        .iter()
+        .filter(|e| e.aggregate_type == <domain::Customer as cqrs_es::Aggregate>::TYPE)
+        .map(|e| {
+            serde_json::from_value(e.payload.clone())
+                .map(|d| (e, d))
+                .map_err(|err| ProjectionError::Poison {
+                    position: e.checkpoint.position,
+                    reason: err.to_string(),
+                })
+        })
+        .collect()
+}

@@ -1,0 +1,324 @@
+//! The catch-up loop of one projection.
+//!
+//! Each step, in one transaction: take the projection's advisory lock (so two
+//! processes running the same projection never both apply a batch), read its
+//! checkpoint, read the next batch of the log in commit order, apply it, move
+//! the checkpoint. Either all of that commits or none of it: a crash between
+//! batches loses nothing and applies nothing twice.
+//!
+//! Between steps the runner sleeps until `NOTIFY events_appended` (or a poke
+//! from writers in this process), polling as a fallback. A database error is
+//! retried with backoff; an event that cannot be projected stops the runner
+//! and is recorded in `projection_checkpoints.last_error` — never skipped.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use commands::notifier::{Notifier, CHANNEL};
+use commands::store::log::read_all;
+use commands::Checkpoint;
+use serde::Serialize;
+use sqlx::postgres::PgListener;
+use sqlx::{PgPool, Row};
+use tokio::sync::watch;
+
+use crate::lag::LagTracker;
+use crate::projection::{Projection, ProjectionError, Tables};
+
+/// How often an idle runner looks at the log without being woken.
+pub const POLL: Duration = Duration::from_millis(500);
+
+/// A runner for projection `P`.
+pub struct Runner<P> {
+    projection: Arc<P>,
+    pool: PgPool,
+    batch: i64,
+    lag: Arc<LagTracker>,
+    notifier: Option<Arc<Notifier>>,
+}
+
+/// A projection's position and health, as stored.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct RunnerStatus {
+    /// Projection name.
+    pub name: String,
+    /// Checkpoint.
+    pub checkpoint: Checkpoint,
+    /// Events applied since the projection was created or rebuilt.
+    pub events_applied: i64,
+    /// Committed events not yet projected (counted up to 1,000,000).
+    pub events_behind: i64,
+    /// Why it stopped, if it did.
+    pub last_error: Option<String>,
+}
+
+impl<P: Projection> Runner<P> {
+    /// A runner reading `batch` events per step.
+    pub fn new(projection: P, pool: PgPool, lag: Arc<LagTracker>) -> Self {
+        Self {
+            projection: Arc::new(projection),
+            pool,
+            batch: 1_000,
+            lag,
+            notifier: None,
+        }
+    }
+
+    /// Events per step.
+    pub fn with_batch(mut self, batch: i64) -> Self {
+        self.batch = batch.max(1);
+        self
+    }
+
+    /// Wake on pokes from writers in this process too.
+    pub fn with_notifier(mut self, notifier: Arc<Notifier>) -> Self {
+        self.notifier = Some(notifier);
+        self
+    }
+
+    async fn ensure_checkpoint(&self) -> Result<(), sqlx::Error> {
+        sqlx::query("INSERT INTO projection_checkpoints (name) VALUES ($1) ON CONFLICT DO NOTHING")
+            .bind(P::NAME)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Applies the next batch; returns how many events it applied (0 when
+    /// there was nothing visible to read).
+    pub async fn step(&self) -> Result<usize, ProjectionError> {
+        self.ensure_checkpoint().await?;
+        let mut tx = self.pool.begin().await?;
+        lock_projection(&mut tx, P::NAME).await?;
+        let at = read_checkpoint(&mut tx, P::NAME).await?;
+        let events = read_all(&mut *tx, at, self.batch).await?;
+        let Some(last) = events.last() else {
+            tx.rollback().await?;
+            return Ok(0);
+        };
+        let mut to = last.checkpoint;
+        let mut applied = events.len();
+        let mut poison = None;
+        if let Err(e) = self
+            .projection
+            .apply(&mut tx, &Tables::live(P::TABLES), &events)
+            .await
+        {
+            let ProjectionError::Poison { position, .. } = &e else {
+                return Err(e);
+            };
+            // Apply everything before the poison event, so the projection
+            // stops exactly on it.
+            tx.rollback().await?;
+            let good = events
+                .iter()
+                .take_while(|ev| ev.checkpoint.position != *position)
+                .count();
+            tx = self.pool.begin().await?;
+            lock_projection(&mut tx, P::NAME).await?;
+            if good == 0 || read_checkpoint(&mut tx, P::NAME).await? != at {
+                return Err(e);
+            }
+            self.projection
+                .apply(&mut tx, &Tables::live(P::TABLES), &events[..good])
+                .await?;
+            to = events[good - 1].checkpoint;
+            applied = good;
+            poison = Some(e);
+        }
+        let events = &events[..applied];
+        sqlx::query(
+            "UPDATE projection_checkpoints SET tx_id = $2::text::xid8, position = $3, \
+             events_applied = events_applied + $4, updated_at = now(), last_error = NULL, failed_at = NULL \
+             WHERE name = $1",
+        )
+        .bind(P::NAME)
+        .bind(to.tx_id.to_string())
+        .bind(to.position)
+        .bind(events.len() as i64)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        let now = Utc::now();
+        self.lag.record(
+            P::NAME,
+            events
+                .iter()
+                .map(|e| (now - e.recorded_at).num_microseconds().unwrap_or(0) as f64 / 1_000.0),
+        );
+        match poison {
+            Some(e) => Err(e),
+            None => Ok(events.len()),
+        }
+    }
+
+    /// Steps until the checkpoint has passed global position `position`
+    /// (tests and tools). Gives up with an error after `max_steps` steps.
+    pub async fn catch_up_to(
+        &self,
+        position: i64,
+        max_steps: usize,
+    ) -> Result<(), ProjectionError> {
+        for _ in 0..max_steps {
+            self.ensure_checkpoint().await?;
+            if self.reached(position).await? {
+                return Ok(());
+            }
+            if self.step().await? == 0 {
+                // Another transaction in the cluster holds the horizon back.
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        }
+        Err(ProjectionError::Poison {
+            position,
+            reason: format!("{} did not reach it", P::NAME),
+        })
+    }
+
+    async fn reached(&self, position: i64) -> Result<bool, sqlx::Error> {
+        // Positions are not commit order: the target is reached when no
+        // event at or below it is still after the checkpoint.
+        sqlx::query_scalar(
+            "SELECT NOT EXISTS (SELECT 1 FROM events e, projection_checkpoints c \
+             WHERE c.name = $1 AND e.global_position <= $2 \
+               AND (e.tx_id, e.global_position) > (c.tx_id, c.position))",
+        )
+        .bind(P::NAME)
+        .bind(position)
+        .fetch_one(&self.pool)
+        .await
+    }
+
+    /// Runs until `shutdown` turns true or an event cannot be projected.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        let mut listener = match PgListener::connect_with(&self.pool).await {
+            Ok(mut l) => match l.listen(CHANNEL).await {
+                Ok(()) => Some(l),
+                Err(_) => None,
+            },
+            Err(_) => None,
+        };
+        let mut backoff = Duration::from_millis(100);
+        tracing::info!(projection = P::NAME, "projection runner started");
+        while !*shutdown.borrow() {
+            match self.step().await {
+                Ok(n) if n > 0 => {
+                    backoff = Duration::from_millis(100);
+                    continue;
+                }
+                Ok(_) => {}
+                Err(ProjectionError::Poison { position, reason }) => {
+                    tracing::error!(projection = P::NAME, position, %reason, "projection stopped on an event it cannot apply");
+                    let _ = record_failure(
+                        &self.pool,
+                        P::NAME,
+                        &format!("position {position}: {reason}"),
+                    )
+                    .await;
+                    return;
+                }
+                Err(ProjectionError::Database(e)) => {
+                    tracing::warn!(projection = P::NAME, error = %e, "projection step failed; retrying");
+                    tokio::select! {
+                        _ = tokio::time::sleep(backoff) => {}
+                        _ = shutdown.changed() => {}
+                    }
+                    backoff = (backoff * 2).min(Duration::from_secs(30));
+                    continue;
+                }
+            }
+            let notifier = self.notifier.clone();
+            tokio::select! {
+                _ = async {
+                    match listener.as_mut() {
+                        Some(l) => { let _ = l.recv().await; }
+                        None => std::future::pending::<()>().await,
+                    }
+                } => {}
+                _ = async {
+                    match notifier {
+                        Some(n) => n.appended().await,
+                        None => std::future::pending::<()>().await,
+                    }
+                } => {}
+                _ = tokio::time::sleep(POLL) => {}
+                _ = shutdown.changed() => {}
+            }
+        }
+        tracing::info!(projection = P::NAME, "projection runner stopped");
+    }
+}
+
+/// Serialises everything that applies batches to one projection's tables.
+pub(crate) async fn lock_projection(
+    tx: &mut sqlx::PgConnection,
+    name: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended('projection:' || $1, 0))")
+        .bind(name)
+        .execute(tx)
+        .await?;
+    Ok(())
+}
+
+pub(crate) async fn read_checkpoint(
+    conn: &mut sqlx::PgConnection,
+    name: &str,
+) -> Result<Checkpoint, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT tx_id::text AS tx, position FROM projection_checkpoints WHERE name = $1",
+    )
+    .bind(name)
+    .fetch_optional(conn)
+    .await?;
+    match row {
+        None => Ok(Checkpoint::START),
+        Some(r) => {
+            let tx: String = r.try_get("tx")?;
+            Ok(Checkpoint {
+                tx_id: tx.parse().map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+                position: r.try_get("position")?,
+            })
+        }
+    }
+}
+
+async fn record_failure(pool: &PgPool, name: &str, reason: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE projection_checkpoints SET last_error = $2, failed_at = now() WHERE name = $1",
+    )
+    .bind(name)
+    .bind(reason)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Every projection's checkpoint, health and backlog, as stored (for
+/// `/readyz` and metrics; works across processes).
+pub async fn statuses(pool: &PgPool) -> Result<Vec<RunnerStatus>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT c.name, c.tx_id::text AS tx, c.position, c.events_applied, c.last_error, \
+                (SELECT count(*) FROM (SELECT 1 FROM events e \
+                   WHERE (e.tx_id, e.global_position) > (c.tx_id, c.position) LIMIT 1000000) b) AS behind \
+         FROM projection_checkpoints c ORDER BY c.name",
+    )
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            let tx: String = r.try_get("tx")?;
+            Ok(RunnerStatus {
+                name: r.try_get("name")?,
+                checkpoint: Checkpoint {
+                    tx_id: tx.parse().map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+                    position: r.try_get("position")?,
+                },
+                events_applied: r.try_get("events_applied")?,
+                events_behind: r.try_get("behind")?,
+                last_error: r.try_get("last_error")?,
+            })
+        })
+        .collect()
+}
