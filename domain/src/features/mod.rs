@@ -26,6 +26,11 @@
 //! and balance buckets resolve time to the UTC day (an event later on as_of's
 //! own day still counts), and nothing older than the retention is kept.
 //!
+//! Payments and days-past-due reports are matched to statements when they
+//! are folded, so one folded before the statement it belongs to (recorded out
+//! of business-time order) is not matched; both paths fold in the same order,
+//! so they still agree.
+//!
 //! # Determinism
 //! Sums are integer minor units (converted to `f64` only at the end), maps
 //! are `BTreeMap`s, and transcendental functions come from `libm`, so the same
@@ -37,6 +42,8 @@
 //! - `spend` — balance, spend and merchant-mix features from the day buckets.
 //! - `repayment` — statement, payment and days-past-due features.
 //! - `stats` — bounded ratios, coefficient of variation, normalised entropy.
+//! - `tests`, `tests_repayment`, `tests_replay`, `test_support` — unit tests
+//!   with hand-computed values, and the incremental-equals-reference property.
 
 mod mcc;
 mod repayment;
@@ -44,7 +51,11 @@ mod spend;
 mod state;
 mod stats;
 #[cfg(test)]
+mod test_support;
+#[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_repayment;
 #[cfg(test)]
 mod tests_replay;
 

@@ -55,7 +55,10 @@ pub(super) fn min_due_frequency(state: &FeatureState, as_of: DateTime<Utc>) -> f
 
 /// See [`super::Features::consecutive_min_only`].
 pub(super) fn consecutive_min_only(state: &FeatureState, as_of: DateTime<Utc>) -> f64 {
-    due(state, as_of).take(MAX_RUN).take_while(|s| min_only(s)).count() as f64
+    due(state, as_of)
+        .take(MAX_RUN)
+        .take_while(|s| min_only(s))
+        .count() as f64
 }
 
 /// See [`super::Features::payment_stability`].

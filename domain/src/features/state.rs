@@ -18,13 +18,15 @@ use crate::customer::{
 use crate::values::TransactionKind;
 
 /// Days of daily buckets and days-past-due reports kept, counted back from
-/// the latest event folded (the longest window read is 180 days).
+/// the latest event folded (the longest window read is 180 days, so an as_of
+/// up to 20 days before the latest event is still answered exactly).
 pub const RETENTION_DAYS: i64 = 200;
 /// Statements kept (the longest run read is 12 due statements; the rest is
 /// room for statements issued but not yet due).
 pub const STATEMENTS_KEPT: usize = 14;
-/// Days of over-limit dates kept (the window read is 365 days).
-const OVER_LIMIT_RETENTION_DAYS: i64 = 366;
+/// Days of over-limit dates kept (the window read is 365 days; the margin, as
+/// for [`RETENTION_DAYS`], lets a recent past as_of be answered exactly).
+const OVER_LIMIT_RETENTION_DAYS: i64 = 385;
 /// Credit-limit changes kept at most (a limit is rarely changed).
 const LIMITS_KEPT: usize = 32;
 const SECS_PER_DAY: i64 = 86_400;
@@ -118,7 +120,9 @@ impl FeatureState {
         self.first_at = Some(self.first_at.map_or(at, |f| f.min(at)));
         self.latest_at = Some(self.latest_at.map_or(at, |l| l.max(at)));
         match event {
-            CustomerEvent::CustomerRegistered(e) => self.set_limit(e.opened_at, e.credit_limit_minor),
+            CustomerEvent::CustomerRegistered(e) => {
+                self.set_limit(e.opened_at, e.credit_limit_minor)
+            }
             CustomerEvent::CreditLimitChanged(e) => {
                 self.set_limit(e.effective_at, e.credit_limit_minor)
             }
