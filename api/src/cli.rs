@@ -53,6 +53,27 @@ pub enum Command {
         #[arg(long)]
         quiet: bool,
     },
+    /// Run the projection runners only (the read side as its own process).
+    Project {
+        /// Database options.
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
+    /// Replay the whole log into fresh projection tables and swap them in.
+    Rebuild {
+        /// Database options.
+        #[command(flatten)]
+        db: DatabaseArgs,
+        /// One projection (default: all).
+        #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(projections::supervisor::PROJECTIONS))]
+        projection: Option<String>,
+        /// Events per transaction.
+        #[arg(long, default_value_t = 10_000)]
+        batch: i64,
+        /// Hide the progress bar.
+        #[arg(long)]
+        quiet: bool,
+    },
     /// Send ingest load to a running server and print figures as JSON.
     Loadgen {
         /// Load options.
@@ -95,6 +116,36 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ExitCode::from(2)
             })
         }
+        Command::Project { db } => {
+            let db = db.open().await?;
+            let lag = std::sync::Arc::new(projections::lag::LagTracker::default());
+            let read_side = projections::supervisor::ReadSide::start(&db.pool, lag, None);
+            println!("projection runners started; Ctrl-C to stop");
+            shutdown_signal().await;
+            read_side.stop().await;
+            db.shutdown().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Rebuild {
+            db,
+            projection,
+            batch,
+            quiet,
+        } => {
+            let db = db.open().await?;
+            let reports = projections::supervisor::rebuild_named(
+                &db.pool,
+                projection.as_deref(),
+                batch.max(1),
+                !quiet,
+            )
+            .await;
+            db.shutdown().await;
+            for r in reports? {
+                println!("{}", serde_json::to_string(&r)?);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Loadgen { load } => {
             let report = crate::loadgen::run(&load).await?;
             println!("{}", serde_json::to_string(&report)?);
@@ -106,6 +157,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 async fn serve(db: DatabaseArgs, bind: SocketAddr, demo: bool) -> anyhow::Result<()> {
     let db = db.open().await?;
     let state = crate::http::AppState::new(db.pool.clone());
+    let read_side = projections::supervisor::ReadSide::start(
+        &db.pool,
+        state.lag.clone(),
+        Some(state.notifier.clone()),
+    );
     if demo {
         let n = crate::demo::seed(&state.customers)
             .await
@@ -130,6 +186,7 @@ async fn serve(db: DatabaseArgs, bind: SocketAddr, demo: bool) -> anyhow::Result
         .await
         .context("serving HTTP")?;
     tracing::info!("shutting down");
+    read_side.stop().await;
     db.shutdown().await;
     Ok(())
 }

@@ -7,6 +7,7 @@
 //! - [`runner`] — the catch-up loop: batch, apply and checkpoint in one
 //!   transaction, woken by NOTIFY, exclusive per projection across processes.
 //! - [`rebuild`] — replay the whole log into fresh tables and swap them in.
+//! - [`supervisor`] — starts and stops all runners; rebuild by name.
 //! - [`lag`] — commit-to-projected latency and events behind, per projection.
 //! - [`views`] — the projections themselves.
 
@@ -14,6 +15,7 @@ pub mod lag;
 pub mod projection;
 pub mod rebuild;
 pub mod runner;
+pub mod supervisor;
 pub mod views;
 
 pub use projection::{Projection, ProjectionError, Tables};

@@ -1,8 +1,12 @@
-//! `GET /healthz` (the process is up) and `GET /readyz` (the database answers
-//! and every migration is applied).
+//! `GET /healthz` (the process is up), `GET /readyz` (the database answers,
+//! every migration is applied, and how each projection is doing) and
+//! `GET /metrics` (Prometheus text: projection backlog, failures and
+//! commit-to-projected latency).
+
+use std::fmt::Write;
 
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -16,6 +20,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
 }
 
 async fn healthz() -> Json<serde_json::Value> {
@@ -23,8 +28,85 @@ async fn healthz() -> Json<serde_json::Value> {
 }
 
 async fn readyz(State(state): State<AppState>) -> Response {
-    match commands::db::check_ready(&state.pool).await {
-        Ok(()) => (StatusCode::OK, Json(json!({"status": "ready"}))).into_response(),
-        Err(e) => Problem::unavailable(e.to_string()).into_response(),
+    if let Err(e) = commands::db::check_ready(&state.pool).await {
+        return Problem::unavailable(e.to_string()).into_response();
     }
+    let projections = match projections::runner::statuses(&state.pool).await {
+        Ok(p) => p,
+        Err(e) => return Problem::from(e).into_response(),
+    };
+    // A stopped projection does not stop ingest, but its views are going
+    // stale: say so loudly without taking the API out of service.
+    let failed = projections.iter().any(|p| p.last_error.is_some());
+    let detail: Vec<_> = projections
+        .iter()
+        .map(|p| {
+            json!({"name": p.name, "events_behind": p.events_behind, "events_applied": p.events_applied,
+                   "checkpoint": p.checkpoint, "last_error": p.last_error, "lag": state.lag.summary(&p.name)})
+        })
+        .collect();
+    let status = if failed { "degraded" } else { "ready" };
+    (
+        StatusCode::OK,
+        Json(json!({"status": status, "projections": detail})),
+    )
+        .into_response()
+}
+
+async fn metrics(State(state): State<AppState>) -> Response {
+    let projections = match projections::runner::statuses(&state.pool).await {
+        Ok(p) => p,
+        Err(e) => return Problem::from(e).into_response(),
+    };
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "# HELP projection_events_behind Committed events not yet projected."
+    );
+    let _ = writeln!(out, "# TYPE projection_events_behind gauge");
+    for p in &projections {
+        let _ = writeln!(
+            out,
+            "projection_events_behind{{projection=\"{}\"}} {}",
+            p.name, p.events_behind
+        );
+    }
+    let _ = writeln!(
+        out,
+        "# HELP projection_failed 1 when the projection stopped on an event it cannot apply."
+    );
+    let _ = writeln!(out, "# TYPE projection_failed gauge");
+    for p in &projections {
+        let _ = writeln!(
+            out,
+            "projection_failed{{projection=\"{}\"}} {}",
+            p.name,
+            u8::from(p.last_error.is_some())
+        );
+    }
+    let _ = writeln!(
+        out,
+        "# HELP projection_lag_ms Commit-to-projected latency of recent events in this process."
+    );
+    let _ = writeln!(out, "# TYPE projection_lag_ms summary");
+    for p in &projections {
+        if let Some(s) = state.lag.summary(&p.name) {
+            let _ = writeln!(
+                out,
+                "projection_lag_ms{{projection=\"{}\",quantile=\"0.5\"}} {}",
+                p.name, s.p50_ms
+            );
+            let _ = writeln!(
+                out,
+                "projection_lag_ms{{projection=\"{}\",quantile=\"0.99\"}} {}",
+                p.name, s.p99_ms
+            );
+            let _ = writeln!(
+                out,
+                "projection_lag_ms_count{{projection=\"{}\"}} {}",
+                p.name, s.samples
+            );
+        }
+    }
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response()
 }

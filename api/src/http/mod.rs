@@ -10,12 +10,16 @@ pub mod ingest;
 pub mod json;
 pub mod problem;
 
+use std::sync::Arc;
+
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::HeaderName;
 use axum::Router;
+use commands::notifier::Notifier;
 use commands::{CommandBus, Metadata};
 use domain::Customer;
+use projections::lag::LagTracker;
 use sqlx::PgPool;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
@@ -27,15 +31,24 @@ pub struct AppState {
     pub pool: PgPool,
     /// Customer commands.
     pub customers: CommandBus<Customer>,
+    /// Wakes readers in this process after commits.
+    pub notifier: Arc<Notifier>,
+    /// Commit-to-projected latencies of the runners in this process.
+    pub lag: Arc<LagTracker>,
 }
 
 impl AppState {
     /// State over a migrated database.
     pub fn new(pool: PgPool) -> Self {
-        let notifier = commands::notifier::Notifier::start(pool.clone());
-        let store = commands::PgEventStore::new(pool.clone()).with_notifier(notifier);
+        let notifier = Notifier::start(pool.clone());
+        let store = commands::PgEventStore::new(pool.clone()).with_notifier(notifier.clone());
         let customers = CommandBus::new(store);
-        Self { pool, customers }
+        Self {
+            pool,
+            customers,
+            notifier,
+            lag: Arc::new(LagTracker::default()),
+        }
     }
 }
 

@@ -11,8 +11,25 @@ pub struct TestApp {
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn(false).await
+}
+
+/// The app with its projection runners, as `serve` runs it.
+pub async fn spawn_app_with_read_side() -> TestApp {
+    spawn(true).await
+}
+
+async fn spawn(read_side: bool) -> TestApp {
     let db = fresh_database().await;
     let state = api::http::AppState::new(db.pool.clone());
+    if read_side {
+        // Runs until the test's runtime ends.
+        std::mem::forget(projections::supervisor::ReadSide::start(
+            &db.pool,
+            state.lag.clone(),
+            Some(state.notifier.clone()),
+        ));
+    }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
