@@ -67,8 +67,9 @@ pub enum Command {
         /// One projection (default: all).
         #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(projections::supervisor::PROJECTIONS))]
         projection: Option<String>,
-        /// Events per transaction.
-        #[arg(long, default_value_t = 10_000)]
+        /// Events per transaction. Larger batches write each customer's
+        /// feature state less often (fewer, bigger transactions; more memory).
+        #[arg(long, default_value_t = 50_000)]
         batch: i64,
         /// Hide the progress bar.
         #[arg(long)]
