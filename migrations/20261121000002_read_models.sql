@@ -84,12 +84,18 @@ CREATE TABLE customer_statements (
     PRIMARY KEY (customer_id, period)
 );
 
--- Every risk score over time, for charts (filled by the risk engine).
+-- Every risk score over time, for charts: one row per scored trigger event,
+-- written by the scoring (features) projection.
 CREATE TABLE risk_history (
-    customer_id  text        NOT NULL,
-    sequence     bigint      NOT NULL,
-    decided_at   timestamptz NOT NULL,
-    score        double precision NOT NULL,
-    band         text        NOT NULL,
+    customer_id   text        NOT NULL,
+    sequence      bigint      NOT NULL,
+    scored_at     timestamptz NOT NULL,
+    score         double precision NOT NULL,
+    logistic      double precision NOT NULL,
+    tree          double precision NOT NULL,
+    model_band    text        NOT NULL,
+    band          text        NOT NULL,
+    fired_rules   text[]      NOT NULL,
+    model_version text        NOT NULL,
     PRIMARY KEY (customer_id, sequence)
 );

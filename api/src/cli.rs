@@ -26,6 +26,9 @@ pub enum Command {
         /// Database options.
         #[command(flatten)]
         db: DatabaseArgs,
+        /// Model options.
+        #[command(flatten)]
+        model: crate::model::ModelArgs,
         /// Address to listen on.
         #[arg(long, env = "BIND_ADDR", default_value = "127.0.0.1:8080")]
         bind: SocketAddr,
@@ -58,12 +61,18 @@ pub enum Command {
         /// Database options.
         #[command(flatten)]
         db: DatabaseArgs,
+        /// Model options.
+        #[command(flatten)]
+        model: crate::model::ModelArgs,
     },
     /// Replay the whole log into fresh projection tables and swap them in.
     Rebuild {
         /// Database options.
         #[command(flatten)]
         db: DatabaseArgs,
+        /// Model options.
+        #[command(flatten)]
+        model: crate::model::ModelArgs,
         /// One projection (default: all).
         #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(projections::supervisor::PROJECTIONS))]
         projection: Option<String>,
@@ -75,6 +84,8 @@ pub enum Command {
         #[arg(long)]
         quiet: bool,
     },
+    /// Print the built-in hand-set demo model artifact (JSON) to stdout.
+    DemoModel,
     /// Send ingest load to a running server and print figures as JSON.
     Loadgen {
         /// Load options.
@@ -86,7 +97,14 @@ pub enum Command {
 /// Runs a parsed command line.
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Serve { db, bind, demo } => serve(db, bind, demo).await.map(|_| ExitCode::SUCCESS),
+        Command::Serve {
+            db,
+            model,
+            bind,
+            demo,
+        } => serve(db, model, bind, demo)
+            .await
+            .map(|_| ExitCode::SUCCESS),
         Command::Migrate { db } => {
             let db = db.open().await?;
             println!("migrations applied");
@@ -117,10 +135,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ExitCode::from(2)
             })
         }
-        Command::Project { db } => {
+        Command::Project { db, model } => {
             let db = db.open().await?;
-            let lag = std::sync::Arc::new(projections::lag::LagTracker::default());
-            let read_side = projections::supervisor::ReadSide::start(&db.pool, lag, None);
+            let model = model.load(&db.pool).await?;
+            let state = crate::http::AppState::new(db.pool.clone());
+            let read_side =
+                projections::supervisor::ReadSide::start(projections::supervisor::ReadSideConfig {
+                    pool: db.pool.clone(),
+                    lag: state.lag.clone(),
+                    notifier: None,
+                    model,
+                    bus: state.customers.clone(),
+                });
             println!("projection runners started; Ctrl-C to stop");
             shutdown_signal().await;
             read_side.stop().await;
@@ -129,13 +155,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Rebuild {
             db,
+            model,
             projection,
             batch,
             quiet,
         } => {
             let db = db.open().await?;
+            let model = model.load(&db.pool).await?;
             let reports = projections::supervisor::rebuild_named(
                 &db.pool,
+                model,
                 projection.as_deref(),
                 batch.max(1),
                 !quiet,
@@ -147,6 +176,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::DemoModel => {
+            let model = domain::risk::demo_artifact();
+            println!("{}", serde_json::to_string_pretty(&model)?);
+            eprintln!("version {}", model.version());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Loadgen { load } => {
             let report = crate::loadgen::run(&load).await?;
             println!("{}", serde_json::to_string(&report)?);
@@ -155,14 +190,23 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-async fn serve(db: DatabaseArgs, bind: SocketAddr, demo: bool) -> anyhow::Result<()> {
+async fn serve(
+    db: DatabaseArgs,
+    model: crate::model::ModelArgs,
+    bind: SocketAddr,
+    demo: bool,
+) -> anyhow::Result<()> {
     let db = db.open().await?;
+    let model = model.load(&db.pool).await?;
     let state = crate::http::AppState::new(db.pool.clone());
-    let read_side = projections::supervisor::ReadSide::start(
-        &db.pool,
-        state.lag.clone(),
-        Some(state.notifier.clone()),
-    );
+    let read_side =
+        projections::supervisor::ReadSide::start(projections::supervisor::ReadSideConfig {
+            pool: db.pool.clone(),
+            lag: state.lag.clone(),
+            notifier: Some(state.notifier.clone()),
+            model,
+            bus: state.customers.clone(),
+        });
     if demo {
         let n = crate::demo::seed(&state.customers)
             .await

@@ -8,6 +8,7 @@
 //! - [`wire`] — the flat JSON shape of commands (batch items, NDJSON lines).
 //! - [`import`] — bulk NDJSON import with progress and per-line errors.
 //! - [`demo`] — demo customers for the embedded default.
+//! - [`model`] — loads and registers the scoring model artifact.
 //! - [`loadgen`] — an HTTP load generator (a separate process) for benchmarks.
 //! - [`telemetry`] — logging setup.
 
@@ -17,5 +18,6 @@ pub mod demo;
 pub mod http;
 pub mod import;
 pub mod loadgen;
+pub mod model;
 pub mod telemetry;
 pub mod wire;

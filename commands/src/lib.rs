@@ -10,6 +10,7 @@
 //! - [`cache`] — latest state of recent streams, so most commands need no read.
 //! - [`bus`] — [`CommandBus`]: one command, retried on conflict, answered once.
 //! - [`batch`] — many commands over many customers in one commit.
+//! - [`registry`] — model artifacts by version, for scoring and replay.
 //! - [`notifier`] — wakes log readers after commits without serialising them.
 //! - `testing` (feature `test-support`): a fresh database per test.
 
@@ -19,6 +20,7 @@ pub mod cache;
 pub mod db;
 pub mod metadata;
 pub mod notifier;
+pub mod registry;
 pub mod store;
 pub mod stream;
 #[cfg(feature = "test-support")]

@@ -14,10 +14,13 @@
 //!   aggregate's only "service", prefetched by the command bus.
 //! - [`features`] — behavioural features (utilisation, spend change, payment
 //!   ratios, days past due…) as pure functions of the history and an as-of time.
+//! - [`risk`] — versioned model artifacts, scores, rule overrides, per-feature
+//!   SHAP explanations and plain-language reason codes.
 
 pub mod customer;
 pub mod facts;
 pub mod features;
+pub mod risk;
 pub mod values;
 
 pub use customer::{Customer, CustomerCommand, CustomerError, CustomerEvent};

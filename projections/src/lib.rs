@@ -6,6 +6,7 @@
 //! - [`projection`] — the `Projection` trait and the table sets it writes.
 //! - [`runner`] — the catch-up loop: batch, apply and checkpoint in one
 //!   transaction, woken by NOTIFY, exclusive per projection across processes.
+//! - [`recorder`] — turns requested risk decisions into recorded events.
 //! - [`rebuild`] — replay the whole log into fresh tables and swap them in.
 //! - [`supervisor`] — starts and stops all runners; rebuild by name.
 //! - [`lag`] — commit-to-projected latency and events behind, per projection.
@@ -14,6 +15,7 @@
 pub mod lag;
 pub mod projection;
 pub mod rebuild;
+pub mod recorder;
 pub mod runner;
 pub mod supervisor;
 pub mod views;

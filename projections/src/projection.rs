@@ -30,6 +30,7 @@ pub enum ProjectionError {
 #[derive(Clone, Debug)]
 pub struct Tables {
     names: BTreeMap<&'static str, String>,
+    live: bool,
 }
 
 impl Tables {
@@ -37,6 +38,7 @@ impl Tables {
     pub fn live(logical: &[&'static str]) -> Self {
         Self {
             names: logical.iter().map(|n| (*n, (*n).to_owned())).collect(),
+            live: true,
         }
     }
 
@@ -47,6 +49,7 @@ impl Tables {
                 .iter()
                 .map(|n| (*n, format!("{n}{suffix}")))
                 .collect(),
+            live: false,
         }
     }
 
@@ -57,6 +60,12 @@ impl Tables {
             .get(logical)
             .map(String::as_str)
             .unwrap_or(logical)
+    }
+
+    /// Whether these are the live tables (side effects such as requesting
+    /// decisions happen only then, never while rebuilding history).
+    pub fn is_live(&self) -> bool {
+        self.live
     }
 
     /// (logical, physical) pairs.

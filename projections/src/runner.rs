@@ -36,6 +36,7 @@ pub struct Runner<P> {
     batch: i64,
     lag: Arc<LagTracker>,
     notifier: Option<Arc<Notifier>>,
+    after_commit: Option<Arc<tokio::sync::Notify>>,
 }
 
 /// A projection's position and health, as stored.
@@ -62,6 +63,7 @@ impl<P: Projection> Runner<P> {
             batch: 1_000,
             lag,
             notifier: None,
+            after_commit: None,
         }
     }
 
@@ -74,6 +76,13 @@ impl<P: Projection> Runner<P> {
     /// Wake on pokes from writers in this process too.
     pub fn with_notifier(mut self, notifier: Arc<Notifier>) -> Self {
         self.notifier = Some(notifier);
+        self
+    }
+
+    /// Pokes `notify` after every batch it commits (wakes the decision
+    /// recorder without polling).
+    pub fn with_after_commit(mut self, notify: Arc<tokio::sync::Notify>) -> Self {
+        self.after_commit = Some(notify);
         self
     }
 
@@ -140,6 +149,9 @@ impl<P: Projection> Runner<P> {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
+        if let Some(n) = &self.after_commit {
+            n.notify_one();
+        }
         let now = Utc::now();
         self.lag.record(
             P::NAME,

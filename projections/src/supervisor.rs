@@ -1,16 +1,21 @@
-//! Starts every projection runner of the read side and stops them together:
-//! used by `serve` (in-process) and by `early-risk project` (a separate
-//! process, so the read side can scale apart from the API).
+//! Starts every projection runner of the read side, and the decision
+//! recorder, and stops them together: used by `serve` (in-process) and by
+//! `early-risk project` (a separate process, so the read side can scale apart
+//! from the API).
 
 use std::sync::Arc;
 
 use commands::notifier::Notifier;
+use commands::CommandBus;
+use domain::risk::ModelArtifact;
+use domain::Customer;
 use sqlx::PgPool;
-use tokio::sync::watch;
+use tokio::sync::{watch, Notify};
 use tokio::task::JoinSet;
 
 use crate::lag::LagTracker;
 use crate::rebuild::{rebuild, RebuildReport};
+use crate::recorder::DecisionRecorder;
 use crate::views::activity::CustomerActivity;
 use crate::views::features::CustomerFeatures;
 use crate::views::overview::CustomerOverview;
@@ -23,6 +28,20 @@ pub const PROJECTIONS: &[&str] = &[
     CustomerFeatures::NAME,
 ];
 
+/// What the read side needs.
+pub struct ReadSideConfig {
+    /// The database.
+    pub pool: PgPool,
+    /// Where runners report their latency.
+    pub lag: Arc<LagTracker>,
+    /// Writers in this process poke it after commits.
+    pub notifier: Option<Arc<Notifier>>,
+    /// The model that scores.
+    pub model: Arc<ModelArtifact>,
+    /// Records decisions.
+    pub bus: CommandBus<Customer>,
+}
+
 /// The running read side.
 pub struct ReadSide {
     shutdown: watch::Sender<bool>,
@@ -30,32 +49,33 @@ pub struct ReadSide {
 }
 
 impl ReadSide {
-    /// Spawns a runner per projection.
-    pub fn start(pool: &PgPool, lag: Arc<LagTracker>, notifier: Option<Arc<Notifier>>) -> Self {
+    /// Spawns a runner per projection and the decision recorder.
+    pub fn start(cfg: ReadSideConfig) -> Self {
         let (shutdown, rx) = watch::channel(false);
         let mut tasks = JoinSet::new();
+        let decided = Arc::new(Notify::new());
+        let n = &cfg.notifier;
         spawn(
             &mut tasks,
-            Runner::new(CustomerOverview, pool.clone(), lag.clone()),
-            &notifier,
+            Runner::new(CustomerOverview, cfg.pool.clone(), cfg.lag.clone()),
+            n,
             rx.clone(),
         );
         spawn(
             &mut tasks,
-            Runner::new(CustomerActivity, pool.clone(), lag.clone()),
-            &notifier,
+            Runner::new(CustomerActivity, cfg.pool.clone(), cfg.lag.clone()),
+            n,
             rx.clone(),
         );
-        spawn(
-            &mut tasks,
-            Runner::new(CustomerFeatures, pool.clone(), lag),
-            &notifier,
-            rx,
-        );
+        let scoring = Runner::new(CustomerFeatures::new(cfg.model), cfg.pool.clone(), cfg.lag)
+            .with_after_commit(decided.clone());
+        spawn(&mut tasks, scoring, n, rx.clone());
+        let recorder = DecisionRecorder::new(cfg.pool, cfg.bus, decided);
+        tasks.spawn(recorder.run(rx));
         Self { shutdown, tasks }
     }
 
-    /// Asks every runner to stop after its current batch and waits.
+    /// Asks every task to stop after its current batch and waits.
     pub async fn stop(mut self) {
         let _ = self.shutdown.send(true);
         while self.tasks.join_next().await.is_some() {}
@@ -78,6 +98,7 @@ fn spawn<P: Projection>(
 /// Rebuilds one projection by name, or all of them.
 pub async fn rebuild_named(
     pool: &PgPool,
+    model: Arc<ModelArtifact>,
     name: Option<&str>,
     batch: i64,
     progress: bool,
@@ -91,7 +112,7 @@ pub async fn rebuild_named(
         reports.push(rebuild(pool, &CustomerActivity, batch, progress).await?);
     }
     if wanted(CustomerFeatures::NAME) {
-        reports.push(rebuild(pool, &CustomerFeatures, batch, progress).await?);
+        reports.push(rebuild(pool, &CustomerFeatures::new(model), batch, progress).await?);
     }
     Ok(reports)
 }

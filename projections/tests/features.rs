@@ -21,8 +21,9 @@ async fn projected_features_equal_the_reference_replay_and_survive_a_rebuild() {
     let db = fresh_database().await;
     let bus = bus(&db.pool);
     let head = write(&bus, portfolio(12)).await;
+    let model = Arc::new(domain::risk::demo_artifact());
     Runner::new(
-        CustomerFeatures,
+        CustomerFeatures::new(model.clone()),
         db.pool.clone(),
         Arc::new(LagTracker::default()),
     )
@@ -62,7 +63,7 @@ async fn projected_features_equal_the_reference_replay_and_survive_a_rebuild() {
         }
     }
     let before = dump(&db.pool, "customer_features", "customer_id").await;
-    rebuild(&db.pool, &CustomerFeatures, 1_000, false)
+    rebuild(&db.pool, &CustomerFeatures::new(model), 1_000, false)
         .await
         .expect("rebuild");
     assert_eq!(

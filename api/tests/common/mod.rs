@@ -24,10 +24,18 @@ async fn spawn(read_side: bool) -> TestApp {
     let state = api::http::AppState::new(db.pool.clone());
     if read_side {
         // Runs until the test's runtime ends.
+        let model = std::sync::Arc::new(domain::risk::demo_artifact());
+        commands::registry::register(&db.pool, &model)
+            .await
+            .expect("register model");
         std::mem::forget(projections::supervisor::ReadSide::start(
-            &db.pool,
-            state.lag.clone(),
-            Some(state.notifier.clone()),
+            projections::supervisor::ReadSideConfig {
+                pool: db.pool.clone(),
+                lag: state.lag.clone(),
+                notifier: Some(state.notifier.clone()),
+                model,
+                bus: state.customers.clone(),
+            },
         ));
     }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

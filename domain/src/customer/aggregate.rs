@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use super::commands::*;
 use super::errors::CustomerError;
 use super::events::*;
+use super::risk::{RecordedRisk, RiskAssessed};
 use crate::facts::KnownFacts;
 use crate::values::{Currency, CustomerId, TransactionKind};
 
@@ -34,6 +35,9 @@ pub struct Customer {
     balance_minor: i64,
     /// The last statement period issued, as `YYYY-MM` (periods sort as text).
     last_statement_period: Option<String>,
+    /// The last recorded risk decision.
+    #[serde(default)]
+    risk: RecordedRisk,
 }
 
 impl Customer {
@@ -142,6 +146,27 @@ impl Customer {
                     paid_at: c.paid_at,
                 })
             }
+            CustomerCommand::RecordRiskAssessment(c) => {
+                self.registered()?;
+                if let Some(earlier) = facts.get(&super::commands::keys::decision(&c.decision_id)) {
+                    return match earlier {
+                        CustomerEvent::RiskAssessed(e) if e.assessment == *c => Ok(None),
+                        _ => Err(CustomerError::IdReused {
+                            field: "decision_id",
+                            id: c.decision_id.clone(),
+                        }),
+                    };
+                }
+                // Only a change is a decision; the same band and rules again
+                // are a no-op.
+                if !self.risk.is_news(&c) {
+                    return Ok(None);
+                }
+                CustomerEvent::RiskAssessed(Box::new(RiskAssessed {
+                    band_before: self.risk.band,
+                    assessment: *c,
+                }))
+            }
             CustomerCommand::ReportDaysPastDue(c) => {
                 let p = self.registered()?;
                 not_before_opening(p, c.as_of, "as_of")?;
@@ -208,6 +233,7 @@ fn reused(event: &CustomerEvent) -> CustomerError {
         CustomerEvent::PaymentRecorded(e) => ("payment_id", e.payment_id.to_string()),
         CustomerEvent::StatementIssued(e) => ("period", e.period.to_string()),
         CustomerEvent::DaysPastDueReported(e) => ("as_of", e.as_of.to_rfc3339()),
+        CustomerEvent::RiskAssessed(e) => ("decision_id", e.assessment.decision_id.clone()),
         CustomerEvent::CustomerRegistered(_) | CustomerEvent::CreditLimitChanged(_) => {
             ("customer_id", String::new())
         }
@@ -298,6 +324,18 @@ impl Aggregate for Customer {
             }
             CustomerEvent::PaymentRecorded(e) => self.balance_minor -= e.amount_minor,
             CustomerEvent::DaysPastDueReported(_) => {}
+            CustomerEvent::RiskAssessed(e) => {
+                self.risk = RecordedRisk {
+                    band: e.assessment.band,
+                    rules: e
+                        .assessment
+                        .fired_rules
+                        .iter()
+                        .map(|r| r.id.clone())
+                        .collect(),
+                    decision_id: Some(e.assessment.decision_id.clone()),
+                };
+            }
         }
     }
 }

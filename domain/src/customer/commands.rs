@@ -119,6 +119,8 @@ pub enum CustomerCommand {
     RecordPayment(RecordPayment),
     /// See [`ReportDaysPastDue`].
     ReportDaysPastDue(ReportDaysPastDue),
+    /// See [`super::RecordRiskAssessment`].
+    RecordRiskAssessment(Box<super::RecordRiskAssessment>),
 }
 
 impl CustomerCommand {
@@ -130,6 +132,7 @@ impl CustomerCommand {
             Self::RecordPayment(c) => Some(keys::payment(&c.payment_id)),
             Self::IssueStatement(c) => Some(keys::statement(&c.period)),
             Self::ReportDaysPastDue(c) => Some(keys::days_past_due(&c.as_of)),
+            Self::RecordRiskAssessment(c) => Some(keys::decision(&c.decision_id)),
             Self::RegisterCustomer(_) | Self::ChangeCreditLimit(_) => None,
         }
     }
@@ -143,6 +146,7 @@ impl CustomerCommand {
             Self::IssueStatement(c) => c.issued_at,
             Self::RecordPayment(c) => c.paid_at,
             Self::ReportDaysPastDue(c) => c.as_of,
+            Self::RecordRiskAssessment(c) => c.as_of,
         }
     }
 }
@@ -161,6 +165,9 @@ pub(crate) mod keys {
     }
     pub fn statement(period: &StatementPeriod) -> String {
         format!("statement:{period}")
+    }
+    pub fn decision(id: &str) -> String {
+        format!("decision:{id}")
     }
     pub fn days_past_due(as_of: &DateTime<Utc>) -> String {
         format!("dpd:{}", as_of.to_rfc3339_opts(SecondsFormat::AutoSi, true))

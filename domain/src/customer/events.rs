@@ -113,6 +113,8 @@ pub enum CustomerEvent {
     PaymentRecorded(PaymentRecorded),
     /// See [`DaysPastDueReported`].
     DaysPastDueReported(DaysPastDueReported),
+    /// See [`super::RiskAssessed`].
+    RiskAssessed(Box<super::RiskAssessed>),
 }
 
 impl CustomerEvent {
@@ -125,6 +127,7 @@ impl CustomerEvent {
             Self::PaymentRecorded(e) => Some(keys::payment(&e.payment_id)),
             Self::StatementIssued(e) => Some(keys::statement(&e.period)),
             Self::DaysPastDueReported(e) => Some(keys::days_past_due(&e.as_of)),
+            Self::RiskAssessed(e) => Some(keys::decision(&e.assessment.decision_id)),
             Self::CustomerRegistered(_) | Self::CreditLimitChanged(_) => None,
         }
     }
@@ -138,6 +141,7 @@ impl CustomerEvent {
             Self::StatementIssued(e) => e.issued_at,
             Self::PaymentRecorded(e) => e.paid_at,
             Self::DaysPastDueReported(e) => e.as_of,
+            Self::RiskAssessed(e) => e.assessment.as_of,
         }
     }
 }
@@ -151,6 +155,7 @@ impl DomainEvent for CustomerEvent {
             Self::StatementIssued(_) => "StatementIssued",
             Self::PaymentRecorded(_) => "PaymentRecorded",
             Self::DaysPastDueReported(_) => "DaysPastDueReported",
+            Self::RiskAssessed(_) => "RiskAssessed",
         }
         .to_owned()
     }

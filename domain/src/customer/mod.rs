@@ -5,12 +5,14 @@
 //! - `commands`: what the bank's systems ask of a customer (imperative names).
 //! - `events`: what has happened (past tense), with versioned payloads.
 //! - `errors`: why a command was refused, naming the offending field.
+//! - `risk`: recording risk decisions (only changes of band or new rules).
 //! - `aggregate`: the state rebuilt from events and the rules that decide.
 
 mod aggregate;
 mod commands;
 mod errors;
 mod events;
+mod risk;
 #[cfg(test)]
 mod tests;
 
@@ -18,3 +20,4 @@ pub use aggregate::{Addressed, Customer, Profile};
 pub use commands::*;
 pub use errors::CustomerError;
 pub use events::*;
+pub use risk::*;

@@ -130,6 +130,10 @@ impl FeatureState {
             CustomerEvent::StatementIssued(e) => self.statement(e),
             CustomerEvent::PaymentRecorded(e) => self.payment(e),
             CustomerEvent::DaysPastDueReported(e) => self.days_past_due(e),
+            // A decision is not behaviour: it changes no feature. (Only its
+            // time moved `latest_at` above, which is why the projection does
+            // not fold it at all.)
+            CustomerEvent::RiskAssessed(_) => {}
         }
         self.prune();
     }

@@ -23,6 +23,9 @@ struct Row_ {
     opened_at: DateTime<Utc>,
     last_activity_at: DateTime<Utc>,
     days_past_due: i32,
+    band: Option<String>,
+    score: Option<f64>,
+    band_since: Option<DateTime<Utc>>,
     last_sequence: i64,
 }
 
@@ -59,7 +62,7 @@ impl Projection for CustomerOverview {
             .collect();
         let existing = sqlx::query(&format!(
             "SELECT customer_id, name, phone, currency, credit_limit_minor, balance_minor, opened_at, \
-                    last_activity_at, days_past_due, last_sequence FROM {table} WHERE customer_id = ANY($1)"
+                    last_activity_at, days_past_due, band, score, band_since, last_sequence FROM {table} WHERE customer_id = ANY($1)"
         ))
         .bind(&ids)
         .fetch_all(&mut *tx)
@@ -77,6 +80,9 @@ impl Projection for CustomerOverview {
                     opened_at: r.try_get("opened_at")?,
                     last_activity_at: r.try_get("last_activity_at")?,
                     days_past_due: r.try_get("days_past_due")?,
+                    band: r.try_get("band")?,
+                    score: r.try_get("score")?,
+                    band_since: r.try_get("band_since")?,
                     last_sequence: r.try_get("last_sequence")?,
                 },
             );
@@ -93,6 +99,9 @@ impl Projection for CustomerOverview {
                     opened_at: e.opened_at,
                     last_activity_at: e.opened_at,
                     days_past_due: 0,
+                    band: None,
+                    score: None,
+                    band_since: None,
                     last_sequence: 0,
                 });
             }
@@ -117,6 +126,14 @@ impl Projection for CustomerOverview {
                 CustomerEvent::TransactionRecorded(e) => row.balance_minor -= e.amount_minor,
                 CustomerEvent::PaymentRecorded(e) => row.balance_minor -= e.amount_minor,
                 CustomerEvent::DaysPastDueReported(e) => row.days_past_due = e.days_past_due as i32,
+                CustomerEvent::RiskAssessed(e) => {
+                    let band = super::risk_state::band_name(e.assessment.band).to_owned();
+                    if row.band.as_deref() != Some(band.as_str()) {
+                        row.band_since = Some(e.assessment.as_of);
+                    }
+                    row.band = Some(band);
+                    row.score = Some(e.assessment.scores.ensemble);
+                }
                 CustomerEvent::CustomerRegistered(_) | CustomerEvent::StatementIssued(_) => {}
             }
         }
@@ -133,17 +150,22 @@ impl Projection for CustomerOverview {
             cols.opened.push(r.opened_at);
             cols.activity.push(r.last_activity_at);
             cols.dpd.push(r.days_past_due);
+            cols.bands.push(r.band);
+            cols.scores.push(r.score);
+            cols.band_since.push(r.band_since);
             cols.sequences.push(r.last_sequence);
         }
         sqlx::query(&format!(
             "INSERT INTO {table} (customer_id, name, phone, currency, credit_limit_minor, balance_minor, \
-                 utilisation, opened_at, last_activity_at, days_past_due, last_sequence) \
+                 utilisation, opened_at, last_activity_at, days_past_due, last_sequence, band, score, band_since) \
              SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], \
-                 $7::float8[], $8::timestamptz[], $9::timestamptz[], $10::int[], $11::bigint[]) \
+                 $7::float8[], $8::timestamptz[], $9::timestamptz[], $10::int[], $11::bigint[], $12::text[], \
+                 $13::float8[], $14::timestamptz[]) \
              ON CONFLICT (customer_id) DO UPDATE SET credit_limit_minor = EXCLUDED.credit_limit_minor, \
                  balance_minor = EXCLUDED.balance_minor, utilisation = EXCLUDED.utilisation, \
                  last_activity_at = EXCLUDED.last_activity_at, days_past_due = EXCLUDED.days_past_due, \
-                 last_sequence = EXCLUDED.last_sequence"
+                 last_sequence = EXCLUDED.last_sequence, band = EXCLUDED.band, score = EXCLUDED.score, \
+                 band_since = EXCLUDED.band_since"
         ))
         .bind(&cols.ids)
         .bind(&cols.names)
@@ -156,6 +178,9 @@ impl Projection for CustomerOverview {
         .bind(&cols.activity)
         .bind(&cols.dpd)
         .bind(&cols.sequences)
+        .bind(&cols.bands)
+        .bind(&cols.scores)
+        .bind(&cols.band_since)
         .execute(&mut *tx)
         .await?;
         Ok(())
@@ -174,5 +199,8 @@ struct Columns {
     opened: Vec<DateTime<Utc>>,
     activity: Vec<DateTime<Utc>>,
     dpd: Vec<i32>,
+    bands: Vec<Option<String>>,
+    scores: Vec<Option<f64>>,
+    band_since: Vec<Option<DateTime<Utc>>>,
     sequences: Vec<i64>,
 }

@@ -1,0 +1,14 @@
+//! The model artifact shipped in `artifacts/` is valid, so `serve` can score
+//! from the first transaction.
+
+#[test]
+fn the_shipped_model_artifact_parses_and_validates() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../artifacts/model.json");
+    let text = std::fs::read_to_string(path).expect("artifacts/model.json is shipped");
+    let model = domain::risk::ModelArtifact::parse(&text).expect("valid artifact");
+    assert_eq!(
+        model.features,
+        domain::features::FEATURE_NAMES.map(String::from).to_vec()
+    );
+    assert_eq!(model.version().len(), 64);
+}

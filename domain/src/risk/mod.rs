@@ -1,0 +1,90 @@
+//! Risk assessment: score a customer's [`Features`] with a versioned model
+//! artifact, raise the band with rules, explain the score feature by feature
+//! and say why in plain language.
+//!
+//! Pure and deterministic bit for bit: no I/O, clock or randomness; sums in
+//! feature order; `libm` for the exponential; the artifact's version is a hash
+//! of its canonical JSON, so a decision can always be reproduced from the
+//! artifact it names.
+//!
+//! # Layout
+//! - `artifact` — [`ModelArtifact`] and its parts, canonical bytes, version.
+//! - `validate` — [`ArtifactError`] and the artifact checks.
+//! - `canonical` — canonical JSON (sorted keys, no whitespace).
+//! - `score` — [`Band`], [`Scores`], the logistic and tree probabilities.
+//! - `rules` — [`RuleSet`], the seed rules, [`final_band`].
+//! - `explain` — [`Explanation`]: linear SHAP for the logistic regression,
+//!   TreeSHAP (`treeshap`) for the tree, their additive combination.
+//! - `reasons` — [`ReasonCode`]s: plain-language reasons and what would help.
+//! - `text` — the reason templates' placeholders.
+//! - `fixture` — [`demo_artifact`], a hand-set model.
+//! - `tests_*` — unit tests (hand-computed and brute-force SHAP, versions,
+//!   rules, reasons, determinism).
+
+mod artifact;
+mod canonical;
+mod explain;
+mod fixture;
+mod reasons;
+mod rules;
+mod score;
+mod text;
+mod treeshap;
+mod validate;
+
+#[cfg(test)]
+mod tests_artifact;
+#[cfg(test)]
+mod tests_assess;
+#[cfg(test)]
+mod tests_explain;
+#[cfg(test)]
+mod tests_reasons;
+
+use serde::{Deserialize, Serialize};
+
+use crate::features::Features;
+
+pub use artifact::{
+    BandThresholds, Ensemble, Logistic, ModelArtifact, Standardiser, TrainingInfo, Tree, TreeNode,
+    SCHEMA,
+};
+pub use explain::{Contribution, Explanation};
+pub use fixture::demo_artifact;
+pub use reasons::{reason_codes, ReasonCode, DEFAULT_TOP_N};
+pub use rules::{final_band, FiredRule, Op, Rule, RuleSet};
+pub use score::{sigmoid, Band, Scores};
+pub use validate::ArtifactError;
+
+/// Everything decided about one customer at one moment.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Assessment {
+    /// The model's probabilities and band.
+    pub scores: Scores,
+    /// The rules that fired, in rule order.
+    pub fired_rules: Vec<FiredRule>,
+    /// The final band: the highest of the model's and the fired rules'.
+    pub band: Band,
+    /// Per-feature contributions to the scores.
+    pub explanation: Explanation,
+    /// Plain-language reasons, [`DEFAULT_TOP_N`] model reasons at most.
+    pub reasons: Vec<ReasonCode>,
+}
+
+/// Assesses `features` with `model` (a validated artifact, e.g. from
+/// [`ModelArtifact::parse`]). Record `model.version()` with the result.
+pub fn assess(model: &ModelArtifact, features: &Features) -> Assessment {
+    let x = model.inputs(features);
+    let scores = model.score_inputs(&x);
+    let fired_rules = model.rules.evaluate(features);
+    let band = final_band(scores.band, &fired_rules);
+    let explanation = model.explain_inputs(&x);
+    let reasons = reason_codes(&explanation, &fired_rules, DEFAULT_TOP_N);
+    Assessment {
+        scores,
+        fired_rules,
+        band,
+        explanation,
+        reasons,
+    }
+}
