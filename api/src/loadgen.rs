@@ -81,10 +81,15 @@ pub struct LoadReport {
     pub max_ms: f64,
 }
 
+/// Mostly grocery purchases; every 7th a large cash withdrawal, so some
+/// customers' risk escalates and decisions are recorded under load.
 fn transaction(prefix: &str, n: u64, customer: usize) -> Value {
-    json!({"transaction_id": format!("{prefix}-T{n}"), "amount_minor": 1_000 + (n % 5_000) as i64,
-        "currency": "INR", "kind": "purchase", "merchant_category_code": "5411",
-        "merchant_name": "Load Mart", "channel": "pos",
+    let cash = n % 7 == 0;
+    json!({"transaction_id": format!("{prefix}-T{n}"),
+        "amount_minor": if cash { 2_000_000 } else { 1_000 + (n % 5_000) as i64 },
+        "currency": "INR", "kind": if cash { "cash_withdrawal" } else { "purchase" },
+        "merchant_category_code": if cash { None } else { Some("5411") },
+        "merchant_name": "Load Mart", "channel": if cash { "atm" } else { "pos" },
         "occurred_at": format!("2026-06-{:02}T10:00:00Z", 1 + customer % 28)})
 }
 
