@@ -191,7 +191,7 @@ impl<A: Stream> PgEventStore<A> {
                AND sequence > COALESCE((SELECT sequence FROM snap), 0) \
              UNION ALL \
              SELECT 3, sequence, hash, payload, dedup_key FROM events \
-             WHERE aggregate_type = $1 AND aggregate_id = $2 AND dedup_key = ANY($4::text[]) \
+             WHERE aggregate_type = $1 AND aggregate_id = $2 AND dedup_key IS NOT NULL AND dedup_key = ANY($4::text[]) \
              ORDER BY kind, sequence",
         )
         .bind(A::TYPE)
@@ -297,7 +297,7 @@ impl<A: Stream> PgEventStore<A> {
         let rows = sqlx::query(
             "SELECT e.aggregate_id, e.dedup_key, e.sequence, e.payload FROM events e \
              JOIN unnest($2::text[], $3::text[]) AS k(id, key) \
-               ON e.aggregate_id = k.id AND e.dedup_key = k.key \
+               ON e.aggregate_id = k.id AND e.dedup_key = k.key AND e.dedup_key IS NOT NULL \
              WHERE e.aggregate_type = $1",
         )
         .bind(A::TYPE)
