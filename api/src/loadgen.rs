@@ -84,7 +84,7 @@ pub struct LoadReport {
 /// Mostly grocery purchases; every 7th a large cash withdrawal, so some
 /// customers' risk escalates and decisions are recorded under load.
 fn transaction(prefix: &str, n: u64, customer: usize) -> Value {
-    let cash = n % 7 == 0;
+    let cash = n.is_multiple_of(7);
     json!({"transaction_id": format!("{prefix}-T{n}"),
         "amount_minor": if cash { 2_000_000 } else { 1_000 + (n % 5_000) as i64 },
         "currency": "INR", "kind": if cash { "cash_withdrawal" } else { "purchase" },

@@ -100,7 +100,9 @@ fn fit_logistic(
     std: &[Standardiser],
     alpha: f64,
 ) -> Result<Logistic, TrainingError> {
-    let x = matrix(train.len(), |i, j| (train.x[i][j] - std[j].mean) / std[j].std);
+    let x = matrix(train.len(), |i, j| {
+        (train.x[i][j] - std[j].mean) / std[j].std
+    });
     let y: Array1<bool> = train.y.iter().copied().collect();
     let model = LogisticRegression::<f64>::default()
         .alpha(alpha)

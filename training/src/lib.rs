@@ -83,13 +83,22 @@ pub fn train_uci_default(
         "UCI Default of Credit Card Clients (Yeh & Lien 2009, CC BY 4.0), {} ({} rows); \
          features as of 2005-10-01 from synthesised events; trained on the {} rows outside \
          a {:.0} % test split by customer-id hash (seed {})",
-        path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned()),
+        path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into_owned()
+        ),
         data.len(),
         train.len(),
         TEST_FRACTION * 100.0,
         cfg.seed
     );
-    let mut model = fit(&train, &cfg, "uci-default-lr-tree", &description, trained_at)?;
+    let mut model = fit(
+        &train,
+        &cfg,
+        "uci-default-lr-tree",
+        &description,
+        trained_at,
+    )?;
     let test_metrics = evaluate(&model, &test);
     let train_metrics = evaluate(&model, &train);
     model.training.metrics.extend(test_metrics.named("test"));

@@ -107,7 +107,9 @@ pub fn ks(scores: &[f64], labels: &[bool]) -> f64 {
         } else {
             fp += 1.0;
         }
-        let last_of_tie = order.get(n + 1).is_none_or(|&next| scores[next] != scores[k]);
+        let last_of_tie = order
+            .get(n + 1)
+            .is_none_or(|&next| scores[next] != scores[k]);
         if last_of_tie {
             best = best.max((tp / pos - fp / neg).abs());
         }
@@ -120,7 +122,11 @@ pub fn accuracy(scores: &[f64], labels: &[bool]) -> f64 {
     if scores.is_empty() {
         return 0.0;
     }
-    let right = scores.iter().zip(labels).filter(|(&p, &l)| (p >= 0.5) == l).count();
+    let right = scores
+        .iter()
+        .zip(labels)
+        .filter(|(&p, &l)| (p >= 0.5) == l)
+        .count();
     right as f64 / scores.len() as f64
 }
 

@@ -36,7 +36,9 @@ pub(crate) fn convert(
 }
 
 /// The split of a linfa node, `None` when it is to be treated as a leaf.
-fn split_of(node: &LinfaNode<f64, usize>) -> Option<(usize, f64, &LinfaNode<f64, usize>, &LinfaNode<f64, usize>)> {
+fn split_of(
+    node: &LinfaNode<f64, usize>,
+) -> Option<(usize, f64, &LinfaNode<f64, usize>, &LinfaNode<f64, usize>)> {
     if node.is_leaf() {
         return None;
     }

@@ -89,8 +89,13 @@ fn date(y: i32, m: u32, d: u32) -> NaiveDate {
 /// `BILL_AMT1`…`BILL_AMT6`, `PAY_AMT1`…`PAY_AMT6`,
 /// `default.payment.next.month`; columns found by name).
 pub fn read_uci(reader: impl Read) -> Result<Vec<UciClient>, TrainingError> {
-    let mut csv = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(reader);
-    let headers = csv.headers().map_err(|e| TrainingError::Csv(e.to_string()))?.clone();
+    let mut csv = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(reader);
+    let headers = csv
+        .headers()
+        .map_err(|e| TrainingError::Csv(e.to_string()))?
+        .clone();
     let col = |name: &str| {
         headers
             .iter()
@@ -113,7 +118,12 @@ pub fn read_uci(reader: impl Read) -> Result<Vec<UciClient>, TrainingError> {
     let mut status = [0usize; 6];
     let mut bill = [0usize; 6];
     let mut paid = [0usize; 6];
-    for (i, ((s, b), p)) in status_cols.into_iter().zip(bill_cols).zip(paid_cols).enumerate() {
+    for (i, ((s, b), p)) in status_cols
+        .into_iter()
+        .zip(bill_cols)
+        .zip(paid_cols)
+        .enumerate()
+    {
         (status[i], bill[i], paid[i]) = (s?, b?, p?);
     }
     let mut clients = Vec::new();
@@ -130,7 +140,9 @@ pub fn read_uci(reader: impl Read) -> Result<Vec<UciClient>, TrainingError> {
         let int = |c: usize| num(c).map(|v| v as i32);
         let id_value = num(id)?;
         if !(1.0..=99_999_999.0).contains(&id_value) || id_value.fract() != 0.0 {
-            return Err(TrainingError::Csv(format!("line {line}: bad ID {id_value}")));
+            return Err(TrainingError::Csv(format!(
+                "line {line}: bad ID {id_value}"
+            )));
         }
         let mut client = UciClient {
             id: id_value as u32,
@@ -170,9 +182,7 @@ pub fn customer_id(c: &UciClient) -> String {
 
 /// The client's history as events, in business-time order, and the moment
 /// to compute its features (see the module documentation for the mapping).
-pub fn client_events(
-    c: &UciClient,
-) -> Result<(Vec<CustomerEvent>, DateTime<Utc>), TrainingError> {
+pub fn client_events(c: &UciClient) -> Result<(Vec<CustomerEvent>, DateTime<Utc>), TrainingError> {
     let id = customer_id(c);
     let currency = parsed("currency", Currency::parse("TWD"))?;
     let mut events = vec![CustomerEvent::CustomerRegistered(CustomerRegistered {
@@ -212,7 +222,11 @@ pub fn client_events(
         }
         let status = c.status[i];
         events.push(CustomerEvent::DaysPastDueReported(DaysPastDueReported {
-            days_past_due: if status >= 1 { 30 * status.unsigned_abs() } else { 0 },
+            days_past_due: if status >= 1 {
+                30 * status.unsigned_abs()
+            } else {
+                0
+            },
             as_of: at(YEAR, month, 25),
         }));
         let minimum = ((bill as f64) * 0.05).round().max(0.0) as i64;

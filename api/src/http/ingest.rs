@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::json::StrictJson;
-use super::problem::{FieldError, Problem};
+use super::problem::Problem;
 use super::{AppState, RequestMeta};
 use crate::wire;
 
@@ -309,20 +309,4 @@ async fn record_transactions_batch(
 fn rejected(index: usize, p: Problem) -> ItemResult {
     let problem = serde_json::to_value(&p).unwrap_or(Value::Null);
     ItemResult::Rejected { index, problem }
-}
-
-/// Field errors of a rejected item (for callers and tests).
-pub fn item_errors(problem: &Value) -> Vec<FieldError> {
-    problem
-        .get("errors")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .map(|e| FieldError {
-                    field: e["field"].as_str().unwrap_or_default().to_owned(),
-                    message: e["message"].as_str().unwrap_or_default().to_owned(),
-                })
-                .collect()
-        })
-        .unwrap_or_default()
 }

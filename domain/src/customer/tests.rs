@@ -314,13 +314,24 @@ fn the_balance_follows_debits_refunds_and_payments() {
 
 fn assessment(decision_id: &str, utilisation: f64) -> RecordRiskAssessment {
     let model = crate::risk::demo_artifact();
-    let quiet = crate::features::features_from_history(std::iter::empty(), at("2026-02-03T10:00:00Z"));
-    let features = crate::features::Features { utilisation, ..quiet };
+    let quiet =
+        crate::features::features_from_history(std::iter::empty(), at("2026-02-03T10:00:00Z"));
+    let features = crate::features::Features {
+        utilisation,
+        ..quiet
+    };
     let a = crate::risk::assess(&model, &features);
     RecordRiskAssessment {
         decision_id: decision_id.into(),
-        trigger: DecisionTrigger { sequence: 2, global_position: 7, event_type: "TransactionRecorded".into() },
-        checkpoint: LogCheckpoint { tx_id: 700, position: 7 },
+        trigger: DecisionTrigger {
+            sequence: 2,
+            global_position: 7,
+            event_type: "TransactionRecorded".into(),
+        },
+        checkpoint: LogCheckpoint {
+            tx_id: 700,
+            position: 7,
+        },
         as_of: at("2026-02-03T10:00:00Z"),
         model_version: model.version(),
         rule_set_version: model.rules.version.clone(),
@@ -334,16 +345,25 @@ fn assessment(decision_id: &str, utilisation: f64) -> RecordRiskAssessment {
 }
 
 fn assessed(a: &RecordRiskAssessment, before: crate::risk::Band) -> CustomerEvent {
-    CustomerEvent::RiskAssessed(Box::new(RiskAssessed { assessment: a.clone(), band_before: before }))
+    CustomerEvent::RiskAssessed(Box::new(RiskAssessed {
+        assessment: a.clone(),
+        band_before: before,
+    }))
 }
 
 #[test]
 fn a_change_of_band_is_recorded_with_the_band_before() {
     let a = assessment("C-1:7", 0.95);
-    assert_eq!(a.band, crate::risk::Band::High, "utilisation above 90% is High by rule");
+    assert_eq!(
+        a.band,
+        crate::risk::Band::High,
+        "utilisation above 90% is High by rule"
+    );
     CustomerTest::with(KnownFacts::none())
         .given(vec![registered()])
-        .when(cmd(CustomerCommand::RecordRiskAssessment(Box::new(a.clone()))))
+        .when(cmd(CustomerCommand::RecordRiskAssessment(Box::new(
+            a.clone(),
+        ))))
         .then_expect_events(vec![assessed(&a, crate::risk::Band::Low)]);
 }
 
@@ -369,13 +389,18 @@ fn a_replayed_decision_is_a_no_op_and_a_reused_id_is_refused() {
     CustomerTest::with(KnownFacts::from_events(&given))
         .given(given)
         .when(cmd(CustomerCommand::RecordRiskAssessment(Box::new(other))))
-        .then_expect_error(CustomerError::IdReused { field: "decision_id", id: "C-1:7".into() });
+        .then_expect_error(CustomerError::IdReused {
+            field: "decision_id",
+            id: "C-1:7".into(),
+        });
 }
 
 #[test]
 fn a_decision_needs_a_registered_customer() {
     CustomerTest::with(KnownFacts::none())
         .given_no_previous_events()
-        .when(cmd(CustomerCommand::RecordRiskAssessment(Box::new(assessment("C-1:7", 0.95)))))
+        .when(cmd(CustomerCommand::RecordRiskAssessment(Box::new(
+            assessment("C-1:7", 0.95),
+        ))))
         .then_expect_error(CustomerError::NotRegistered);
 }
