@@ -10,7 +10,7 @@ use domain::risk::ModelArtifact;
 use crate::dataset::Dataset;
 
 /// Quality of one model's probabilities on one data set.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
 pub struct Scorecard {
     /// Area under the ROC curve (rank-based, ties averaged); 0.5 when only
     /// one class is present.
@@ -25,7 +25,7 @@ pub struct Scorecard {
 }
 
 /// Quality of the three probabilities of a model on one data set.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
 pub struct Metrics {
     /// Rows evaluated.
     pub rows: usize,

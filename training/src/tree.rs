@@ -20,9 +20,12 @@ use linfa_trees::TreeNode as LinfaNode;
 
 use crate::TrainingError;
 
+/// linfa's node type for our trees (f64 features, 0/1 labels).
+type Node = LinfaNode<f64, usize>;
+
 /// Converts the tree rooted at `root`, routing `x` (labels `y`).
 pub(crate) fn convert(
-    root: &LinfaNode<f64, usize>,
+    root: &Node,
     x: &[[f64; FEATURE_COUNT]],
     y: &[bool],
 ) -> Result<Tree, TrainingError> {
@@ -36,9 +39,7 @@ pub(crate) fn convert(
 }
 
 /// The split of a linfa node, `None` when it is to be treated as a leaf.
-fn split_of(
-    node: &LinfaNode<f64, usize>,
-) -> Option<(usize, f64, &LinfaNode<f64, usize>, &LinfaNode<f64, usize>)> {
+fn split_of(node: &Node) -> Option<(usize, f64, &Node, &Node)> {
     if node.is_leaf() {
         return None;
     }
@@ -50,7 +51,7 @@ fn split_of(
 }
 
 fn build(
-    node: &LinfaNode<f64, usize>,
+    node: &Node,
     rows: Vec<usize>,
     x: &[[f64; FEATURE_COUNT]],
     y: &[bool],
