@@ -35,6 +35,10 @@ pub enum Command {
         /// Load demo customers and their activity (idempotent).
         #[arg(long)]
         demo: bool,
+        /// Do not run the projection runners here (run `early-risk project`
+        /// as a separate process instead).
+        #[arg(long)]
+        no_read_side: bool,
     },
     /// Apply database migrations and exit.
     Migrate {
@@ -117,7 +121,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             model,
             bind,
             demo,
-        } => serve(db, model, bind, demo)
+            no_read_side,
+        } => serve(db, model, bind, demo, !no_read_side)
             .await
             .map(|_| ExitCode::SUCCESS),
         Command::Migrate { db } => {
@@ -230,18 +235,20 @@ async fn serve(
     model: crate::model::ModelArgs,
     bind: SocketAddr,
     demo: bool,
+    read_side: bool,
 ) -> anyhow::Result<()> {
     let db = db.open().await?;
     let model = model.load(&db.pool).await?;
     let state = crate::http::AppState::new(db.pool.clone());
-    let read_side =
+    let read_side = read_side.then(|| {
         projections::supervisor::ReadSide::start(projections::supervisor::ReadSideConfig {
             pool: db.pool.clone(),
             lag: state.lag.clone(),
             notifier: Some(state.notifier.clone()),
             model,
             bus: state.customers.clone(),
-        });
+        })
+    });
     if demo {
         let n = crate::demo::seed(&state.customers)
             .await
@@ -266,7 +273,9 @@ async fn serve(
         .await
         .context("serving HTTP")?;
     tracing::info!("shutting down");
-    read_side.stop().await;
+    if let Some(r) = read_side {
+        r.stop().await;
+    }
     db.shutdown().await;
     Ok(())
 }
