@@ -364,3 +364,22 @@ async fn health_and_readiness() {
     assert_eq!(ready.status(), 503);
     assert!(ready.headers().contains_key("retry-after"));
 }
+
+#[tokio::test]
+async fn unknown_routes_and_methods_answer_with_problem_details() {
+    let app = spawn_app().await;
+    let resp = app
+        .client
+        .get(format!("{}/v1/nowhere", app.base))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(problem(resp).await.0, 404);
+    let resp = app
+        .client
+        .get(format!("{}/v1/customers", app.base))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(problem(resp).await.0, 405);
+}
