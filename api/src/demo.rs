@@ -83,9 +83,12 @@ fn demo_lines() -> Vec<serde_json::Value> {
             "credit_limit_minor":c.limit,"currency":"INR","opened_at":opened}),
         );
         let mut balance = 0i64;
-        for month in 0..6u32 {
+        // Six full months with statements, then the first half of a seventh
+        // month, so the demo ends mid-cycle with recent spending.
+        for month in 0..7u32 {
             let stress = c.stressed && month >= 3;
-            for day in (1..28).step_by(3) {
+            let last_day = if month == 6 { 16 } else { 28 };
+            for day in (1..last_day).step_by(3) {
                 let at = ts(2026, month + 1, day) + Duration::hours(i64::from(day % 7));
                 let (kind, mcc, channel, amount) = match (stress, day % 9) {
                     (true, 1) | (true, 4) => ("cash_withdrawal", None, "atm", 9_000_00),
@@ -97,6 +100,9 @@ fn demo_lines() -> Vec<serde_json::Value> {
                 out.push(json!({"command":"record_transaction","customer_id":c.id,
                     "transaction_id":format!("{}-{}-{day}", c.id, month + 1),"amount_minor":amount,"currency":"INR",
                     "kind":kind,"merchant_category_code":mcc,"channel":channel,"occurred_at":at}));
+            }
+            if month == 6 {
+                continue;
             }
             let period = format!("2026-{:02}", month + 1);
             let closes = ts(2026, month + 2, 1);
