@@ -217,112 +217,68 @@ impl StatementPeriod {
     }
 }
 
-/// An amount of money in the account's minor units (paise, cents), strictly
-/// positive and at most [`MAX_AMOUNT_MINOR`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(try_from = "i64", into = "i64")]
-pub struct PositiveAmount(i64);
+/// Declares an amount newtype over `i64` minor units whose only way in is a
+/// validating `parse` (also used when deserialising).
+macro_rules! amount_value {
+    ($(#[$doc:meta])* $name:ident, |$v:ident| $check:expr) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(try_from = "i64", into = "i64")]
+        pub struct $name(i64);
 
-impl PositiveAmount {
-    /// Validates a strictly positive amount.
-    pub fn parse(v: i64) -> Result<Self, String> {
-        if v <= 0 {
-            Err("must be greater than zero (minor units)".into())
-        } else if v > MAX_AMOUNT_MINOR {
-            Err(format!("must be at most {MAX_AMOUNT_MINOR} minor units"))
-        } else {
-            Ok(Self(v))
+        impl $name {
+            /// Validates an amount in minor units.
+            pub fn parse($v: i64) -> Result<Self, String> {
+                $check.map(|()| Self($v))
+            }
+
+            /// The amount in minor units.
+            pub fn minor(self) -> i64 {
+                self.0
+            }
         }
-    }
 
-    /// The amount in minor units.
-    pub fn minor(self) -> i64 {
-        self.0
-    }
-}
-
-impl TryFrom<i64> for PositiveAmount {
-    type Error = String;
-    fn try_from(v: i64) -> Result<Self, String> {
-        Self::parse(v)
-    }
-}
-
-impl From<PositiveAmount> for i64 {
-    fn from(v: PositiveAmount) -> i64 {
-        v.0
-    }
-}
-
-/// An amount in minor units that may be zero (a credit limit, a minimum due).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(try_from = "i64", into = "i64")]
-pub struct NonNegativeAmount(i64);
-
-impl NonNegativeAmount {
-    /// Validates an amount that is zero or more.
-    pub fn parse(v: i64) -> Result<Self, String> {
-        if v < 0 {
-            Err("must not be negative (minor units)".into())
-        } else if v > MAX_AMOUNT_MINOR {
-            Err(format!("must be at most {MAX_AMOUNT_MINOR} minor units"))
-        } else {
-            Ok(Self(v))
+        impl TryFrom<i64> for $name {
+            type Error = String;
+            fn try_from(v: i64) -> Result<Self, String> {
+                Self::parse(v)
+            }
         }
-    }
 
-    /// The amount in minor units.
-    pub fn minor(self) -> i64 {
-        self.0
-    }
-}
-
-impl TryFrom<i64> for NonNegativeAmount {
-    type Error = String;
-    fn try_from(v: i64) -> Result<Self, String> {
-        Self::parse(v)
-    }
-}
-
-impl From<NonNegativeAmount> for i64 {
-    fn from(v: NonNegativeAmount) -> i64 {
-        v.0
-    }
-}
-
-/// A balance in minor units: negative when the customer is in credit.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(try_from = "i64", into = "i64")]
-pub struct Balance(i64);
-
-impl Balance {
-    /// Validates a balance within ± [`MAX_AMOUNT_MINOR`].
-    pub fn parse(v: i64) -> Result<Self, String> {
-        if v.abs() > MAX_AMOUNT_MINOR {
-            Err(format!("must be within ±{MAX_AMOUNT_MINOR} minor units"))
-        } else {
-            Ok(Self(v))
+        impl From<$name> for i64 {
+            fn from(v: $name) -> i64 {
+                v.0
+            }
         }
-    }
+    };
+}
 
-    /// The balance in minor units.
-    pub fn minor(self) -> i64 {
-        self.0
+fn at_most_max(v: i64) -> Result<(), String> {
+    if v.unsigned_abs() > MAX_AMOUNT_MINOR.unsigned_abs() {
+        Err(format!("must be within ±{MAX_AMOUNT_MINOR} minor units"))
+    } else {
+        Ok(())
     }
 }
 
-impl TryFrom<i64> for Balance {
-    type Error = String;
-    fn try_from(v: i64) -> Result<Self, String> {
-        Self::parse(v)
-    }
-}
+amount_value!(
+    /// An amount of money in the account's minor units (paise, cents), strictly
+    /// positive and at most [`MAX_AMOUNT_MINOR`].
+    PositiveAmount,
+    |v| if v <= 0 { Err("must be greater than zero (minor units)".to_owned()) } else { at_most_max(v) }
+);
 
-impl From<Balance> for i64 {
-    fn from(v: Balance) -> i64 {
-        v.0
-    }
-}
+amount_value!(
+    /// An amount in minor units that may be zero (a credit limit, a minimum due).
+    NonNegativeAmount,
+    |v| if v < 0 { Err("must not be negative (minor units)".to_owned()) } else { at_most_max(v) }
+);
+
+amount_value!(
+    /// A balance in minor units: negative when the customer is in credit.
+    Balance,
+    |v| at_most_max(v)
+);
 
 /// What a card transaction did to the account.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

@@ -9,7 +9,7 @@ use commands::testing::fresh_database;
 use commands::PgEventStore;
 use common::*;
 use domain::features::{features_from_history, FEATURE_NAMES};
-use domain::{Customer, CustomerEvent};
+use domain::Customer;
 use projections::lag::LagTracker;
 use projections::rebuild::rebuild;
 use projections::views::features::CustomerFeatures;
@@ -39,18 +39,7 @@ async fn projected_features_equal_the_reference_replay_and_survive_a_rebuild() {
     assert_eq!(rows.len(), 12);
     for row in &rows {
         let id: String = row.get("customer_id");
-        let history: Vec<CustomerEvent> = store
-            .stream_events(&id)
-            .await
-            .expect("history")
-            .into_iter()
-            .map(|(_, e)| e)
-            .collect();
-        let as_of = history
-            .iter()
-            .map(CustomerEvent::occurred_at)
-            .max()
-            .expect("events");
+        let (history, as_of) = history(&store, &id).await;
         assert_eq!(row.get::<chrono::DateTime<chrono::Utc>, _>("as_of"), as_of);
         let expected = features_from_history(&history, as_of).to_vec();
         for (name, want) in FEATURE_NAMES.iter().zip(expected) {

@@ -12,7 +12,7 @@ use commands::PgEventStore;
 use common::*;
 use domain::features::features_from_history;
 use domain::risk::{assess, demo_artifact};
-use domain::{Customer, CustomerEvent};
+use domain::Customer;
 use projections::lag::LagTracker;
 use projections::rebuild::rebuild;
 use projections::recorder::DecisionRecorder;
@@ -52,18 +52,7 @@ async fn scores_decisions_and_their_recording() {
     assert_eq!(rows.len(), 12);
     for row in &rows {
         let id: String = row.get("customer_id");
-        let history: Vec<CustomerEvent> = store
-            .stream_events(&id)
-            .await
-            .expect("history")
-            .into_iter()
-            .map(|(_, e)| e)
-            .collect();
-        let as_of = history
-            .iter()
-            .map(CustomerEvent::occurred_at)
-            .max()
-            .expect("events");
+        let (history, as_of) = history(&store, &id).await;
         let expected = assess(&model, &features_from_history(&history, as_of));
         assert_eq!(
             row.get::<f64, _>("score").to_bits(),

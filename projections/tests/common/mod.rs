@@ -110,3 +110,24 @@ pub async fn dump(pool: &sqlx::PgPool, table: &str, order: &str) -> String {
     .await
     .expect("dump")
 }
+
+/// A customer's whole history and the time of its latest event (the as-of
+/// the projections compute features at).
+pub async fn history(
+    store: &PgEventStore<Customer>,
+    id: &str,
+) -> (Vec<domain::CustomerEvent>, chrono::DateTime<chrono::Utc>) {
+    let events: Vec<domain::CustomerEvent> = store
+        .stream_events(id)
+        .await
+        .expect("history")
+        .into_iter()
+        .map(|(_, e)| e)
+        .collect();
+    let as_of = events
+        .iter()
+        .map(domain::CustomerEvent::occurred_at)
+        .max()
+        .expect("events");
+    (events, as_of)
+}
