@@ -105,6 +105,62 @@ pub enum Command {
         #[arg(long)]
         trained_at: Option<String>,
     },
+    /// Write a simulated portfolio as NDJSON commands (the importer's shape)
+    /// and, separately, each customer's true delinquency date.
+    Simulate {
+        /// Customers.
+        #[arg(long, default_value_t = 1_000)]
+        customers: usize,
+        /// Months of activity.
+        #[arg(long, default_value_t = 12)]
+        months: u32,
+        /// Seed (same seed, same output).
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Where to write the NDJSON commands.
+        #[arg(long, default_value = "portfolio.ndjson")]
+        out: PathBuf,
+        /// Where to write the truth CSV (customer, segment, stress start,
+        /// first delinquency).
+        #[arg(long, default_value = "portfolio-truth.csv")]
+        truth: PathBuf,
+    },
+    /// Train the LR + tree model on a command log (NDJSON, e.g. from
+    /// `simulate`) with point-in-time rows, and write `model.json` and
+    /// `model-card.md` into `--out`.
+    Train {
+        /// The NDJSON command log.
+        #[arg(long)]
+        input: PathBuf,
+        /// Directory for the artifact and the model card.
+        #[arg(long, default_value = "artifacts")]
+        out: PathBuf,
+        /// Split and fit seed.
+        #[arg(long, default_value_t = 20_051_001)]
+        seed: u64,
+        /// Days between observation dates.
+        #[arg(long, default_value_t = 14)]
+        step_days: i64,
+        /// Training time recorded in the artifact (default: now).
+        #[arg(long)]
+        trained_at: Option<String>,
+    },
+    /// Evaluate a model artifact on a command log (point-in-time): AUC,
+    /// accuracy, High precision/recall, Brier, KS, band mix, early warning.
+    Evaluate {
+        /// The NDJSON command log.
+        #[arg(long)]
+        input: PathBuf,
+        /// The artifact.
+        #[arg(long, default_value = "artifacts/model.json")]
+        model: PathBuf,
+        /// Days between observation dates.
+        #[arg(long, default_value_t = 14)]
+        step_days: i64,
+        /// Print JSON only.
+        #[arg(long)]
+        json: bool,
+    },
     /// Send ingest load to a running server and print figures as JSON.
     Loadgen {
         /// Load options.
@@ -220,6 +276,94 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
             println!("test:  {}", serde_json::to_string(&test)?);
             println!("train: {}", serde_json::to_string(&train)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Simulate {
+            customers,
+            months,
+            seed,
+            out,
+            truth,
+        } => {
+            let cfg = training::simulate::SimConfig {
+                customers,
+                months,
+                seed,
+                ..Default::default()
+            };
+            let file = std::fs::File::create(&out)
+                .with_context(|| format!("creating {}", out.display()))?;
+            let truths = training::simulate::write_ndjson(&cfg, std::io::BufWriter::new(file))?;
+            let tf = std::fs::File::create(&truth)
+                .with_context(|| format!("creating {}", truth.display()))?;
+            training::simulate::write_truth_csv(&truths, std::io::BufWriter::new(tf))?;
+            let delinquent = truths
+                .iter()
+                .filter(|t| t.first_delinquent.is_some())
+                .count();
+            println!(
+                "{customers} customers x {months} months written to {} ({delinquent} become delinquent); truth in {}",
+                out.display(),
+                truth.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Train {
+            input,
+            out,
+            seed,
+            step_days,
+            trained_at,
+        } => {
+            let trained_at = trained_at.unwrap_or_else(|| chrono::Utc::now().to_rfc3339());
+            let cfg = training::FitConfig {
+                seed,
+                ..training::FitConfig::default()
+            };
+            let started = std::time::Instant::now();
+            let t = training::log_training::train_from_log(
+                &input,
+                &cfg,
+                step_days.max(1),
+                &trained_at,
+            )?;
+            let secs = started.elapsed().as_secs_f64();
+            std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+            std::fs::write(
+                out.join("model.json"),
+                serde_json::to_string_pretty(&t.artifact)?,
+            )?;
+            std::fs::write(
+                out.join("model-card.md"),
+                training::log_training::model_card(&t),
+            )?;
+            println!(
+                "model {} written to {} in {secs:.1} s",
+                t.artifact.version(),
+                out.display()
+            );
+            println!("{}", serde_json::to_string_pretty(&t)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Evaluate {
+            input,
+            model,
+            step_days,
+            json,
+        } => {
+            let text = std::fs::read_to_string(&model)
+                .with_context(|| format!("reading {}", model.display()))?;
+            let artifact = domain::risk::ModelArtifact::parse(&text)?;
+            let e = training::log_training::evaluate_log(&input, &artifact, step_days.max(1))?;
+            if !json {
+                println!(
+                    "model {} on {}: {} observations",
+                    artifact.version(),
+                    input.display(),
+                    e.observations
+                );
+            }
+            println!("{}", serde_json::to_string_pretty(&e)?);
             Ok(ExitCode::SUCCESS)
         }
         Command::Loadgen { load } => {

@@ -96,7 +96,7 @@ pub fn fnv1a(text: &str, seed: u64) -> u64 {
 }
 
 /// The hash of `text` mapped to [0, 1).
-fn unit_hash(text: &str, seed: u64) -> f64 {
+pub fn unit_hash(text: &str, seed: u64) -> f64 {
     (fnv1a(text, seed) >> 11) as f64 / (1u64 << 53) as f64
 }
 

@@ -12,13 +12,22 @@
 //! - [`fit`] — standardisation, the two fits, the artifact.
 //! - `tree` — linfa tree to artifact nodes, covers and leaf probabilities.
 //! - [`metrics`] — AUC, accuracy, Brier, KS with the production scorer.
+//! - [`simulate`] — a deterministic synthetic portfolio (NDJSON commands and
+//!   the ground truth of stress and delinquency), seeded ChaCha per customer.
+//! - [`log_training`] — train and evaluate on a simulator command log.
+//! - [`pit`] — point-in-time rows from a command log (no look-ahead).
+//! - [`warning`] — per-scorer figures, band mix and early-warning lead times.
 //! - `tests` — unit tests on synthetic data and hand-written CSV.
 
 pub mod dataset;
 pub mod fit;
+pub mod log_training;
 pub mod metrics;
+pub mod pit;
+pub mod simulate;
 mod tree;
 pub mod uci;
+pub mod warning;
 
 #[cfg(test)]
 mod tests;

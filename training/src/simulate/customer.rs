@@ -1,0 +1,842 @@
+//! One simulated card holder: a profile drawn once from the customer's own
+//! RNG, then a month-by-month state machine (balance, the last statement,
+//! arrears) that emits that month's lines in chronological order.
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde_json::{json, Value};
+
+use super::{SimConfig, Truth};
+
+/// Monthly finance charge on the revolved part of a statement (3.5 %).
+const INTEREST_RATE: f64 = 0.035;
+/// Late fee when the minimum due is not paid by the due date (INR 500).
+const LATE_FEE_MINOR: i64 = 500_00;
+/// Floor of the minimum due (INR 200).
+const MIN_DUE_FLOOR_MINOR: i64 = 200_00;
+/// Day of the month statements fall due.
+const DUE_DAY: u32 = 20;
+/// Day of the month the collections system reports days past due.
+const DPD_REPORT_DAY: u32 = 25;
+
+/// A variable-spend merchant category: MCC, typical ticket in INR, channels,
+/// merchant names.
+struct Category {
+    mcc: &'static str,
+    ticket_inr: f64,
+    channels: &'static [&'static str],
+    names: &'static [&'static str],
+}
+
+const GROCERIES: usize = 0;
+const CATEGORIES: [Category; 6] = [
+    Category {
+        mcc: "5411",
+        ticket_inr: 1_100.0,
+        channels: &["pos", "contactless", "online"],
+        names: &["FreshMart", "BigBasket", "Reliance Smart", "DMart"],
+    },
+    Category {
+        mcc: "5812",
+        ticket_inr: 850.0,
+        channels: &["pos", "contactless", "online"],
+        names: &["Swiggy", "Zomato", "Saravana Bhavan", "Barbeque Nation"],
+    },
+    Category {
+        mcc: "5541",
+        ticket_inr: 2_200.0,
+        channels: &["pos"],
+        names: &["Indian Oil", "HP Petrol", "Bharat Petroleum"],
+    },
+    Category {
+        mcc: "5651",
+        ticket_inr: 2_600.0,
+        channels: &["pos", "online"],
+        names: &["Lifestyle", "Max Fashion", "Myntra"],
+    },
+    Category {
+        mcc: "5999",
+        ticket_inr: 1_500.0,
+        channels: &["online", "pos"],
+        names: &["Amazon", "Flipkart", "Nykaa"],
+    },
+    Category {
+        mcc: "5818",
+        ticket_inr: 450.0,
+        channels: &["online"],
+        names: &["Google Play", "Apple Services", "Steam"],
+    },
+];
+
+/// The stress signals a stressed customer may show (each independently).
+#[derive(Clone, Copy, Debug, Default)]
+struct Signals {
+    rising_utilisation: bool,
+    cash: bool,
+    min_only: bool,
+    spend_collapse: bool,
+    narrowing: bool,
+}
+
+/// A stressed customer's plan, in month indices from the first month.
+#[derive(Clone, Copy, Debug)]
+struct StressPlan {
+    start: u32,
+    /// Months of signals before the first missed payment (or recovery).
+    lead: u32,
+    /// First month whose payment is missed (`None`: recovers unharmed).
+    miss_from: Option<u32>,
+    /// Month the arrears are paid off (`None`: never within the window).
+    cure_at: Option<u32>,
+    signals: Signals,
+}
+
+/// The single stress-like blip of a noisy customer.
+#[derive(Clone, Copy, Debug)]
+enum Blip {
+    CashMonth,
+    BigSpend,
+    MinOnlyMonth,
+}
+
+/// The statement most recently issued.
+#[derive(Clone, Copy, Debug)]
+struct Statement {
+    closing: i64,
+    min_due: i64,
+    due: NaiveDate,
+}
+
+/// How the customer pays the previous statement this month.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Pay {
+    Full,
+    Share(f64),
+    Min,
+    /// Paid in full, a few days after the due date.
+    LateFull,
+    /// Nothing, or a token amount below the minimum.
+    Missed,
+    /// Pays all arrears plus this minimum.
+    Cure,
+}
+
+/// A line before ids and balance checks: its time, a tie-break order, kind.
+enum Item {
+    Spend {
+        amount: i64,
+        kind: &'static str,
+        mcc: Option<&'static str>,
+        name: Option<&'static str>,
+        channel: &'static str,
+        /// Fees and interest are posted even above the limit.
+        forced: bool,
+    },
+    /// Refund of the purchase at `of` (dropped if that was declined).
+    Refund {
+        of: DateTime<Utc>,
+        amount: i64,
+        mcc: &'static str,
+        name: &'static str,
+    },
+    Payment(i64),
+    Dpd(u32),
+}
+
+pub(super) struct CustomerSim {
+    id: String,
+    index: usize,
+    rng: ChaCha8Rng,
+    opened_at: DateTime<Utc>,
+    start_month: NaiveDate,
+    limit: i64,
+    salary_day: u32,
+    spend_share: f64,
+    txn_base: u32,
+    full_payer: f64,
+    share_lo: f64,
+    late_prob: f64,
+    weights: [f64; CATEGORIES.len()],
+    utility_bill: i64,
+    subscription: i64,
+    segment: &'static str,
+    stress: Option<StressPlan>,
+    blip: Option<(Blip, u32)>,
+    balance: i64,
+    last: Option<Statement>,
+    behind: Option<NaiveDate>,
+    arrears: i64,
+    stress_start: Option<NaiveDate>,
+    first_delinquent: Option<NaiveDate>,
+}
+
+/// The first day of the month `k` months after `start`'s month.
+pub(super) fn month_first(start: NaiveDate, k: u32) -> NaiveDate {
+    let m0 = start.year() * 12 + start.month0() as i32 + k as i32;
+    NaiveDate::from_ymd_opt(m0.div_euclid(12), m0.rem_euclid(12) as u32 + 1, 1).unwrap_or(start)
+}
+
+fn at(day: NaiveDate, h: u32, m: u32, s: u32) -> DateTime<Utc> {
+    Utc.from_utc_datetime(&day.and_hms_opt(h, m, s).unwrap_or_default())
+}
+
+fn with_day(first: NaiveDate, day: u32) -> NaiveDate {
+    first.with_day(day).unwrap_or(first)
+}
+
+fn days_in_month(first: NaiveDate) -> u32 {
+    month_first(first, 1).pred_opt().map_or(28, |d| d.day())
+}
+
+/// A standard normal draw (Box–Muller with `libm`, bit-identical everywhere).
+fn normal(rng: &mut ChaCha8Rng) -> f64 {
+    let u1: f64 = rng.gen_range(1e-12..1.0);
+    let u2: f64 = rng.gen();
+    libm::sqrt(-2.0 * libm::log(u1)) * libm::cos(std::f64::consts::TAU * u2)
+}
+
+/// `exp(sigma · N(0,1))`: multiplicative noise with median 1.
+fn lognormal(rng: &mut ChaCha8Rng, sigma: f64) -> f64 {
+    libm::exp(sigma * normal(rng))
+}
+
+fn pick<T: Copy>(rng: &mut ChaCha8Rng, xs: &[T]) -> T {
+    xs[rng.gen_range(0..xs.len())]
+}
+
+/// Whole rupees in paise, at least INR 10.
+fn rupees(inr: f64) -> i64 {
+    (inr.round() as i64).max(10) * 100
+}
+
+impl CustomerSim {
+    pub(super) fn new(cfg: &SimConfig, index: usize) -> Self {
+        let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
+        rng.set_stream(index as u64);
+        let months = cfg.months;
+        // Limit: log-normal around INR 1,50,000, in steps of INR 5,000.
+        let limit_inr = (150_000.0 * lognormal(&mut rng, 0.5)).clamp(25_000.0, 1_000_000.0);
+        let limit = ((limit_inr / 5_000.0).round() as i64) * 5_000 * 100;
+        let salary_day = pick(&mut rng, &[1, 1, 1, 5, 7, 7, 10, 15, 28]);
+        let spend_share = rng.gen_range(0.12..0.40);
+        let txn_base = rng.gen_range(12..=32);
+        // A fifth are revolvers: rarely in full, often a small share.
+        let revolver = rng.gen_bool(0.2);
+        let (full_payer, share_lo) = if revolver {
+            (rng.gen_range(0.0..0.3), 0.15)
+        } else {
+            (rng.gen_range(0.55..0.98), 0.4)
+        };
+        let late_prob = if rng.gen_bool(0.4) {
+            rng.gen_range(0.01..0.05)
+        } else {
+            0.0
+        };
+        let mut weights = [0.0; CATEGORIES.len()];
+        for (w, base) in weights.iter_mut().zip([3.0, 2.0, 1.2, 1.0, 1.5, 0.6]) {
+            *w = base * rng.gen_range(0.2..1.8);
+        }
+        let utility_bill = rupees(rng.gen_range(900.0..4_500.0));
+        let subscription = pick(&mut rng, &[149_00, 199_00, 499_00, 649_00]);
+        let share = if cfg.stressed_share.is_nan() {
+            0.0
+        } else {
+            cfg.stressed_share.clamp(0.0, 1.0)
+        };
+        let stressed = rng.gen_bool(share);
+        let mut segment = "healthy";
+        let mut stress = None;
+        let mut blip = None;
+        let mut late_prob = late_prob;
+        if stressed && months >= 3 {
+            segment = "stressed";
+            stress = Some(Self::stress_plan(&mut rng, months));
+        } else if rng.gen_bool(0.05) && months >= 2 {
+            segment = "noisy";
+            late_prob = 0.0;
+            let kind = pick(
+                &mut rng,
+                &[Blip::CashMonth, Blip::BigSpend, Blip::MinOnlyMonth],
+            );
+            blip = Some((kind, rng.gen_range(1..months)));
+        }
+        let start_month = month_first(cfg.start, 0);
+        let stress_start = stress.map(|s| month_first(start_month, s.start));
+        Self {
+            id: format!("SIM-{index:06}"),
+            index,
+            rng,
+            opened_at: at(cfg.start, 0, 0, 0),
+            start_month,
+            limit,
+            salary_day,
+            spend_share,
+            txn_base,
+            full_payer,
+            share_lo,
+            late_prob,
+            weights,
+            utility_bill,
+            subscription,
+            segment,
+            stress,
+            blip,
+            balance: 0,
+            last: None,
+            behind: None,
+            arrears: 0,
+            stress_start,
+            first_delinquent: None,
+        }
+    }
+
+    /// Stress starts early enough that its outcome can be seen in the window.
+    fn stress_plan(rng: &mut ChaCha8Rng, months: u32) -> StressPlan {
+        let start = rng.gen_range(1..=months.saturating_sub(8).max(1));
+        let lead = rng.gen_range(2..=6);
+        let mut signals = Signals::default();
+        while !(signals.rising_utilisation
+            || signals.cash
+            || signals.min_only
+            || signals.spend_collapse
+            || signals.narrowing)
+        {
+            signals = Signals {
+                rising_utilisation: rng.gen_bool(0.5),
+                cash: rng.gen_bool(0.45),
+                min_only: rng.gen_bool(0.5),
+                spend_collapse: rng.gen_bool(0.3),
+                narrowing: rng.gen_bool(0.35),
+            };
+            if signals.rising_utilisation && signals.spend_collapse {
+                signals.spend_collapse = false;
+            }
+        }
+        let defaults = rng.gen_bool(0.82);
+        let miss_from = defaults.then_some(start + lead);
+        let cure_at = match miss_from {
+            Some(m) if rng.gen_bool(0.2) => Some(m + rng.gen_range(2..=4)),
+            _ => None,
+        };
+        StressPlan {
+            start,
+            lead,
+            miss_from,
+            cure_at,
+            signals,
+        }
+    }
+
+    pub(super) fn truth(&self) -> Truth {
+        Truth {
+            customer_id: self.id.clone(),
+            segment: self.segment.to_string(),
+            stress_start: self.stress_start,
+            first_delinquent: self.first_delinquent,
+        }
+    }
+
+    /// Signals active in month `k` (stress months before recovery/default end).
+    fn active_signals(&self, k: u32) -> Option<Signals> {
+        let s = self.stress?;
+        if k < s.start {
+            return None;
+        }
+        match (s.miss_from, s.cure_at) {
+            (_, Some(c)) if k >= c => None,
+            (Some(_), _) => Some(s.signals),
+            // Recovers unharmed after 2–6 months: the same span as the lead.
+            (None, None) => (k < s.start + s.lead).then_some(s.signals),
+            (None, Some(_)) => None,
+        }
+    }
+
+    fn blip_in(&self, k: u32, kind: Blip) -> bool {
+        matches!(self.blip, Some((b, m)) if m == k && std::mem::discriminant(&b) == std::mem::discriminant(&kind))
+    }
+
+    /// Appends month `k`'s lines (and the statement closing it, issued on the
+    /// 1st of the next month) to `out`, in chronological order.
+    pub(super) fn month(&mut self, k: u32, out: &mut Vec<Value>) {
+        let first = month_first(self.start_month, k);
+        let days = days_in_month(first);
+        let first_day = if k == 0 { self.opened_at.day() } else { 1 };
+        let mut items: Vec<(DateTime<Utc>, Item)> = Vec::new();
+        if k == 0 {
+            out.push(json!({
+                "command": "register_customer",
+                "customer_id": self.id,
+                "name": format!("Simulated Customer {:06}", self.index),
+                "phone": format!("+9197{:08}", self.index % 100_000_000),
+                "credit_limit_minor": self.limit,
+                "currency": "INR",
+                "opened_at": self.opened_at,
+            }));
+        }
+        self.repay(k, first, days, &mut items);
+        self.spend(k, first, first_day, days, &mut items);
+        items.sort_by_key(|(t, _)| *t);
+        let mut declined = Vec::new();
+        let stamp = format!("{}{:02}", first.year(), first.month());
+        let mut n = 0;
+        for (t, item) in items {
+            match item {
+                Item::Spend {
+                    amount,
+                    kind,
+                    mcc,
+                    name,
+                    channel,
+                    forced,
+                } => {
+                    if !forced && self.balance + amount > self.limit {
+                        declined.push((t, amount));
+                        continue; // declined: over the limit
+                    }
+                    self.balance += amount;
+                    n += 1;
+                    let mut line = json!({
+                        "command": "record_transaction",
+                        "customer_id": self.id,
+                        "transaction_id": format!("{}-{stamp}-{n:03}", self.id),
+                        "amount_minor": amount,
+                        "currency": "INR",
+                        "kind": kind,
+                        "channel": channel,
+                        "occurred_at": t,
+                    });
+                    if let Some(map) = line.as_object_mut() {
+                        if let Some(mcc) = mcc {
+                            map.insert("merchant_category_code".into(), mcc.into());
+                        }
+                        if let Some(name) = name {
+                            map.insert("merchant_name".into(), name.into());
+                        }
+                    }
+                    out.push(line);
+                }
+                Item::Refund {
+                    of,
+                    amount,
+                    mcc,
+                    name,
+                } => {
+                    if declined.contains(&(of, amount)) {
+                        continue;
+                    }
+                    self.balance -= amount;
+                    n += 1;
+                    out.push(json!({
+                        "command": "record_transaction",
+                        "customer_id": self.id,
+                        "transaction_id": format!("{}-{stamp}-{n:03}", self.id),
+                        "amount_minor": amount,
+                        "currency": "INR",
+                        "kind": "refund",
+                        "merchant_category_code": mcc,
+                        "merchant_name": name,
+                        "channel": "online",
+                        "occurred_at": t,
+                    }));
+                }
+                Item::Payment(amount) => {
+                    self.balance -= amount;
+                    out.push(json!({
+                        "command": "record_payment",
+                        "customer_id": self.id,
+                        "payment_id": format!("{}-P{stamp}", self.id),
+                        "amount_minor": amount,
+                        "currency": "INR",
+                        "paid_at": t,
+                    }));
+                }
+                Item::Dpd(d) => out.push(json!({
+                    "command": "report_days_past_due",
+                    "customer_id": self.id,
+                    "days_past_due": d,
+                    "as_of": t,
+                })),
+            }
+        }
+        // The statement for this month, issued on the 1st of the next.
+        let next = month_first(first, 1);
+        let closing = self.balance;
+        let min_due = if closing > 0 {
+            ((closing as f64 * 0.05).round() as i64)
+                .max(MIN_DUE_FLOOR_MINOR)
+                .min(closing)
+        } else {
+            0
+        };
+        let due = with_day(next, DUE_DAY);
+        out.push(json!({
+            "command": "issue_statement",
+            "customer_id": self.id,
+            "period": format!("{}-{:02}", first.year(), first.month()),
+            "closing_balance_minor": closing,
+            "minimum_due_minor": min_due,
+            "due_date": due,
+            "issued_at": at(next, 2, 0, 0),
+        }));
+        self.last = Some(Statement {
+            closing,
+            min_due,
+            due,
+        });
+    }
+
+    /// How this month's payment of the last statement goes.
+    fn behaviour(&mut self, k: u32) -> Pay {
+        if let Some(s) = self.stress {
+            if s.cure_at == Some(k) {
+                return Pay::Cure;
+            }
+            if s.cure_at.is_some_and(|c| k > c) {
+                return if self.rng.gen_bool(0.5) {
+                    Pay::Min
+                } else {
+                    Pay::Share(self.rng.gen_range(0.3..0.6))
+                };
+            }
+            if s.miss_from.is_some_and(|m| k >= m) {
+                return Pay::Missed;
+            }
+            // Payments track the previous month's behaviour.
+            if let Some(sig) = self
+                .active_signals(k.saturating_sub(1))
+                .filter(|_| k > s.start)
+            {
+                if sig.min_only {
+                    return Pay::Min;
+                }
+                if sig.rising_utilisation {
+                    return Pay::Share(self.rng.gen_range(0.12..0.35));
+                }
+                return Pay::Share(self.rng.gen_range(0.3..0.7));
+            }
+        }
+        if k > 0 && self.blip_in(k - 1, Blip::MinOnlyMonth) {
+            return Pay::Min;
+        }
+        if self.rng.gen_bool(self.late_prob) {
+            return Pay::LateFull;
+        }
+        if self.rng.gen_bool(self.full_payer) {
+            Pay::Full
+        } else {
+            Pay::Share(self.rng.gen_range(self.share_lo..0.95))
+        }
+    }
+
+    /// Payment of the last statement, fees, interest and DPD reports.
+    fn repay(
+        &mut self,
+        k: u32,
+        first: NaiveDate,
+        days: u32,
+        items: &mut Vec<(DateTime<Utc>, Item)>,
+    ) {
+        let Some(st) = self.last else {
+            return;
+        };
+        let due_end = st.due;
+        let pay = if st.closing > 0 {
+            self.behaviour(k)
+        } else {
+            Pay::Full
+        };
+        let on_time_day = |rng: &mut ChaCha8Rng, salary: u32| {
+            if salary < DUE_DAY - 2 {
+                rng.gen_range(salary.max(2)..=DUE_DAY)
+            } else {
+                rng.gen_range(2..=DUE_DAY)
+            }
+        };
+        let hour = self.rng.gen_range(9..=21);
+        let minute = self.rng.gen_range(0..60);
+        let mut paid_by_due = 0;
+        let mut paid = 0;
+        if st.closing > 0 {
+            let (amount, day) = match pay {
+                Pay::Full => (st.closing, on_time_day(&mut self.rng, self.salary_day)),
+                Pay::Share(s) => (
+                    ((st.closing as f64 * s).round() as i64).clamp(st.min_due, st.closing),
+                    on_time_day(&mut self.rng, self.salary_day),
+                ),
+                Pay::Min => (st.min_due, on_time_day(&mut self.rng, self.salary_day)),
+                Pay::LateFull => (st.closing, self.rng.gen_range(26..=28)),
+                Pay::Missed => {
+                    let token = self.rng.gen_bool(0.3);
+                    let amount = if token {
+                        (st.min_due as f64 * self.rng.gen_range(0.1..0.5)).round() as i64
+                    } else {
+                        0
+                    };
+                    (amount, self.rng.gen_range(5..=DUE_DAY))
+                }
+                Pay::Cure => (
+                    (self.arrears + st.min_due).min(st.closing),
+                    self.rng.gen_range(5..=DUE_DAY - 1),
+                ),
+            };
+            if amount > 0 {
+                let t = at(with_day(first, day), hour, minute, 0);
+                items.push((t, Item::Payment(amount)));
+                paid = amount;
+                if day <= DUE_DAY {
+                    paid_by_due = amount;
+                }
+                if pay == Pay::LateFull || pay == Pay::Cure {
+                    items.push((t + Duration::hours(1), Item::Dpd(0)));
+                }
+            }
+        }
+        let missed_min = st.closing > 0 && paid_by_due < st.min_due && pay != Pay::Cure;
+        if missed_min {
+            self.behind = self.behind.or(Some(due_end));
+            self.arrears += st.min_due;
+            items.push((
+                at(due_end, 3, 0, 0) + Duration::days(1),
+                Item::Spend {
+                    amount: LATE_FEE_MINOR,
+                    kind: "fee",
+                    mcc: None,
+                    name: Some("Late payment fee"),
+                    channel: "bank",
+                    forced: true,
+                },
+            ));
+        }
+        if pay == Pay::Cure {
+            self.behind = None;
+            self.arrears = 0;
+        }
+        let report_day = with_day(first, DPD_REPORT_DAY);
+        if let Some(oldest) = self.behind {
+            let dpd = (report_day - oldest).num_days().max(0) as u32;
+            items.push((at(report_day, 6, 0, 0), Item::Dpd(dpd)));
+            if dpd >= 30 && self.first_delinquent.is_none() {
+                self.first_delinquent = Some(oldest + Duration::days(30));
+            }
+        }
+        if pay == Pay::LateFull {
+            self.behind = None;
+            self.arrears = 0;
+        }
+        let revolved = st.closing - paid;
+        if st.closing > 0 && revolved > 0 {
+            let interest = (revolved as f64 * INTEREST_RATE).round() as i64;
+            if interest > 0 {
+                items.push((
+                    at(with_day(first, days), 23, 30, 0),
+                    Item::Spend {
+                        amount: interest,
+                        kind: "fee",
+                        mcc: None,
+                        name: Some("Finance charges"),
+                        channel: "bank",
+                        forced: true,
+                    },
+                ));
+            }
+        }
+    }
+
+    /// Seasonal spend multiplier by calendar month (festive Oct–Dec).
+    fn season(month: u32) -> f64 {
+        match month {
+            10 => 1.25,
+            11 => 1.35,
+            12 => 1.2,
+            1 | 2 => 0.92,
+            _ => 1.0,
+        }
+    }
+
+    /// A day of the month weighted towards the ten days after salary day.
+    fn spend_day(&mut self, first_day: u32, days: u32) -> u32 {
+        let d = self.rng.gen_range(first_day..=days);
+        if self.rng.gen_bool(0.35) {
+            let s = self.salary_day.min(days);
+            let boosted = s + self.rng.gen_range(0..10);
+            if boosted >= first_day && boosted <= days {
+                return boosted;
+            }
+        }
+        d
+    }
+
+    fn spend(
+        &mut self,
+        k: u32,
+        first: NaiveDate,
+        first_day: u32,
+        days: u32,
+        items: &mut Vec<(DateTime<Utc>, Item)>,
+    ) {
+        let signals = self.active_signals(k);
+        let in_stress = signals.is_some();
+        let sig = signals.unwrap_or_default();
+        let since = self.stress.map_or(0, |s| k.saturating_sub(s.start)) as f64;
+        let mut level =
+            self.spend_share * Self::season(first.month()) * lognormal(&mut self.rng, 0.18);
+        if sig.rising_utilisation {
+            level *= 1.35 + 0.2 * since;
+        }
+        if sig.spend_collapse {
+            level *= 0.35;
+        }
+        let target = self.limit as f64 * level;
+        let time = |rng: &mut ChaCha8Rng, day: u32| {
+            at(
+                with_day(first, day),
+                rng.gen_range(8..=22),
+                rng.gen_range(0..60),
+                rng.gen_range(0..60),
+            )
+        };
+        // Recurring bills: electricity and a digital subscription.
+        let bill_day = self
+            .rng
+            .gen_range(first_day.max(5)..=days.min(15).max(first_day.max(5)));
+        let bill = (self.utility_bill as f64 * lognormal(&mut self.rng, 0.1)).round() as i64;
+        let t = time(&mut self.rng, bill_day);
+        items.push((
+            t,
+            spend(bill, "purchase", "4900", "BESCOM Electricity", "online"),
+        ));
+        if !sig.narrowing {
+            let t = time(&mut self.rng, first_day.max(3).min(days));
+            items.push((
+                t,
+                spend(self.subscription, "purchase", "5818", "Netflix", "online"),
+            ));
+        }
+        // Variable spend over the customer's merchant mix.
+        let count = ((self.txn_base as f64 * (level / self.spend_share).sqrt()).round() as u32)
+            .clamp(8, 38);
+        let mut draws = Vec::with_capacity(count as usize);
+        let total_w: f64 = self.weights.iter().sum();
+        for _ in 0..count {
+            let c = if sig.narrowing && self.rng.gen_bool(0.9) {
+                GROCERIES
+            } else {
+                let mut x = self.rng.gen_range(0.0..total_w);
+                let mut c = 0;
+                while c + 1 < CATEGORIES.len() && x >= self.weights[c] {
+                    x -= self.weights[c];
+                    c += 1;
+                }
+                c
+            };
+            let size = CATEGORIES[c].ticket_inr * lognormal(&mut self.rng, 0.5);
+            draws.push((c, size));
+        }
+        let sum: f64 = draws.iter().map(|d| d.1).sum();
+        let scale =
+            (target / 100.0 - (bill + self.subscription) as f64 / 100.0).max(500.0) / sum.max(1.0);
+        for (c, size) in draws {
+            let cat = &CATEGORIES[c];
+            let day = self.spend_day(first_day, days);
+            let t = time(&mut self.rng, day);
+            let amount = rupees(size * scale);
+            let name = pick(&mut self.rng, cat.names);
+            items.push((
+                t,
+                spend(
+                    amount,
+                    "purchase",
+                    cat.mcc,
+                    name,
+                    pick(&mut self.rng, cat.channels),
+                ),
+            ));
+            if (3..=4).contains(&c) && self.rng.gen_bool(0.03) {
+                let rt = t + Duration::days(self.rng.gen_range(2..=6));
+                if rt.date_naive() <= with_day(first, days) {
+                    items.push((
+                        rt,
+                        Item::Refund {
+                            of: t,
+                            amount,
+                            mcc: cat.mcc,
+                            name,
+                        },
+                    ));
+                }
+            }
+        }
+        // Travel months (flights and a hotel), not while under stress.
+        if !in_stress && self.rng.gen_bool(0.07) {
+            let day = self.rng.gen_range(first_day..=days);
+            let t = time(&mut self.rng, day);
+            let fare = rupees(self.rng.gen_range(4_000.0..18_000.0));
+            items.push((t, spend(fare, "purchase", "4511", "IndiGo", "online")));
+            let hotel = rupees(self.rng.gen_range(3_000.0..25_000.0));
+            let t = time(&mut self.rng, day);
+            items.push((t, spend(hotel, "purchase", "7011", "Taj Hotels", "online")));
+        }
+        // One-off large purchases (electronics, furniture).
+        let big_blip = self.blip_in(k, Blip::BigSpend);
+        if big_blip || (!in_stress && self.rng.gen_bool(0.04)) {
+            let share = if big_blip {
+                self.rng.gen_range(0.35..0.6)
+            } else {
+                self.rng.gen_range(0.08..0.25)
+            };
+            let day = self.rng.gen_range(first_day..=days);
+            let t = time(&mut self.rng, day);
+            let amount = rupees(self.limit as f64 / 100.0 * share);
+            items.push((
+                t,
+                spend(amount, "purchase", "5732", "Croma Electronics", "online"),
+            ));
+        }
+        // Cash withdrawals at ATMs.
+        let cash_blip = self.blip_in(k, Blip::CashMonth);
+        let casual = !in_stress && self.rng.gen_bool(0.015);
+        if sig.cash || cash_blip || casual {
+            let n = if sig.cash {
+                self.rng.gen_range(1..=3)
+            } else {
+                1
+            };
+            for _ in 0..n {
+                let day = self.rng.gen_range(first_day..=days);
+                let t = time(&mut self.rng, day);
+                let share = self.rng.gen_range(0.04..0.12);
+                let amount =
+                    ((self.limit as f64 * share / 50_000.0).round() as i64).max(1) * 50_000;
+                items.push((
+                    t,
+                    Item::Spend {
+                        amount,
+                        kind: "cash_withdrawal",
+                        mcc: None,
+                        name: None,
+                        channel: "atm",
+                        forced: false,
+                    },
+                ));
+            }
+        }
+    }
+}
+
+fn spend(
+    amount: i64,
+    kind: &'static str,
+    mcc: &'static str,
+    name: &'static str,
+    channel: &'static str,
+) -> Item {
+    Item::Spend {
+        amount,
+        kind,
+        mcc: Some(mcc),
+        name: Some(name),
+        channel,
+        forced: false,
+    }
+}
