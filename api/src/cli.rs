@@ -60,6 +60,22 @@ pub enum Command {
         #[arg(long)]
         quiet: bool,
     },
+    /// Import a CSV in the UCI "Default of Credit Card Clients" layout as
+    /// events (each client: account, statements, payments, purchases, days
+    /// past due); safe to re-run.
+    ImportUci {
+        /// Database options.
+        #[command(flatten)]
+        db: DatabaseArgs,
+        /// The CSV file.
+        file: PathBuf,
+        /// Commands committed together.
+        #[arg(long, default_value_t = 2_000)]
+        batch_size: usize,
+        /// Hide the progress bar.
+        #[arg(long)]
+        quiet: bool,
+    },
     /// Run the projection runners only (the read side as its own process).
     Project {
         /// Database options.
@@ -160,6 +176,9 @@ pub enum Command {
         /// Print JSON only.
         #[arg(long)]
         json: bool,
+        /// `log` (an NDJSON command log) or `uci` (a CSV in the UCI layout).
+        #[arg(long, default_value = "log", value_parser = ["log", "uci"])]
+        format: String,
     },
     /// Send ingest load to a running server and print figures as JSON.
     Loadgen {
@@ -196,6 +215,30 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let db = db.open().await?;
             let state = crate::http::AppState::new(db.pool.clone());
             let report = crate::import::import_file(
+                &state.customers,
+                &file,
+                batch_size.clamp(1, 10_000),
+                !quiet,
+            )
+            .await;
+            db.shutdown().await;
+            let report = report?;
+            println!("{}", report.summary());
+            Ok(if report.rejected == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(2)
+            })
+        }
+        Command::ImportUci {
+            db,
+            file,
+            batch_size,
+            quiet,
+        } => {
+            let db = db.open().await?;
+            let state = crate::http::AppState::new(db.pool.clone());
+            let report = crate::import_uci::import_uci(
                 &state.customers,
                 &file,
                 batch_size.clamp(1, 10_000),
@@ -337,6 +380,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 out.join("model-card.md"),
                 training::log_training::model_card(&t),
             )?;
+            for (name, svg) in &t.plots {
+                std::fs::write(out.join(name), svg)?;
+            }
             println!(
                 "model {} written to {} in {secs:.1} s",
                 t.artifact.version(),
@@ -350,11 +396,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             model,
             step_days,
             json,
+            format,
         } => {
             let text = std::fs::read_to_string(&model)
                 .with_context(|| format!("reading {}", model.display()))?;
             let artifact = domain::risk::ModelArtifact::parse(&text)?;
-            let e = training::log_training::evaluate_log(&input, &artifact, step_days.max(1))?;
+            let e = if format == "uci" {
+                let file = std::fs::File::open(&input)
+                    .with_context(|| format!("opening {}", input.display()))?;
+                let clients = training::read_uci(std::io::BufReader::new(file))?;
+                let observations = training::uci_log::uci_observations(&clients)?;
+                training::warning::evaluate_observations(&artifact, &observations)
+            } else {
+                training::log_training::evaluate_log(&input, &artifact, step_days.max(1))?
+            };
             if !json {
                 println!(
                     "model {} on {}: {} observations",

@@ -111,7 +111,7 @@ pub async fn import_file(
     Ok(report)
 }
 
-async fn commit(
+pub(crate) async fn commit(
     bus: &CommandBus<Customer>,
     chunk: Vec<(usize, Addressed)>,
     meta: &Metadata,

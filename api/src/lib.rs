@@ -7,6 +7,7 @@
 //! - [`http`] — routes, problem details, the strict JSON extractor.
 //! - [`wire`] — the flat JSON shape of commands (batch items, NDJSON lines).
 //! - [`import`] — bulk NDJSON import with progress and per-line errors.
+//! - [`import_uci`] — the UCI credit data as commands.
 //! - [`demo`] — demo customers for the embedded default.
 //! - [`model`] — loads and registers the scoring model artifact.
 //! - [`loadgen`] — an HTTP load generator (a separate process) for benchmarks.
@@ -17,6 +18,7 @@ pub mod database;
 pub mod demo;
 pub mod http;
 pub mod import;
+pub mod import_uci;
 pub mod loadgen;
 pub mod model;
 pub mod telemetry;

@@ -12,3 +12,15 @@ fn the_shipped_model_artifact_parses_and_validates() {
     );
     assert_eq!(model.version().len(), 64);
 }
+
+#[test]
+fn the_uci_model_artifact_parses_and_validates() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../artifacts/uci/model.json");
+    let text = std::fs::read_to_string(path).expect("artifacts/uci/model.json is shipped");
+    let model = domain::risk::ModelArtifact::parse(&text).expect("valid artifact");
+    assert!(
+        model.training.data.contains("UCI"),
+        "{}",
+        model.training.data
+    );
+}

@@ -8,6 +8,7 @@
 //!
 //! # Layout
 //! - [`uci`] — reading the UCI CSV; one client as events.
+//! - [`uci_log`] — the UCI data as commands (import) and as observations (evaluate).
 //! - [`dataset`] — feature rows with labels; deterministic id-hash splits.
 //! - [`fit`] — standardisation, the two fits, the artifact.
 //! - `tree` — linfa tree to artifact nodes, covers and leaf probabilities.
@@ -15,6 +16,8 @@
 //! - [`simulate`] — a deterministic synthetic portfolio (NDJSON commands and
 //!   the ground truth of stress and delinquency), seeded ChaCha per customer.
 //! - [`log_training`] — train and evaluate on a simulator command log.
+//! - [`plots`] — self-contained SVG figures for a model card: ROC curves,
+//!   calibration (reliability) diagram, early-warning lead-time histogram.
 //! - [`pit`] — point-in-time rows from a command log (no look-ahead).
 //! - [`warning`] — per-scorer figures, band mix and early-warning lead times.
 //! - `tests` — unit tests on synthetic data and hand-written CSV.
@@ -24,9 +27,11 @@ pub mod fit;
 pub mod log_training;
 pub mod metrics;
 pub mod pit;
+pub mod plots;
 pub mod simulate;
 mod tree;
 pub mod uci;
+pub mod uci_log;
 pub mod warning;
 
 #[cfg(test)]

@@ -28,6 +28,9 @@ pub struct LogTraining {
     pub train_rows: usize,
     /// Evaluation on the held-out customers.
     pub test: Evaluation,
+    /// SVG figures (file name, content): ROC, calibration, lead times.
+    #[serde(skip)]
+    pub plots: Vec<(String, String)>,
 }
 
 fn open(path: &Path) -> Result<BufReader<File>, TrainingError> {
@@ -89,13 +92,47 @@ pub fn train_from_log(
     artifact
         .validate()
         .map_err(|e| TrainingError::Artifact(e.to_string()))?;
+    let plots = figures(&artifact, &held_out, &test);
     Ok(LogTraining {
         artifact,
         customers: histories.len(),
         refused_lines,
         train_rows: train.len(),
         test,
+        plots,
     })
+}
+
+/// The model card's figures on the held-out observations.
+fn figures(
+    model: &ModelArtifact,
+    held_out: &[Observation],
+    test: &Evaluation,
+) -> Vec<(String, String)> {
+    let labels: Vec<bool> = held_out.iter().map(|o| o.label).collect();
+    let scored: Vec<_> = held_out
+        .iter()
+        .map(|o| domain::risk::assess(model, &o.features).scores)
+        .collect();
+    let lr: Vec<f64> = scored.iter().map(|s| s.logistic).collect();
+    let tree: Vec<f64> = scored.iter().map(|s| s.tree).collect();
+    let ensemble: Vec<f64> = scored.iter().map(|s| s.ensemble).collect();
+    let curves: [(&str, &[f64], &[bool]); 3] = [
+        ("logistic", &lr, &labels),
+        ("tree", &tree, &labels),
+        ("ensemble", &ensemble, &labels),
+    ];
+    vec![
+        ("roc.svg".into(), crate::plots::roc_svg(&curves)),
+        (
+            "calibration.svg".into(),
+            crate::plots::calibration_svg("ensemble", &ensemble, &labels, 10),
+        ),
+        (
+            "lead-time.svg".into(),
+            crate::plots::lead_time_svg(&test.early_warning.lead_days, 14.0),
+        ),
+    ]
 }
 
 /// Evaluates `model` on every point-in-time observation of the log at `path`.

@@ -46,6 +46,10 @@ pub struct EarlyWarning {
     pub never_delinquent_customers: usize,
     /// Of those, the share ever flagged High.
     pub false_alarm_rate: f64,
+    /// Lead time in days of every delinquent customer flagged before
+    /// delinquency (for the histogram).
+    #[serde(skip)]
+    pub lead_days: Vec<f64>,
 }
 
 /// The whole evaluation.
@@ -167,6 +171,7 @@ pub fn evaluate_observations(model: &ModelArtifact, observations: &[Observation]
             } else {
                 false_alarms as f64 / never as f64
             },
+            lead_days: leads,
         },
     }
 }
