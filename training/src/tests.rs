@@ -6,7 +6,7 @@ use cqrs_es::Aggregate;
 use domain::customer::*;
 use domain::facts::KnownFacts;
 use domain::features::{features_from_history, FEATURE_COUNT};
-use domain::values::{Balance, CustomerId, NonNegativeAmount, PositiveAmount};
+use domain::values::CustomerId;
 use domain::Customer;
 
 use crate::metrics::{auc, ks};
@@ -124,52 +124,9 @@ ID,LIMIT_BAL,SEX,EDUCATION,MARRIAGE,AGE,PAY_0,PAY_2,PAY_3,PAY_4,PAY_5,PAY_6,BILL
 2,120000,2,2,2,26,-1,2,0,0,0,2,2682,1725,2682,3272,3455,3261,0,1000,1000,1000,0,2000,0
 ";
 
-/// The command that would record `event`.
+/// The command that would record `event` (the importer's mapping).
 fn command_of(event: &CustomerEvent) -> CustomerCommand {
-    let amount = |v: i64| PositiveAmount::parse(v).expect("positive");
-    match event.clone() {
-        CustomerEvent::CustomerRegistered(e) => {
-            CustomerCommand::RegisterCustomer(RegisterCustomer {
-                name: e.name,
-                phone: e.phone,
-                credit_limit_minor: NonNegativeAmount::parse(e.credit_limit_minor).expect("limit"),
-                currency: e.currency,
-                opened_at: e.opened_at,
-            })
-        }
-        CustomerEvent::TransactionRecorded(e) => {
-            CustomerCommand::RecordTransaction(RecordTransaction {
-                transaction_id: e.transaction_id,
-                amount_minor: amount(e.amount_minor),
-                currency: e.currency,
-                kind: e.kind,
-                merchant_category_code: e.merchant_category_code,
-                merchant_name: e.merchant_name,
-                channel: e.channel,
-                occurred_at: e.occurred_at,
-            })
-        }
-        CustomerEvent::StatementIssued(e) => CustomerCommand::IssueStatement(IssueStatement {
-            period: e.period,
-            closing_balance_minor: Balance::parse(e.closing_balance_minor).expect("balance"),
-            minimum_due_minor: NonNegativeAmount::parse(e.minimum_due_minor).expect("minimum"),
-            due_date: e.due_date,
-            issued_at: e.issued_at,
-        }),
-        CustomerEvent::PaymentRecorded(e) => CustomerCommand::RecordPayment(RecordPayment {
-            payment_id: e.payment_id,
-            amount_minor: amount(e.amount_minor),
-            currency: e.currency,
-            paid_at: e.paid_at,
-        }),
-        CustomerEvent::DaysPastDueReported(e) => {
-            CustomerCommand::ReportDaysPastDue(ReportDaysPastDue {
-                days_past_due: e.days_past_due,
-                as_of: e.as_of,
-            })
-        }
-        other => panic!("not produced by the trainer: {other:?}"),
-    }
+    crate::uci_log::command_for(event).expect("valid values").expect("not a decision")
 }
 
 #[test]
