@@ -179,6 +179,10 @@ pub enum Command {
         /// `log` (an NDJSON command log) or `uci` (a CSV in the UCI layout).
         #[arg(long, default_value = "log", value_parser = ["log", "uci"])]
         format: String,
+        /// Only the customers the training run with this seed held out (the
+        /// split is by customer-id hash), so the figures are out of sample.
+        #[arg(long)]
+        held_out_seed: Option<u64>,
     },
     /// Send ingest load to a running server and print figures as JSON.
     Loadgen {
@@ -397,6 +401,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             step_days,
             json,
             format,
+            held_out_seed,
         } => {
             let text = std::fs::read_to_string(&model)
                 .with_context(|| format!("reading {}", model.display()))?;
@@ -405,10 +410,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 let file = std::fs::File::open(&input)
                     .with_context(|| format!("opening {}", input.display()))?;
                 let clients = training::read_uci(std::io::BufReader::new(file))?;
-                let observations = training::uci_log::uci_observations(&clients)?;
+                let mut observations = training::uci_log::uci_observations(&clients)?;
+                if let Some(seed) = held_out_seed {
+                    observations.retain(|o| {
+                        training::dataset::unit_hash(&o.customer_id, seed) < training::TEST_FRACTION
+                    });
+                }
                 training::warning::evaluate_observations(&artifact, &observations)
             } else {
-                training::log_training::evaluate_log(&input, &artifact, step_days.max(1))?
+                training::log_training::evaluate_log(
+                    &input,
+                    &artifact,
+                    step_days.max(1),
+                    held_out_seed,
+                )?
             };
             if !json {
                 println!(

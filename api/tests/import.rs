@@ -72,3 +72,45 @@ fn tempfile() -> (std::path::PathBuf, std::fs::File) {
     let file = std::fs::File::create(&path).expect("create");
     (path, file)
 }
+
+#[tokio::test]
+async fn uci_clients_are_imported_as_events_once() {
+    let db = fresh_database().await;
+    let bus = CommandBus::new(PgEventStore::new(db.pool.clone()));
+    let (path, mut file) = tempfile();
+    writeln!(
+        file,
+        "ID,LIMIT_BAL,SEX,EDUCATION,MARRIAGE,AGE,PAY_0,PAY_2,PAY_3,PAY_4,PAY_5,PAY_6,BILL_AMT1,BILL_AMT2,BILL_AMT3,BILL_AMT4,BILL_AMT5,BILL_AMT6,PAY_AMT1,PAY_AMT2,PAY_AMT3,PAY_AMT4,PAY_AMT5,PAY_AMT6,default.payment.next.month\n\
+         1,20000,2,2,1,24,2,2,-1,-1,-2,-2,3913,3102,689,0,0,0,0,689,0,0,0,0,1\n\
+         2,120000,2,2,2,26,-1,2,0,0,0,2,2682,1725,2682,3272,3455,3261,0,1000,1000,1000,0,2000,0"
+    )
+    .expect("write");
+    let report = api::import_uci::import_uci(&bus, &path, 7, false)
+        .await
+        .expect("import");
+    assert_eq!((report.recorded, report.rejected), (report.lines, 0));
+    let stored: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT aggregate_id, count(*) FROM events GROUP BY aggregate_id ORDER BY aggregate_id",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .expect("counts");
+    // The trainer's own test checks these streams event by event.
+    assert_eq!(
+        stored,
+        vec![("uci-1".to_owned(), 17), ("uci-2".to_owned(), 23)]
+    );
+    // The default flag is an outcome and the demographics are not ours:
+    // neither appears anywhere in what was stored.
+    let leaked: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM events WHERE payload::text ~* '(default|sex|education|marriage|\"age\")'",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .expect("scan");
+    assert_eq!(leaked, 0);
+    let again = api::import_uci::import_uci(&bus, &path, 1_000, false)
+        .await
+        .expect("re-import");
+    assert_eq!((again.recorded, again.rejected), (0, 0));
+}

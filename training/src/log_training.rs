@@ -135,14 +135,20 @@ fn figures(
     ]
 }
 
-/// Evaluates `model` on every point-in-time observation of the log at `path`.
+/// Evaluates `model` on every point-in-time observation of the log at `path`
+/// (only the held-out customers of a training run when `held_out_seed` is
+/// that run's seed).
 pub fn evaluate_log(
     path: &Path,
     model: &ModelArtifact,
     step_days: i64,
+    held_out_seed: Option<u64>,
 ) -> Result<Evaluation, TrainingError> {
     let (histories, _) = replay(open(path)?)?;
-    let (_, observations) = point_in_time(&histories, step_days);
+    let (_, mut observations) = point_in_time(&histories, step_days);
+    if let Some(seed) = held_out_seed {
+        observations.retain(|o| unit_hash(&o.customer_id, seed) < TEST_FRACTION);
+    }
     Ok(evaluate_observations(model, &observations))
 }
 

@@ -126,7 +126,9 @@ ID,LIMIT_BAL,SEX,EDUCATION,MARRIAGE,AGE,PAY_0,PAY_2,PAY_3,PAY_4,PAY_5,PAY_6,BILL
 
 /// The command that would record `event` (the importer's mapping).
 fn command_of(event: &CustomerEvent) -> CustomerCommand {
-    crate::uci_log::command_for(event).expect("valid values").expect("not a decision")
+    crate::uci_log::command_for(event)
+        .expect("valid values")
+        .expect("not a decision")
 }
 
 #[test]
