@@ -1,0 +1,164 @@
+//! How a simulated customer pays: the month's behaviour (in full, a share,
+//! the minimum, nothing) and the payment, fees and days-past-due reports it
+//! leads to.
+
+use super::*;
+
+impl CustomerSim {
+    /// How this month's payment of the last statement goes.
+    fn behaviour(&mut self, k: u32) -> Pay {
+        if let Some(s) = self.stress {
+            if s.cure_at == Some(k) {
+                return Pay::Cure;
+            }
+            if s.cure_at.is_some_and(|c| k > c) {
+                return if self.rng.gen_bool(0.5) {
+                    Pay::Min
+                } else {
+                    Pay::Share(self.rng.gen_range(0.3..0.6))
+                };
+            }
+            if s.miss_from.is_some_and(|m| k >= m) {
+                return Pay::Missed;
+            }
+            // Payments track the previous month's behaviour.
+            if let Some(sig) = self
+                .active_signals(k.saturating_sub(1))
+                .filter(|_| k > s.start)
+            {
+                if sig.min_only {
+                    return Pay::Min;
+                }
+                if sig.rising_utilisation {
+                    return Pay::Share(self.rng.gen_range(0.12..0.35));
+                }
+                return Pay::Share(self.rng.gen_range(0.3..0.7));
+            }
+        }
+        if k > 0 && self.blip_in(k - 1, Blip::MinOnlyMonth) {
+            return Pay::Min;
+        }
+        if self.rng.gen_bool(self.late_prob) {
+            return Pay::LateFull;
+        }
+        if self.rng.gen_bool(self.full_payer) {
+            Pay::Full
+        } else {
+            Pay::Share(self.rng.gen_range(self.share_lo..0.95))
+        }
+    }
+
+    /// Payment of the last statement, fees, interest and DPD reports.
+    pub(super) fn repay(
+        &mut self,
+        k: u32,
+        first: NaiveDate,
+        days: u32,
+        items: &mut Vec<(DateTime<Utc>, Item)>,
+    ) {
+        let Some(st) = self.last else {
+            return;
+        };
+        let due_end = st.due;
+        let pay = if st.closing > 0 {
+            self.behaviour(k)
+        } else {
+            Pay::Full
+        };
+        let on_time_day = |rng: &mut ChaCha8Rng, salary: u32| {
+            if salary < DUE_DAY - 2 {
+                rng.gen_range(salary.max(2)..=DUE_DAY)
+            } else {
+                rng.gen_range(2..=DUE_DAY)
+            }
+        };
+        let hour = self.rng.gen_range(9..=21);
+        let minute = self.rng.gen_range(0..60);
+        let mut paid_by_due = 0;
+        let mut paid = 0;
+        if st.closing > 0 {
+            let (amount, day) = match pay {
+                Pay::Full => (st.closing, on_time_day(&mut self.rng, self.salary_day)),
+                Pay::Share(s) => (
+                    ((st.closing as f64 * s).round() as i64).clamp(st.min_due, st.closing),
+                    on_time_day(&mut self.rng, self.salary_day),
+                ),
+                Pay::Min => (st.min_due, on_time_day(&mut self.rng, self.salary_day)),
+                Pay::LateFull => (st.closing, self.rng.gen_range(26..=28)),
+                Pay::Missed => {
+                    let token = self.rng.gen_bool(0.3);
+                    let amount = if token {
+                        (st.min_due as f64 * self.rng.gen_range(0.1..0.5)).round() as i64
+                    } else {
+                        0
+                    };
+                    (amount, self.rng.gen_range(5..=DUE_DAY))
+                }
+                Pay::Cure => (
+                    (self.arrears + st.min_due).min(st.closing),
+                    self.rng.gen_range(5..=DUE_DAY - 1),
+                ),
+            };
+            if amount > 0 {
+                let t = at(with_day(first, day), hour, minute, 0);
+                items.push((t, Item::Payment(amount)));
+                paid = amount;
+                if day <= DUE_DAY {
+                    paid_by_due = amount;
+                }
+                if pay == Pay::LateFull || pay == Pay::Cure {
+                    items.push((t + Duration::hours(1), Item::Dpd(0)));
+                }
+            }
+        }
+        let missed_min = st.closing > 0 && paid_by_due < st.min_due && pay != Pay::Cure;
+        if missed_min {
+            self.behind = self.behind.or(Some(due_end));
+            self.arrears += st.min_due;
+            items.push((
+                at(due_end, 3, 0, 0) + Duration::days(1),
+                Item::Spend {
+                    amount: LATE_FEE_MINOR,
+                    kind: "fee",
+                    mcc: None,
+                    name: Some("Late payment fee"),
+                    channel: "bank",
+                    forced: true,
+                },
+            ));
+        }
+        if pay == Pay::Cure {
+            self.behind = None;
+            self.arrears = 0;
+        }
+        let report_day = with_day(first, DPD_REPORT_DAY);
+        if let Some(oldest) = self.behind {
+            let dpd = (report_day - oldest).num_days().max(0) as u32;
+            items.push((at(report_day, 6, 0, 0), Item::Dpd(dpd)));
+            if dpd >= 30 && self.first_delinquent.is_none() {
+                self.first_delinquent = Some(oldest + Duration::days(30));
+            }
+        }
+        if pay == Pay::LateFull {
+            self.behind = None;
+            self.arrears = 0;
+        }
+        let revolved = st.closing - paid;
+        if st.closing > 0 && revolved > 0 {
+            let interest = (revolved as f64 * INTEREST_RATE).round() as i64;
+            if interest > 0 {
+                items.push((
+                    at(with_day(first, days), 23, 30, 0),
+                    Item::Spend {
+                        amount: interest,
+                        kind: "fee",
+                        mcc: None,
+                        name: Some("Finance charges"),
+                        channel: "bank",
+                        forced: true,
+                    },
+                ));
+            }
+        }
+    }
+}
