@@ -184,6 +184,38 @@ pub enum Command {
         #[arg(long)]
         held_out_seed: Option<u64>,
     },
+    /// Run a faithful fake of the WhatsApp Cloud API (template registry,
+    /// error codes, rate limits, signed status webhooks) for local runs.
+    FakeWhatsapp {
+        /// Port on 127.0.0.1.
+        #[arg(long, default_value_t = 8090)]
+        port: u16,
+        /// Bearer token the fake accepts.
+        #[arg(
+            long,
+            env = "WHATSAPP_TOKEN",
+            default_value = "fake-token",
+            hide_env_values = true
+        )]
+        token: String,
+        /// Phone-number id the fake accepts.
+        #[arg(long, env = "WHATSAPP_PHONE_ID", default_value = "106500000000")]
+        phone_id: String,
+        /// Where to post signed status webhooks (none: no callbacks).
+        #[arg(long)]
+        webhook_url: Option<String>,
+        /// App secret that signs the webhooks.
+        #[arg(
+            long,
+            env = "WHATSAPP_APP_SECRET",
+            default_value = "",
+            hide_env_values = true
+        )]
+        app_secret: String,
+        /// Send every status webhook twice and out of order.
+        #[arg(long)]
+        unruly_callbacks: bool,
+    },
     /// Send ingest load to a running server and print figures as JSON.
     Loadgen {
         /// Load options.
@@ -434,6 +466,33 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 );
             }
             println!("{}", serde_json::to_string_pretty(&e)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::FakeWhatsapp {
+            port,
+            token,
+            phone_id,
+            webhook_url,
+            app_secret,
+            unruly_callbacks,
+        } => {
+            let config = whatsapp::fake::FakeConfig {
+                token,
+                phone_number_id: phone_id,
+                webhook: webhook_url.map(|url| whatsapp::fake::WebhookTarget {
+                    url,
+                    app_secret: app_secret.into_bytes(),
+                }),
+                duplicate_callbacks: unruly_callbacks,
+                out_of_order_callbacks: unruly_callbacks,
+                ..Default::default()
+            };
+            let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+            println!("fake WhatsApp Cloud API on http://{addr} (Ctrl-C to stop)");
+            tokio::select! {
+                r = whatsapp::fake::serve(addr, config) => r.with_context(|| format!("serving on {addr}"))?,
+                _ = shutdown_signal() => {}
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Loadgen { load } => {

@@ -1,0 +1,128 @@
+//! Signed status webhooks from the fake back to the application.
+//!
+//! The sequence is planned under the state lock (so the seeded RNG gives the
+//! same order every run) and posted from a spawned task, one status per
+//! webhook, each signed with `X-Hub-Signature-256`. Failed posts are retried
+//! a few times, as Meta does.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use rand::seq::SliceRandom;
+
+use super::state::{lock, Inner, Shared};
+use super::{FakeConfig, WebhookTarget};
+use crate::model::{Change, ChangeValue, Entry, Metadata, StatusError, WebhookPayload, WireStatus};
+use crate::webhook::{sign, Delivery};
+
+const ATTEMPTS: u32 = 3;
+
+/// Statuses to post for a message to `to`, in posting order.
+pub(crate) fn plan(config: &FakeConfig, inner: &mut Inner, to: &str) -> Vec<Delivery> {
+    let base = if config.undeliverable.iter().any(|u| u == to) {
+        vec![Delivery::Failed]
+    } else {
+        vec![Delivery::Sent, Delivery::Delivered, Delivery::Read]
+    };
+    let mut out: Vec<Delivery> = if config.duplicate_callbacks {
+        base.iter().flat_map(|d| [*d, *d]).collect()
+    } else {
+        base
+    };
+    if config.out_of_order_callbacks {
+        out.shuffle(&mut inner.rng);
+    }
+    out
+}
+
+/// The webhook body for one status.
+pub(crate) fn payload(
+    config: &FakeConfig,
+    wamid: &str,
+    wa_id: &str,
+    status: Delivery,
+    ts: u64,
+) -> WebhookPayload {
+    let errors = (status == Delivery::Failed).then(|| {
+        vec![StatusError {
+            code: 131026,
+            title: "Message undeliverable".into(),
+        }]
+    });
+    WebhookPayload {
+        object: "whatsapp_business_account".into(),
+        entry: vec![Entry {
+            id: "fake-waba".into(),
+            changes: vec![Change {
+                field: "messages".into(),
+                value: ChangeValue {
+                    messaging_product: "whatsapp".into(),
+                    metadata: Some(Metadata {
+                        display_phone_number: "15550000000".into(),
+                        phone_number_id: config.phone_number_id.clone(),
+                    }),
+                    statuses: vec![WireStatus {
+                        id: wamid.into(),
+                        status: status.as_str().into(),
+                        timestamp: ts.to_string(),
+                        recipient_id: wa_id.into(),
+                        errors,
+                    }],
+                },
+            }],
+        }],
+    }
+}
+
+/// Post the planned statuses in the background.
+pub(crate) fn spawn(
+    shared: Arc<Shared>,
+    target: WebhookTarget,
+    wamid: String,
+    wa_id: String,
+    plan: Vec<Delivery>,
+) {
+    tokio::spawn(async move {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        for status in plan {
+            // Timestamps follow the real progression even when posted shuffled.
+            let ts = now + u64::from(status.rank());
+            let body =
+                match serde_json::to_vec(&payload(&shared.config, &wamid, &wa_id, status, ts)) {
+                    Ok(b) => b,
+                    Err(e) => {
+                        tracing::error!(error = %e, "fake: cannot encode status webhook");
+                        continue;
+                    }
+                };
+            let signature = sign(&target.app_secret, &body);
+            for attempt in 0..ATTEMPTS {
+                let sent = shared
+                    .http
+                    .post(&target.url)
+                    .header("content-type", "application/json")
+                    .header("x-hub-signature-256", &signature)
+                    .body(body.clone())
+                    .send()
+                    .await;
+                match sent {
+                    Ok(r) if r.status().is_success() => {
+                        lock(&shared.inner).callbacks_delivered += 1;
+                        break;
+                    }
+                    other => {
+                        tracing::debug!(
+                            attempt,
+                            ok = other.is_ok(),
+                            "fake: status webhook not accepted"
+                        );
+                        tokio::time::sleep(Duration::from_millis(50 << attempt)).await;
+                    }
+                }
+            }
+        }
+    });
+}
