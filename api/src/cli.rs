@@ -248,23 +248,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             batch_size,
             quiet,
         } => {
-            let db = db.open().await?;
-            let state = crate::http::AppState::new(db.pool.clone());
-            let report = crate::import::import_file(
-                &state.customers,
-                &file,
-                batch_size.clamp(1, 10_000),
-                !quiet,
-            )
-            .await;
-            db.shutdown().await;
-            let report = report?;
-            println!("{}", report.summary());
-            Ok(if report.rejected == 0 {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(2)
+            import(db, |bus| async move {
+                crate::import::import_file(&bus, &file, batch_size.clamp(1, 10_000), !quiet).await
             })
+            .await
         }
         Command::ImportUci {
             db,
@@ -272,23 +259,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             batch_size,
             quiet,
         } => {
-            let db = db.open().await?;
-            let state = crate::http::AppState::new(db.pool.clone());
-            let report = crate::import_uci::import_uci(
-                &state.customers,
-                &file,
-                batch_size.clamp(1, 10_000),
-                !quiet,
-            )
-            .await;
-            db.shutdown().await;
-            let report = report?;
-            println!("{}", report.summary());
-            Ok(if report.rejected == 0 {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(2)
+            import(db, |bus| async move {
+                crate::import_uci::import_uci(&bus, &file, batch_size.clamp(1, 10_000), !quiet)
+                    .await
             })
+            .await
         }
         Command::Project { db, model } => {
             let db = db.open().await?;
@@ -551,6 +526,26 @@ async fn serve(
     }
     db.shutdown().await;
     Ok(())
+}
+
+/// Runs an import through the command bus, prints its summary, and exits 2
+/// when any line was refused.
+async fn import<F, Fut>(db: DatabaseArgs, run: F) -> anyhow::Result<ExitCode>
+where
+    F: FnOnce(commands::CommandBus<domain::Customer>) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<crate::import::ImportReport>>,
+{
+    let db = db.open().await?;
+    let state = crate::http::AppState::new(db.pool.clone());
+    let report = run(state.customers.clone()).await;
+    db.shutdown().await;
+    let report = report?;
+    println!("{}", report.summary());
+    Ok(if report.rejected == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    })
 }
 
 async fn shutdown_signal() {
