@@ -23,58 +23,19 @@
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use commands::testing::fresh_database;
-use commands::{CommandBus, Metadata, PgEventStore};
+use commands::{CommandBus, PgEventStore};
 use criterion::{criterion_group, criterion_main, Criterion};
-use domain::customer::*;
-use domain::values::*;
 use domain::Customer;
 use sqlx::PgPool;
 
+// The same command builders as the integration tests.
+#[path = "../tests/common/mod.rs"]
+mod common;
+use common::{addressed, meta, purchase, register};
+
 /// Events per `execute_batch` call while seeding.
 const SEED_CHUNK: i64 = 2_000;
-
-fn at(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(s)
-        .expect("timestamp")
-        .with_timezone(&Utc)
-}
-
-fn meta() -> Metadata {
-    Metadata::system("bench", uuid::Uuid::new_v4().to_string())
-}
-
-fn addressed(id: &str, command: CustomerCommand) -> Addressed {
-    Addressed {
-        customer_id: CustomerId::parse(id).expect("customer id"),
-        command,
-    }
-}
-
-fn register() -> CustomerCommand {
-    CustomerCommand::RegisterCustomer(RegisterCustomer {
-        name: CustomerName::parse("Asha Rao").expect("name"),
-        phone: PhoneNumber::parse("+919800000001").expect("phone"),
-        credit_limit_minor: NonNegativeAmount::parse(10_000_000).expect("limit"),
-        currency: Currency::parse("INR").expect("currency"),
-        opened_at: at("2026-01-01T00:00:00Z"),
-    })
-}
-
-/// A purchase `minutes` after 2026-01-02T00:00Z.
-fn purchase(txn: &str, amount: i64, minutes: i64) -> CustomerCommand {
-    CustomerCommand::RecordTransaction(RecordTransaction {
-        transaction_id: ExternalId::parse(txn).expect("txn id"),
-        amount_minor: PositiveAmount::parse(amount).expect("amount"),
-        currency: Currency::parse("INR").expect("currency"),
-        kind: TransactionKind::Purchase,
-        merchant_category_code: Some(MerchantCategoryCode::parse("5411").expect("mcc")),
-        merchant_name: None,
-        channel: Channel::Pos,
-        occurred_at: at("2026-01-02T00:00:00Z") + chrono::Duration::minutes(minutes),
-    })
-}
 
 /// Registers `id` and records purchases until the stream holds `events`
 /// events, in batches of [`SEED_CHUNK`].

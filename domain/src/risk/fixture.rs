@@ -56,7 +56,8 @@ fn split(feature: usize, threshold: f64, left: usize, right: usize) -> TreeNode 
     }
 }
 
-fn leaf(cover: f64, probability: f64) -> TreeNode {
+/// A leaf node with its training cover and probability.
+pub(super) fn leaf(cover: f64, probability: f64) -> TreeNode {
     TreeNode {
         feature: None,
         threshold: 0.0,

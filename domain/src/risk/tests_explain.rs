@@ -101,16 +101,7 @@ fn node(feature: usize, threshold: f64, left: usize, right: usize, cover: f64) -
     }
 }
 
-fn leaf(cover: f64, probability: f64) -> TreeNode {
-    TreeNode {
-        feature: None,
-        threshold: 0.0,
-        left: None,
-        right: None,
-        cover,
-        probability,
-    }
-}
+use super::fixture::leaf;
 
 #[test]
 fn two_feature_tree_matches_hand_computed_values() {
