@@ -47,7 +47,11 @@ impl History {
     }
 
     fn span(&self) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
-        let times = self.events.iter().map(CustomerEvent::occurred_at);
+        let times = self
+            .events
+            .iter()
+            .filter(|e| e.is_behaviour())
+            .map(CustomerEvent::occurred_at);
         Some((times.clone().min()?, times.max()?))
     }
 }

@@ -65,7 +65,8 @@ pub fn command_for(event: &CustomerEvent) -> Result<Option<CustomerCommand>, Tra
                 as_of: e.as_of,
             })
         }
-        CustomerEvent::RiskAssessed(_) => return Ok(None),
+        // Decisions and alerts are the bank's own records, not input.
+        _ => return Ok(None),
     }))
 }
 

@@ -11,6 +11,7 @@ use cqrs_es::event_sink::EventSink;
 use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
 
+use super::alerts::AlertBook;
 use super::commands::*;
 use super::errors::CustomerError;
 use super::events::*;
@@ -38,6 +39,9 @@ pub struct Customer {
     /// The last recorded risk decision.
     #[serde(default)]
     risk: RecordedRisk,
+    /// Alerts raised and what became of them.
+    #[serde(default)]
+    alerts: AlertBook,
 }
 
 impl Customer {
@@ -49,6 +53,16 @@ impl Customer {
     /// The running balance in minor units.
     pub fn balance_minor(&self) -> i64 {
         self.balance_minor
+    }
+
+    /// The customer's alerts.
+    pub fn alerts(&self) -> &AlertBook {
+        &self.alerts
+    }
+
+    /// The band of the last recorded decision (Low before any).
+    pub fn band(&self) -> crate::risk::Band {
+        self.risk.band
     }
 
     fn registered(&self) -> Result<&Profile, CustomerError> {
@@ -167,6 +181,14 @@ impl Customer {
                     assessment: *c,
                 }))
             }
+            CustomerCommand::RaiseAlert(c) => {
+                let p = self.registered()?;
+                not_before_opening(p, c.raised_at, "raised_at")?;
+                return self.alerts.decide_raise(*c, &p.registered.phone, self.alert_params());
+            }
+            CustomerCommand::RecordAlertSent(c) => return self.alerts.decide_sent(c),
+            CustomerCommand::RecordAlertFailed(c) => return self.alerts.decide_failed(c),
+            CustomerCommand::RecordAlertDelivery(c) => return self.alerts.decide_delivery(c),
             CustomerCommand::ReportDaysPastDue(c) => {
                 let p = self.registered()?;
                 not_before_opening(p, c.as_of, "as_of")?;
@@ -206,6 +228,21 @@ impl Customer {
         Ok(Some(event))
     }
 
+    /// The risk-alert template's parameters: the customer's first name and
+    /// the headline of the last decision.
+    fn alert_params(&self) -> [String; 2] {
+        let first_name = self
+            .profile
+            .as_ref()
+            .and_then(|p| p.registered.name.as_str().split_whitespace().next())
+            .unwrap_or("Customer")
+            .to_owned();
+        let headline = self.risk.headline.clone().unwrap_or_else(|| {
+            "we would like to help you stay on top of your card payments".to_owned()
+        });
+        [first_name, headline]
+    }
+
     fn decide_registration(
         &self,
         customer_id: &CustomerId,
@@ -234,9 +271,7 @@ fn reused(event: &CustomerEvent) -> CustomerError {
         CustomerEvent::StatementIssued(e) => ("period", e.period.to_string()),
         CustomerEvent::DaysPastDueReported(e) => ("as_of", e.as_of.to_rfc3339()),
         CustomerEvent::RiskAssessed(e) => ("decision_id", e.assessment.decision_id.clone()),
-        CustomerEvent::CustomerRegistered(_) | CustomerEvent::CreditLimitChanged(_) => {
-            ("customer_id", String::new())
-        }
+        _ => ("customer_id", String::new()),
     };
     CustomerError::IdReused { field, id }
 }
@@ -334,8 +369,14 @@ impl Aggregate for Customer {
                         .map(|r| r.id.clone())
                         .collect(),
                     decision_id: Some(e.assessment.decision_id.clone()),
+                    headline: e.assessment.reasons.first().map(|r| r.text.clone()),
                 };
             }
+            alert @ (CustomerEvent::AlertRaised(_)
+            | CustomerEvent::AlertSuppressed(_)
+            | CustomerEvent::AlertSent(_)
+            | CustomerEvent::AlertFailed(_)
+            | CustomerEvent::AlertDeliveryUpdated(_)) => self.alerts.apply(&alert),
         }
     }
 }

@@ -121,6 +121,14 @@ pub enum CustomerCommand {
     ReportDaysPastDue(ReportDaysPastDue),
     /// See [`super::RecordRiskAssessment`].
     RecordRiskAssessment(Box<super::RecordRiskAssessment>),
+    /// See [`super::RaiseAlert`].
+    RaiseAlert(Box<super::RaiseAlert>),
+    /// Records an accepted send: see [`super::AlertSent`].
+    RecordAlertSent(Box<super::AlertSent>),
+    /// Records a send given up: see [`super::AlertFailed`].
+    RecordAlertFailed(Box<super::AlertFailed>),
+    /// Records a delivery status: see [`super::AlertDeliveryUpdated`].
+    RecordAlertDelivery(Box<super::AlertDeliveryUpdated>),
 }
 
 impl CustomerCommand {
@@ -133,7 +141,12 @@ impl CustomerCommand {
             Self::IssueStatement(c) => Some(keys::statement(&c.period)),
             Self::ReportDaysPastDue(c) => Some(keys::days_past_due(&c.as_of)),
             Self::RecordRiskAssessment(c) => Some(keys::decision(&c.decision_id)),
-            Self::RegisterCustomer(_) | Self::ChangeCreditLimit(_) => None,
+            Self::RegisterCustomer(_)
+            | Self::ChangeCreditLimit(_)
+            | Self::RaiseAlert(_)
+            | Self::RecordAlertSent(_)
+            | Self::RecordAlertFailed(_)
+            | Self::RecordAlertDelivery(_) => None,
         }
     }
 
@@ -147,6 +160,10 @@ impl CustomerCommand {
             Self::RecordPayment(c) => c.paid_at,
             Self::ReportDaysPastDue(c) => c.as_of,
             Self::RecordRiskAssessment(c) => c.as_of,
+            Self::RaiseAlert(c) => c.raised_at,
+            Self::RecordAlertSent(c) => c.sent_at,
+            Self::RecordAlertFailed(c) => c.failed_at,
+            Self::RecordAlertDelivery(c) => c.reported_at,
         }
     }
 }

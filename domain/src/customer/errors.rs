@@ -20,6 +20,12 @@ pub enum CustomerError {
         /// The reused id.
         id: String,
     },
+    /// A report about an alert this customer never raised.
+    #[error("alert {id} is not one of this customer's alerts")]
+    UnknownAlert {
+        /// The alert id given.
+        id: String,
+    },
     /// A field's value breaks a business rule.
     #[error("{field}: {message}")]
     Invalid {
@@ -42,6 +48,7 @@ impl CustomerError {
     pub fn field(&self) -> Option<&'static str> {
         match self {
             Self::IdReused { field, .. } | Self::Invalid { field, .. } => Some(field),
+            Self::UnknownAlert { .. } => Some("alert_id"),
             Self::NotRegistered | Self::AlreadyRegistered => None,
         }
     }

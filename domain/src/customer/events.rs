@@ -115,6 +115,16 @@ pub enum CustomerEvent {
     DaysPastDueReported(DaysPastDueReported),
     /// See [`super::RiskAssessed`].
     RiskAssessed(Box<super::RiskAssessed>),
+    /// See [`super::AlertRaised`].
+    AlertRaised(Box<super::AlertRaised>),
+    /// See [`super::AlertSuppressed`].
+    AlertSuppressed(Box<super::AlertSuppressed>),
+    /// See [`super::AlertSent`].
+    AlertSent(Box<super::AlertSent>),
+    /// See [`super::AlertFailed`].
+    AlertFailed(Box<super::AlertFailed>),
+    /// See [`super::AlertDeliveryUpdated`].
+    AlertDeliveryUpdated(Box<super::AlertDeliveryUpdated>),
 }
 
 impl CustomerEvent {
@@ -128,8 +138,33 @@ impl CustomerEvent {
             Self::StatementIssued(e) => Some(keys::statement(&e.period)),
             Self::DaysPastDueReported(e) => Some(keys::days_past_due(&e.as_of)),
             Self::RiskAssessed(e) => Some(keys::decision(&e.assessment.decision_id)),
-            Self::CustomerRegistered(_) | Self::CreditLimitChanged(_) => None,
+            // Alert reports are deduplicated by the aggregate's alert book:
+            // a repeat may differ in detail (a retry's timestamp) yet be the
+            // same fact.
+            Self::CustomerRegistered(_)
+            | Self::CreditLimitChanged(_)
+            | Self::AlertRaised(_)
+            | Self::AlertSuppressed(_)
+            | Self::AlertSent(_)
+            | Self::AlertFailed(_)
+            | Self::AlertDeliveryUpdated(_) => None,
         }
+    }
+
+    /// Whether the event is the customer's behaviour (what features are made
+    /// of) rather than the bank's reaction to it (decisions, alerts). Only
+    /// behaviour is folded into features or counts as activity, so recording
+    /// a decision or an alert can never change the features it was based on.
+    pub fn is_behaviour(&self) -> bool {
+        matches!(
+            self,
+            Self::CustomerRegistered(_)
+                | Self::CreditLimitChanged(_)
+                | Self::TransactionRecorded(_)
+                | Self::StatementIssued(_)
+                | Self::PaymentRecorded(_)
+                | Self::DaysPastDueReported(_)
+        )
     }
 
     /// When the fact happened in the bank's world (business time).
@@ -142,6 +177,11 @@ impl CustomerEvent {
             Self::PaymentRecorded(e) => e.paid_at,
             Self::DaysPastDueReported(e) => e.as_of,
             Self::RiskAssessed(e) => e.assessment.as_of,
+            Self::AlertRaised(e) => e.raised_at,
+            Self::AlertSuppressed(e) => e.raised_at,
+            Self::AlertSent(e) => e.sent_at,
+            Self::AlertFailed(e) => e.failed_at,
+            Self::AlertDeliveryUpdated(e) => e.reported_at,
         }
     }
 }
@@ -156,6 +196,11 @@ impl DomainEvent for CustomerEvent {
             Self::PaymentRecorded(_) => "PaymentRecorded",
             Self::DaysPastDueReported(_) => "DaysPastDueReported",
             Self::RiskAssessed(_) => "RiskAssessed",
+            Self::AlertRaised(_) => "AlertRaised",
+            Self::AlertSuppressed(_) => "AlertSuppressed",
+            Self::AlertSent(_) => "AlertSent",
+            Self::AlertFailed(_) => "AlertFailed",
+            Self::AlertDeliveryUpdated(_) => "AlertDeliveryUpdated",
         }
         .to_owned()
     }

@@ -6,17 +6,22 @@
 //! - `events`: what has happened (past tense), with versioned payloads.
 //! - `errors`: why a command was refused, naming the offending field.
 //! - `risk`: recording risk decisions (only changes of band or new rules).
+//! - `alerts`: WhatsApp alerts, their cooldown, sends and delivery reports.
 //! - `aggregate`: the state rebuilt from events and the rules that decide.
 
 mod aggregate;
+mod alerts;
 mod commands;
 mod errors;
 mod events;
 mod risk;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_alerts;
 
 pub use aggregate::{Addressed, Customer, Profile};
+pub use alerts::*;
 pub use commands::*;
 pub use errors::CustomerError;
 pub use events::*;

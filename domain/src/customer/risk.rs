@@ -81,6 +81,9 @@ pub struct RecordedRisk {
     pub rules: Vec<String>,
     /// Its id.
     pub decision_id: Option<String>,
+    /// Its top reason in plain language (what an alert tells the customer).
+    #[serde(default)]
+    pub headline: Option<String>,
 }
 
 impl RecordedRisk {
@@ -97,6 +100,7 @@ impl Default for RecordedRisk {
             band: Band::Low,
             rules: Vec::new(),
             decision_id: None,
+            headline: None,
         }
     }
 }

@@ -9,17 +9,17 @@ use crate::values::*;
 
 type CustomerTest = TestFramework<Customer>;
 
-fn at(s: &str) -> DateTime<Utc> {
+pub(super) fn at(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s)
         .expect("test timestamp")
         .with_timezone(&Utc)
 }
 
-fn id() -> CustomerId {
+pub(super) fn id() -> CustomerId {
     CustomerId::parse("C-1").expect("valid")
 }
 
-fn cmd(command: CustomerCommand) -> Addressed {
+pub(super) fn cmd(command: CustomerCommand) -> Addressed {
     Addressed {
         customer_id: id(),
         command,
@@ -36,7 +36,7 @@ fn register() -> RegisterCustomer {
     }
 }
 
-fn registered() -> CustomerEvent {
+pub(super) fn registered() -> CustomerEvent {
     let r = register();
     CustomerEvent::CustomerRegistered(CustomerRegistered {
         customer_id: id(),

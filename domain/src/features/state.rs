@@ -116,6 +116,11 @@ pub struct FeatureState {
 impl FeatureState {
     /// Folds one event (events are folded in stream order).
     pub fn apply(&mut self, event: &CustomerEvent) {
+        // Decisions and alerts are not behaviour: they change no feature and
+        // must not move the clock the features are computed at.
+        if !event.is_behaviour() {
+            return;
+        }
         let at = event.occurred_at();
         self.first_at = Some(self.first_at.map_or(at, |f| f.min(at)));
         self.latest_at = Some(self.latest_at.map_or(at, |l| l.max(at)));
@@ -130,10 +135,7 @@ impl FeatureState {
             CustomerEvent::StatementIssued(e) => self.statement(e),
             CustomerEvent::PaymentRecorded(e) => self.payment(e),
             CustomerEvent::DaysPastDueReported(e) => self.days_past_due(e),
-            // A decision is not behaviour: it changes no feature. (Only its
-            // time moved `latest_at` above, which is why the projection does
-            // not fold it at all.)
-            CustomerEvent::RiskAssessed(_) => {}
+            _ => {}
         }
         self.prune();
     }

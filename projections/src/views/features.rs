@@ -91,6 +91,8 @@ impl Projection for CustomerFeatures {
                         .or_insert_with(|| RiskRow::new(e.assessment.as_of))
                         .record(e);
                 }
+                // Alerts are the bank's reaction, not behaviour: no rescoring.
+                other if !other.is_behaviour() => {}
                 other => {
                     entry.state.apply(other);
                     triggers.insert(id.clone(), stored);

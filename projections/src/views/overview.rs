@@ -115,7 +115,9 @@ impl Projection for CustomerOverview {
                 continue; // already applied (a rebuild overlapping the live log)
             }
             row.last_sequence = stored.sequence;
-            row.last_activity_at = row.last_activity_at.max(event.occurred_at());
+            if event.is_behaviour() {
+                row.last_activity_at = row.last_activity_at.max(event.occurred_at());
+            }
             match event {
                 CustomerEvent::CreditLimitChanged(e) => {
                     row.credit_limit_minor = e.credit_limit_minor
@@ -134,7 +136,7 @@ impl Projection for CustomerOverview {
                     row.band = Some(band);
                     row.score = Some(e.assessment.scores.ensemble);
                 }
-                CustomerEvent::CustomerRegistered(_) | CustomerEvent::StatementIssued(_) => {}
+                _ => {}
             }
         }
         let mut cols = Columns::default();

@@ -1,0 +1,278 @@
+//! Tests of alerts on the Customer aggregate: raising, the cooldown, and
+//! idempotent reports of sends and deliveries.
+
+use cqrs_es::test::TestFramework;
+use cqrs_es::Aggregate;
+
+use super::tests::{at, cmd, id, registered};
+use super::*;
+use crate::facts::KnownFacts;
+use crate::risk::Band;
+use crate::values::ExternalId;
+
+type CustomerTest = TestFramework<Customer>;
+
+fn alert_id(s: &str) -> ExternalId {
+    ExternalId::parse(s).expect("valid")
+}
+
+fn flagged() -> TemplateRef {
+    TemplateRef {
+        name: "risk_alert".into(),
+        language: "en".into(),
+        with_parameters: true,
+    }
+}
+
+fn escalation(id: &str, band: Band, at_: &str) -> RaiseAlert {
+    RaiseAlert {
+        alert_id: alert_id(id),
+        cause: AlertCause::Escalation {
+            decision_id: format!("d-{id}"),
+            band_before: Band::Low,
+            band,
+            reason_codes: vec!["rule:over_limit".into()],
+        },
+        template: flagged(),
+        fallback: Some(TemplateRef {
+            name: "hello_world".into(),
+            language: "en_US".into(),
+            with_parameters: false,
+        }),
+        raised_at: at(at_),
+        cooldown_seconds: 24 * 3600,
+    }
+}
+
+/// Runs `commands` in order from a registered customer, folding each event,
+/// and returns the events recorded.
+fn run(commands: Vec<CustomerCommand>) -> Result<Vec<CustomerEvent>, CustomerError> {
+    let mut customer = Customer::default();
+    customer.apply(registered());
+    let mut out = Vec::new();
+    for c in commands {
+        if let Some(e) = customer.decide(&id(), c, &KnownFacts::none())? {
+            customer.apply(e.clone());
+            out.push(e);
+        }
+    }
+    Ok(out)
+}
+
+fn raise(c: RaiseAlert) -> CustomerCommand {
+    CustomerCommand::RaiseAlert(Box::new(c))
+}
+
+fn sent(id: &str, wamid: &str) -> CustomerCommand {
+    CustomerCommand::RecordAlertSent(Box::new(AlertSent {
+        alert_id: alert_id(id),
+        wamid: wamid.into(),
+        fallback_used: false,
+        attempts: 1,
+        failures: vec![],
+        sent_at: at("2026-03-01T10:00:01Z"),
+    }))
+}
+
+fn delivery(id: &str, status: DeliveryStatus, ts: &str) -> CustomerCommand {
+    CustomerCommand::RecordAlertDelivery(Box::new(AlertDeliveryUpdated {
+        alert_id: alert_id(id),
+        wamid: "wamid.1".into(),
+        status,
+        error_code: None,
+        reported_at: at(ts),
+    }))
+}
+
+#[test]
+fn an_escalation_raises_an_alert_to_the_registered_phone_with_the_rendered_template() {
+    let events = run(vec![raise(escalation("A1", Band::High, "2026-03-01T10:00:00Z"))])
+        .expect("raised");
+    let [CustomerEvent::AlertRaised(raised)] = events.as_slice() else {
+        panic!("expected one AlertRaised, got {events:?}");
+    };
+    assert_eq!(raised.recipient.as_str(), "+919800000001");
+    assert_eq!(raised.message.template, "risk_alert");
+    // First name from the registration; no decision yet, so the generic headline.
+    assert_eq!(raised.message.body_params.len(), 2);
+    assert_eq!(raised.message.body_params[0], "Asha");
+    let fallback = raised.fallback.as_ref().expect("fallback kept");
+    assert!(fallback.body_params.is_empty(), "hello_world takes no parameters");
+}
+
+#[test]
+fn a_replayed_trigger_raises_nothing_new_and_a_reused_id_is_refused() {
+    let first = escalation("A1", Band::High, "2026-03-01T10:00:00Z");
+    let events = run(vec![raise(first.clone()), raise(first.clone())]).expect("ok");
+    assert_eq!(events.len(), 1);
+    let mut other = first.clone();
+    other.cause = AlertCause::Manual {
+        requested_by: "admin".into(),
+        reason: "call".into(),
+    };
+    let err = run(vec![raise(first), raise(other)]).expect_err("reused id");
+    assert_eq!(err.field(), Some("alert_id"));
+}
+
+#[test]
+fn the_cooldown_suppresses_a_repeat_escalation_but_not_a_higher_band_or_a_later_one() {
+    let events = run(vec![
+        raise(escalation("A1", Band::Medium, "2026-03-01T10:00:00Z")),
+        // Same band within 24 h: suppressed, and recorded as such.
+        raise(escalation("A2", Band::Medium, "2026-03-01T20:00:00Z")),
+        // Higher band within 24 h: escalated again, so raised.
+        raise(escalation("A3", Band::High, "2026-03-01T21:00:00Z")),
+        // High again 23 h after A3: suppressed.
+        raise(escalation("A4", Band::High, "2026-03-02T20:00:00Z")),
+        // High again 25 h after A3: raised.
+        raise(escalation("A5", Band::High, "2026-03-02T22:00:00Z")),
+    ])
+    .expect("ok");
+    let kinds: Vec<String> = events
+        .iter()
+        .map(|e| cqrs_es::DomainEvent::event_type(e))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "AlertRaised",
+            "AlertSuppressed",
+            "AlertRaised",
+            "AlertSuppressed",
+            "AlertRaised"
+        ]
+    );
+    let CustomerEvent::AlertSuppressed(s) = &events[3] else {
+        panic!("suppressed");
+    };
+    assert_eq!(s.previous_alert_id.as_str(), "A3");
+    assert_eq!(s.cooldown_until, at("2026-03-02T21:00:00Z"));
+}
+
+#[test]
+fn a_manual_alert_ignores_the_cooldown_but_needs_a_reason() {
+    let manual = |id: &str, reason: &str| {
+        raise(RaiseAlert {
+            alert_id: alert_id(id),
+            cause: AlertCause::Manual {
+                requested_by: "admin".into(),
+                reason: reason.into(),
+            },
+            template: flagged(),
+            fallback: None,
+            raised_at: at("2026-03-01T11:00:00Z"),
+            cooldown_seconds: 0,
+        })
+    };
+    let events = run(vec![
+        raise(escalation("A1", Band::High, "2026-03-01T10:00:00Z")),
+        manual("M1", "customer called about a missed payment"),
+    ])
+    .expect("ok");
+    assert!(matches!(events[1], CustomerEvent::AlertRaised(_)));
+    let err = run(vec![manual("M2", "  ")]).expect_err("empty reason");
+    assert_eq!(err.field(), Some("reason"));
+}
+
+#[test]
+fn an_outcome_is_recorded_once_and_reports_need_a_raised_alert() {
+    let events = run(vec![
+        raise(escalation("A1", Band::High, "2026-03-01T10:00:00Z")),
+        sent("A1", "wamid.1"),
+        sent("A1", "wamid.1"),
+        CustomerCommand::RecordAlertFailed(Box::new(AlertFailed {
+            alert_id: alert_id("A1"),
+            code: Some(131026),
+            reason: "late".into(),
+            permanent: true,
+            attempts: 1,
+            failures: vec![],
+            failed_at: at("2026-03-01T10:00:02Z"),
+        })),
+    ])
+    .expect("ok");
+    assert_eq!(events.len(), 2, "{events:?}");
+    assert_eq!(
+        run(vec![sent("nope", "wamid.1")]).expect_err("unknown"),
+        CustomerError::UnknownAlert { id: "nope".into() }
+    );
+    let err = run(vec![
+        raise(escalation("A1", Band::High, "2026-03-01T10:00:00Z")),
+        raise(escalation("A2", Band::High, "2026-03-01T11:00:00Z")),
+        sent("A2", "wamid.2"),
+    ])
+    .expect_err("suppressed alerts are never sent");
+    assert_eq!(err.field(), Some("alert_id"));
+    let err = run(vec![
+        raise(escalation("A1", Band::High, "2026-03-01T10:00:00Z")),
+        sent("A1", ""),
+    ])
+    .expect_err("empty wamid");
+    assert_eq!(err.field(), Some("wamid"));
+}
+
+#[test]
+fn duplicate_and_out_of_order_statuses_are_each_recorded_once() {
+    let events = run(vec![
+        raise(escalation("A1", Band::High, "2026-03-01T10:00:00Z")),
+        delivery("A1", DeliveryStatus::Read, "2026-03-01T10:05:00Z"),
+        delivery("A1", DeliveryStatus::Sent, "2026-03-01T10:00:01Z"),
+        delivery("A1", DeliveryStatus::Read, "2026-03-01T10:05:00Z"),
+        delivery("A1", DeliveryStatus::Delivered, "2026-03-01T10:00:02Z"),
+        delivery("A1", DeliveryStatus::Delivered, "2026-03-01T10:00:09Z"),
+    ])
+    .expect("ok");
+    let statuses: Vec<DeliveryStatus> = events
+        .iter()
+        .filter_map(|e| match e {
+            CustomerEvent::AlertDeliveryUpdated(d) => Some(d.status),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            DeliveryStatus::Read,
+            DeliveryStatus::Sent,
+            DeliveryStatus::Delivered
+        ]
+    );
+    let furthest = statuses
+        .iter()
+        .fold(None, |acc, s| Some(DeliveryStatus::furthest(acc, *s)));
+    assert_eq!(furthest, Some(DeliveryStatus::Read));
+    assert_eq!(
+        DeliveryStatus::furthest(Some(DeliveryStatus::Failed), DeliveryStatus::Delivered),
+        DeliveryStatus::Failed
+    );
+}
+
+#[test]
+fn an_alert_for_an_unregistered_customer_is_refused() {
+    CustomerTest::with(KnownFacts::none())
+        .given_no_previous_events()
+        .when(cmd(raise(escalation("A1", Band::High, "2026-03-01T10:00:00Z"))))
+        .then_expect_error(CustomerError::NotRegistered);
+}
+
+#[test]
+fn alerts_change_no_feature() {
+    let events = run(vec![
+        raise(escalation("A1", Band::High, "2030-03-01T10:00:00Z")),
+        sent("A1", "wamid.1"),
+    ])
+    .expect("ok");
+    let mut with = crate::features::FeatureState::default();
+    let mut without = crate::features::FeatureState::default();
+    with.apply(&registered());
+    without.apply(&registered());
+    for e in &events {
+        with.apply(e);
+    }
+    assert_eq!(with.latest_event_at(), without.latest_event_at());
+    let as_of = at("2026-04-01T00:00:00Z");
+    assert_eq!(
+        format!("{:?}", with.features(as_of)),
+        format!("{:?}", without.features(as_of))
+    );
+}
