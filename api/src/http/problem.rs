@@ -109,6 +109,7 @@ impl Problem {
     pub fn from_customer(e: &CustomerError) -> Self {
         let mut p = match e {
             CustomerError::NotRegistered => return Self::not_found("customer is not registered"),
+            CustomerError::UnknownAlert { .. } => return Self::not_found(e.to_string()),
             CustomerError::AlreadyRegistered | CustomerError::IdReused { .. } => {
                 Self::new(StatusCode::CONFLICT, "conflict", "Conflict", e.to_string())
             }
