@@ -97,13 +97,27 @@ impl CloudApiClient {
     }
 
     /// Send an approved template to `to`; `Ok` means *accepted*, not delivered.
-    #[tracing::instrument(skip(self, to, template), fields(template = %template.name))]
     pub async fn send_template(
         &self,
         to: &str,
         template: &Template,
     ) -> Result<SentMessage, SendError> {
-        let request = template.to_request(to);
+        self.send_tracked(to, template, None).await
+    }
+
+    /// Like [`Self::send_template`], with `biz_opaque_callback_data` that
+    /// WhatsApp echoes in every status webhook of the message: it ties a
+    /// status to our alert even when we never learnt the `wamid` (a crash or
+    /// timeout between the API accepting the message and us recording it).
+    #[tracing::instrument(skip(self, to, template, callback_data), fields(template = %template.name))]
+    pub async fn send_tracked(
+        &self,
+        to: &str,
+        template: &Template,
+        callback_data: Option<&str>,
+    ) -> Result<SentMessage, SendError> {
+        let mut request = template.to_request(to);
+        request.biz_opaque_callback_data = callback_data.map(str::to_owned);
         let response = self
             .http
             .post(self.messages_url())
@@ -111,12 +125,18 @@ impl CloudApiClient {
             .json(&request)
             .send()
             .await
-            .map_err(|e| SendError::transport(transport_text(e)))?;
+            .map_err(|e| {
+                if e.is_connect() {
+                    SendError::transport(transport_text(e))
+                } else {
+                    SendError::outcome_unknown(transport_text(e))
+                }
+            })?;
         let status = response.status().as_u16();
         let body = response
             .bytes()
             .await
-            .map_err(|e| SendError::transport(transport_text(e)))?;
+            .map_err(|e| SendError::outcome_unknown(transport_text(e)))?;
         if (200..300).contains(&status) {
             let parsed: SendResponse = serde_json::from_slice(&body)
                 .map_err(|e| SendError::unparsable(status, format!("success body: {e}")))?;

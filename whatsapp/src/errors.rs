@@ -46,6 +46,11 @@ pub struct SendError {
     pub message: String,
     /// What to do next.
     pub retry: Retry,
+    /// Whether the API may have accepted the message anyway (a timeout or a
+    /// connection lost after the request was sent): a blind retry could then
+    /// message the customer twice, so the caller should first wait for a
+    /// status webhook that settles it.
+    pub maybe_accepted: bool,
 }
 
 impl SendError {
@@ -56,16 +61,28 @@ impl SendError {
             http_status,
             message,
             retry: classify(code),
+            maybe_accepted: false,
         }
     }
 
-    /// A transport failure (connect error, timeout): always retryable.
+    /// A transport failure before the request could reach the API (e.g.
+    /// connection refused): retryable, and certainly not accepted.
     pub fn transport(message: String) -> Self {
         Self {
             code: CODE_TRANSPORT,
             http_status: 0,
             message,
             retry: Retry::Retryable,
+            maybe_accepted: false,
+        }
+    }
+
+    /// A transport failure after the request may have reached the API (a
+    /// timeout, a connection reset mid-response): retryable, outcome unknown.
+    pub fn outcome_unknown(message: String) -> Self {
+        Self {
+            maybe_accepted: true,
+            ..Self::transport(message)
         }
     }
 
@@ -82,6 +99,8 @@ impl SendError {
             http_status,
             message,
             retry,
+            // A gateway error may hide an accepted message; a 4xx cannot.
+            maybe_accepted: http_status >= 500,
         }
     }
 }

@@ -21,6 +21,9 @@ pub struct SendRequest {
     pub kind: String,
     /// The template to send.
     pub template: WireTemplate,
+    /// Echoed back in the message's status webhooks (at most 512 chars).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub biz_opaque_callback_data: Option<String>,
 }
 
 /// The `template` object of a send request.
@@ -207,6 +210,9 @@ pub struct WireStatus {
     /// Present on `failed`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<StatusError>>,
+    /// The `biz_opaque_callback_data` the message was sent with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub biz_opaque_callback_data: Option<String>,
 }
 
 /// `{"code": 131026, "title": "Message undeliverable"}`.
@@ -294,6 +300,7 @@ impl Template {
                 },
                 components: self.components(),
             },
+            biz_opaque_callback_data: None,
         }
     }
 }

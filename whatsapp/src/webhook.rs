@@ -136,6 +136,8 @@ pub struct StatusUpdate {
     pub recipient: String,
     /// First error code, on `failed`.
     pub error_code: Option<i64>,
+    /// The `biz_opaque_callback_data` the message was sent with.
+    pub callback_data: Option<String>,
 }
 
 /// Why a webhook body could not be parsed.
@@ -172,6 +174,7 @@ pub fn parse_statuses(raw_body: &[u8]) -> Result<Vec<StatusUpdate>, WebhookError
                 timestamp,
                 recipient: s.recipient_id.clone(),
                 error_code: s.errors.as_ref().and_then(|e| e.first()).map(|e| e.code),
+                callback_data: s.biz_opaque_callback_data.clone(),
             });
         }
     }

@@ -148,7 +148,7 @@ async fn send_message(
         );
     }
     let now = Instant::now();
-    let (wamid, plan) = {
+    let (wamid, plan, delay) = {
         let mut inner = lock(&shared.inner);
         if !inner.throughput_ok(config, now) {
             return api_error(130429, "throughput exceeded for this business number");
@@ -164,20 +164,30 @@ async fn send_message(
             template: req.template.name.clone(),
             language: req.template.language.code.clone(),
             params: body_params,
+            callback_data: req.biz_opaque_callback_data.clone(),
             raw,
         });
         let plan = callbacks::plan(config, &mut inner, &req.to);
-        (wamid, plan)
+        (wamid, plan, inner.response_delay)
     };
     let wa_id: String = req.to.chars().filter(char::is_ascii_digit).collect();
     if let Some(target) = &config.webhook {
         callbacks::spawn(
             shared.clone(),
             target.clone(),
-            wamid.clone(),
-            wa_id.clone(),
+            callbacks::Tracked {
+                wamid: wamid.clone(),
+                wa_id: wa_id.clone(),
+                callback_data: req.biz_opaque_callback_data.clone(),
+            },
             plan,
         );
+    }
+    // A slow API: the message is accepted (and its webhooks are on their
+    // way) but the answer comes late, so a client with a short timeout never
+    // learns the outcome.
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
     }
     let ok = SendResponse {
         messaging_product: "whatsapp".into(),

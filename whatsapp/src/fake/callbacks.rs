@@ -38,8 +38,7 @@ pub(crate) fn plan(config: &FakeConfig, inner: &mut Inner, to: &str) -> Vec<Deli
 /// The webhook body for one status.
 pub(crate) fn payload(
     config: &FakeConfig,
-    wamid: &str,
-    wa_id: &str,
+    message: &Tracked,
     status: Delivery,
     ts: u64,
 ) -> WebhookPayload {
@@ -62,11 +61,12 @@ pub(crate) fn payload(
                         phone_number_id: config.phone_number_id.clone(),
                     }),
                     statuses: vec![WireStatus {
-                        id: wamid.into(),
+                        id: message.wamid.clone(),
                         status: status.as_str().into(),
                         timestamp: ts.to_string(),
-                        recipient_id: wa_id.into(),
+                        recipient_id: message.wa_id.clone(),
                         errors,
+                        biz_opaque_callback_data: message.callback_data.clone(),
                     }],
                 },
             }],
@@ -74,12 +74,21 @@ pub(crate) fn payload(
     }
 }
 
+/// Which message a status is about.
+pub(crate) struct Tracked {
+    /// The `wamid.` returned.
+    pub wamid: String,
+    /// Recipient WhatsApp id.
+    pub wa_id: String,
+    /// The sender's `biz_opaque_callback_data`, echoed.
+    pub callback_data: Option<String>,
+}
+
 /// Post the planned statuses in the background.
 pub(crate) fn spawn(
     shared: Arc<Shared>,
     target: WebhookTarget,
-    wamid: String,
-    wa_id: String,
+    message: Tracked,
     plan: Vec<Delivery>,
 ) {
     tokio::spawn(async move {
@@ -91,7 +100,7 @@ pub(crate) fn spawn(
             // Timestamps follow the real progression even when posted shuffled.
             let ts = now + u64::from(status.rank());
             let body =
-                match serde_json::to_vec(&payload(&shared.config, &wamid, &wa_id, status, ts)) {
+                match serde_json::to_vec(&payload(&shared.config, &message, status, ts)) {
                     Ok(b) => b,
                     Err(e) => {
                         tracing::error!(error = %e, "fake: cannot encode status webhook");

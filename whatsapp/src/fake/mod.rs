@@ -183,6 +183,12 @@ impl FakeHandle {
         lock(&self.shared.inner).down = down;
     }
 
+    /// Answer accepted sends only after `delay` (the message is recorded and
+    /// its webhooks posted first): a slow API whose answers clients time out on.
+    pub fn set_response_delay(&self, delay: Duration) {
+        lock(&self.shared.inner).response_delay = delay;
+    }
+
     /// Number of status webhooks delivered (2xx from the receiver).
     pub fn callbacks_delivered(&self) -> usize {
         lock(&self.shared.inner).callbacks_delivered

@@ -25,6 +25,8 @@ pub struct RecordedMessage {
     pub language: String,
     /// Body parameters.
     pub params: Vec<String>,
+    /// `biz_opaque_callback_data`, when sent.
+    pub callback_data: Option<String>,
     /// The exact JSON body received.
     pub raw: serde_json::Value,
 }
@@ -47,6 +49,7 @@ pub(crate) struct Inner {
     pub messages: Vec<RecordedMessage>,
     pub injected: VecDeque<i64>,
     pub down: bool,
+    pub response_delay: std::time::Duration,
     pub callbacks_delivered: usize,
     pub rng: StdRng,
     recent: VecDeque<Instant>,
@@ -67,6 +70,7 @@ impl Shared {
             messages: Vec::new(),
             injected: VecDeque::new(),
             down: false,
+            response_delay: std::time::Duration::ZERO,
             callbacks_delivered: 0,
             rng: StdRng::seed_from_u64(config.seed),
             recent: VecDeque::new(),
