@@ -266,9 +266,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             .await
         }
         Command::Project { db, model } => {
+            let whatsapp = crate::alerting::Alerting::from_env()?;
             let db = db.open().await?;
             let model = model.load(&db.pool).await?;
             let state = crate::http::AppState::new(db.pool.clone());
+            let alerts = whatsapp.start(&state);
             let read_side =
                 projections::supervisor::ReadSide::start(projections::supervisor::ReadSideConfig {
                     pool: db.pool.clone(),
@@ -277,8 +279,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     model,
                     bus: state.customers.clone(),
                 });
-            println!("projection runners started; Ctrl-C to stop");
+            println!("projection runners and alert dispatcher started; Ctrl-C to stop");
             shutdown_signal().await;
+            alerts.stop().await;
             read_side.stop().await;
             db.shutdown().await;
             Ok(ExitCode::SUCCESS)
@@ -485,17 +488,20 @@ async fn serve(
     demo: bool,
     read_side: bool,
 ) -> anyhow::Result<()> {
+    let whatsapp = crate::alerting::Alerting::from_env()?;
     let db = db.open().await?;
     let model = model.load(&db.pool).await?;
     let state = crate::http::AppState::new(db.pool.clone());
+    let state = state.clone().with_webhooks(whatsapp.webhook_state(&state));
     let read_side = read_side.then(|| {
-        projections::supervisor::ReadSide::start(projections::supervisor::ReadSideConfig {
+        let read = projections::supervisor::ReadSide::start(projections::supervisor::ReadSideConfig {
             pool: db.pool.clone(),
             lag: state.lag.clone(),
             notifier: Some(state.notifier.clone()),
             model,
             bus: state.customers.clone(),
-        })
+        });
+        (read, whatsapp.start(&state))
     });
     if demo {
         let n = crate::demo::seed(&state.customers)
@@ -521,8 +527,9 @@ async fn serve(
         .await
         .context("serving HTTP")?;
     tracing::info!("shutting down");
-    if let Some(r) = read_side {
-        r.stop().await;
+    if let Some((read, alerts)) = read_side {
+        alerts.stop().await;
+        read.stop().await;
     }
     db.shutdown().await;
     Ok(())

@@ -2,7 +2,8 @@
 //! the embedded-database default. `main.rs` only parses arguments and calls in.
 //!
 //! # Layout
-//! - [`cli`] — subcommands (`serve`, `migrate`, `import`).
+//! - [`cli`] — subcommands (`serve`, `migrate`, `import`, …).
+//! - [`alerting`] — WhatsApp alert settings and runtime wiring.
 //! - [`database`] — `DATABASE_URL`, or a private PostgreSQL started on demand.
 //! - [`http`] — routes, problem details, the strict JSON extractor.
 //! - [`wire`] — the flat JSON shape of commands (batch items, NDJSON lines).
@@ -13,6 +14,7 @@
 //! - [`loadgen`] — an HTTP load generator (a separate process) for benchmarks.
 //! - [`telemetry`] — logging setup.
 
+pub mod alerting;
 pub mod cli;
 pub mod database;
 pub mod demo;

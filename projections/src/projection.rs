@@ -14,6 +14,10 @@ pub enum ProjectionError {
     /// The database failed: retry later.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// Something the projection acts through (the command bus of a process
+    /// manager) failed: retry later, like a database error.
+    #[error("unavailable: {0}")]
+    Unavailable(String),
     /// An event cannot be projected (unreadable payload, broken invariant):
     /// the projection stops on it rather than skip it.
     #[error("event at position {position} cannot be projected: {reason}")]

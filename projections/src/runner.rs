@@ -230,7 +230,7 @@ impl<P: Projection> Runner<P> {
                     .await;
                     return;
                 }
-                Err(ProjectionError::Database(e)) => {
+                Err(e @ (ProjectionError::Database(_) | ProjectionError::Unavailable(_))) => {
                     tracing::warn!(projection = P::NAME, error = %e, "projection step failed; retrying");
                     tokio::select! {
                         _ = tokio::time::sleep(backoff) => {}

@@ -4,11 +4,13 @@
 //! - `problem`: RFC 9457 errors; `json`: the strict body extractor.
 //! - `ingest`: the bank's systems write customers and their card activity.
 //! - `health`: liveness and readiness.
+//! - `webhooks`: WhatsApp status webhooks and the local adapter's inbox.
 
 pub mod health;
 pub mod ingest;
 pub mod json;
 pub mod problem;
+pub mod webhooks;
 
 use std::sync::Arc;
 
@@ -35,6 +37,8 @@ pub struct AppState {
     pub notifier: Arc<Notifier>,
     /// Commit-to-projected latencies of the runners in this process.
     pub lag: Arc<LagTracker>,
+    /// WhatsApp webhooks, when this process receives them.
+    pub webhooks: Option<Arc<webhooks::WebhookState>>,
 }
 
 impl AppState {
@@ -48,7 +52,14 @@ impl AppState {
             customers,
             notifier,
             lag: Arc::new(LagTracker::default()),
+            webhooks: None,
         }
+    }
+
+    /// Receive WhatsApp webhooks (and, in local mode, show the inbox).
+    pub fn with_webhooks(mut self, webhooks: webhooks::WebhookState) -> Self {
+        self.webhooks = Some(Arc::new(webhooks));
+        self
     }
 }
 
@@ -57,9 +68,14 @@ const CORRELATION_ID: HeaderName = HeaderName::from_static("x-correlation-id");
 
 /// The whole application.
 pub fn router(state: AppState) -> Router {
+    let local_mode = state
+        .webhooks
+        .as_ref()
+        .is_some_and(|w| w.local_inbox.is_some());
     Router::new()
         .merge(ingest::router())
         .merge(health::router())
+        .merge(webhooks::router(local_mode))
         .fallback(unknown_route)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)

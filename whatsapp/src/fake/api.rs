@@ -165,6 +165,7 @@ async fn send_message(
             language: req.template.language.code.clone(),
             params: body_params,
             callback_data: req.biz_opaque_callback_data.clone(),
+            received_at: std::time::SystemTime::now(),
             raw,
         });
         let plan = callbacks::plan(config, &mut inner, &req.to);

@@ -27,6 +27,8 @@ pub struct RecordedMessage {
     pub params: Vec<String>,
     /// `biz_opaque_callback_data`, when sent.
     pub callback_data: Option<String>,
+    /// When the fake accepted it (wall clock, to compare with commit times).
+    pub received_at: std::time::SystemTime,
     /// The exact JSON body received.
     pub raw: serde_json::Value,
 }

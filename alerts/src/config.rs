@@ -1,0 +1,250 @@
+//! Alert settings: the escalation policy, the dispatcher's pacing and
+//! retries, and the WhatsApp connection, read from the environment.
+//!
+//! Secrets (the access token, the app secret, the verify token) are held in
+//! [`Secret`], whose `Debug` never shows them, so a logged config is safe.
+
+use std::fmt;
+use std::time::Duration;
+
+use domain::customer::TemplateRef;
+use domain::risk::Band;
+
+/// A value that must never be logged.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The secret itself, for the one place that uses it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// When an escalation becomes an alert, and what it sends.
+#[derive(Clone, Debug)]
+pub struct AlertPolicy {
+    /// A decision that raises the band into this band or above alerts.
+    pub min_band: Band,
+    /// No second automatic alert within this long unless the band rises
+    /// above the last alerted one.
+    pub cooldown: Duration,
+    /// The risk-alert template (`WHATSAPP_TEMPLATE_FLAGGED`).
+    pub template: TemplateRef,
+    /// Sent instead when WhatsApp reports the template missing (132001),
+    /// if the operator enabled it (`WHATSAPP_TEMPLATE_FALLBACK=true`).
+    pub fallback: Option<TemplateRef>,
+}
+
+impl AlertPolicy {
+    /// The `hello_world` fallback Meta pre-approves for every number.
+    pub fn hello_world() -> TemplateRef {
+        TemplateRef {
+            name: "hello_world".into(),
+            language: "en_US".into(),
+            with_parameters: false,
+        }
+    }
+}
+
+impl Default for AlertPolicy {
+    fn default() -> Self {
+        Self {
+            min_band: Band::High,
+            cooldown: Duration::from_secs(24 * 3600),
+            template: TemplateRef {
+                name: "risk_alert".into(),
+                language: "en".into(),
+                with_parameters: true,
+            },
+            fallback: None,
+        }
+    }
+}
+
+/// How the dispatcher paces and retries.
+#[derive(Clone, Debug)]
+pub struct DispatchConfig {
+    /// Messages per second per business number (Meta's default is 80).
+    pub rate_per_sec: f64,
+    /// At most one message per recipient per this interval.
+    pub recipient_interval: Duration,
+    /// Attempts before a retryable failure becomes `AlertFailed`.
+    pub max_attempts: u32,
+    /// First retry delay (doubles per attempt, with full jitter).
+    pub backoff_base: Duration,
+    /// Longest retry delay.
+    pub backoff_cap: Duration,
+    /// How long a send whose outcome is unknown (timeout, crash) waits for
+    /// a status webhook before it is sent again.
+    pub reconcile_after: Duration,
+    /// How long a send may take before another dispatcher may settle it
+    /// from a status webhook (longer than the HTTP timeout).
+    pub lease: Duration,
+    /// Rows claimed per pass.
+    pub batch: i64,
+    /// Sends in flight at once per dispatcher.
+    pub concurrency: usize,
+    /// Idle poll interval.
+    pub poll: Duration,
+    /// Timeout of one HTTP send.
+    pub send_timeout: Duration,
+}
+
+impl Default for DispatchConfig {
+    fn default() -> Self {
+        Self {
+            rate_per_sec: 80.0,
+            recipient_interval: Duration::from_secs(6),
+            max_attempts: 12,
+            backoff_base: Duration::from_secs(1),
+            backoff_cap: Duration::from_secs(300),
+            reconcile_after: Duration::from_secs(300),
+            lease: Duration::from_secs(30),
+            batch: 100,
+            concurrency: 16,
+            poll: Duration::from_millis(200),
+            send_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// The WhatsApp Cloud API connection; no token means the local adapter.
+#[derive(Clone, Debug, Default)]
+pub struct WhatsAppSettings {
+    /// `WHATSAPP_TOKEN`.
+    pub token: Option<Secret>,
+    /// `WHATSAPP_PHONE_ID`.
+    pub phone_id: Option<String>,
+    /// `WHATSAPP_API_VERSION` (default `v21.0`).
+    pub api_version: String,
+    /// `WHATSAPP_BASE_URL` (default the Graph API).
+    pub base_url: String,
+    /// `WHATSAPP_APP_SECRET`: verifies `X-Hub-Signature-256`.
+    pub app_secret: Option<Secret>,
+    /// `WHATSAPP_VERIFY_TOKEN`: answers the subscription handshake.
+    pub verify_token: Option<Secret>,
+    /// `WHATSAPP_TEMPLATE_WELCOME` (used by sign-up).
+    pub template_welcome: String,
+    /// `WHATSAPP_TEMPLATE_OTP` (used by login).
+    pub template_otp: String,
+}
+
+/// A setting that cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[error("{name}: {message}")]
+pub struct ConfigError {
+    /// The environment variable.
+    pub name: &'static str,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn parse<T: std::str::FromStr>(name: &'static str, default: T) -> Result<T, ConfigError> {
+    match var(name) {
+        None => Ok(default),
+        Some(v) => v.trim().parse().map_err(|_| ConfigError {
+            name,
+            message: format!("cannot parse {v:?}"),
+        }),
+    }
+}
+
+impl WhatsAppSettings {
+    /// Reads the `WHATSAPP_*` variables. A token without a phone number id
+    /// is refused rather than half-configured.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let s = Self {
+            token: var("WHATSAPP_TOKEN").map(Secret::new),
+            phone_id: var("WHATSAPP_PHONE_ID"),
+            api_version: var("WHATSAPP_API_VERSION").unwrap_or_else(|| "v21.0".into()),
+            base_url: var("WHATSAPP_BASE_URL")
+                .unwrap_or_else(|| whatsapp::client::GRAPH_BASE_URL.into()),
+            app_secret: var("WHATSAPP_APP_SECRET").map(Secret::new),
+            verify_token: var("WHATSAPP_VERIFY_TOKEN").map(Secret::new),
+            template_welcome: var("WHATSAPP_TEMPLATE_WELCOME").unwrap_or_else(|| "welcome".into()),
+            template_otp: var("WHATSAPP_TEMPLATE_OTP").unwrap_or_else(|| "otp_code".into()),
+        };
+        if s.token.is_some() && s.phone_id.is_none() {
+            return Err(ConfigError {
+                name: "WHATSAPP_PHONE_ID",
+                message: "is required when WHATSAPP_TOKEN is set".into(),
+            });
+        }
+        Ok(s)
+    }
+}
+
+impl AlertPolicy {
+    /// Reads `WHATSAPP_TEMPLATE_FLAGGED`, `WHATSAPP_TEMPLATE_LANGUAGE`,
+    /// `WHATSAPP_TEMPLATE_FALLBACK`, `ALERT_MIN_BAND` and
+    /// `ALERT_COOLDOWN_HOURS`.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let d = Self::default();
+        let min_band = match var("ALERT_MIN_BAND").as_deref() {
+            None | Some("High") => Band::High,
+            Some("Medium") => Band::Medium,
+            Some(other) => {
+                return Err(ConfigError {
+                    name: "ALERT_MIN_BAND",
+                    message: format!("must be Medium or High, not {other:?}"),
+                })
+            }
+        };
+        let hours: f64 = parse("ALERT_COOLDOWN_HOURS", 24.0)?;
+        if !(0.0..=24.0 * 365.0).contains(&hours) {
+            return Err(ConfigError {
+                name: "ALERT_COOLDOWN_HOURS",
+                message: "must be between 0 and 8760".into(),
+            });
+        }
+        Ok(Self {
+            min_band,
+            cooldown: Duration::from_secs_f64(hours * 3600.0),
+            template: TemplateRef {
+                name: var("WHATSAPP_TEMPLATE_FLAGGED").unwrap_or(d.template.name),
+                language: var("WHATSAPP_TEMPLATE_LANGUAGE").unwrap_or(d.template.language),
+                with_parameters: true,
+            },
+            fallback: parse("WHATSAPP_TEMPLATE_FALLBACK", false)?.then(Self::hello_world),
+        })
+    }
+}
+
+impl DispatchConfig {
+    /// Reads `WHATSAPP_RATE_PER_SEC`, `ALERT_MAX_ATTEMPTS` and
+    /// `ALERT_RECONCILE_SECONDS`; the rest keep their defaults.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let d = Self::default();
+        let rate: f64 = parse("WHATSAPP_RATE_PER_SEC", d.rate_per_sec)?;
+        if !(rate > 0.0 && rate <= 1000.0) {
+            return Err(ConfigError {
+                name: "WHATSAPP_RATE_PER_SEC",
+                message: "must be in (0, 1000]".into(),
+            });
+        }
+        let max_attempts: u32 = parse("ALERT_MAX_ATTEMPTS", d.max_attempts)?;
+        let reconcile: u64 = parse("ALERT_RECONCILE_SECONDS", d.reconcile_after.as_secs())?;
+        Ok(Self {
+            rate_per_sec: rate,
+            max_attempts: max_attempts.max(1),
+            reconcile_after: Duration::from_secs(reconcile.max(1)),
+            ..d
+        })
+    }
+}

@@ -1,0 +1,26 @@
+//! Alerts on WhatsApp: from a risk escalation to a message the customer
+//! reads, exactly once, with every step on the customer's stream.
+//!
+//! # Flow
+//! `RiskAssessed` (escalation) → [`policy`] raises `AlertRaised` (the outbox)
+//! → [`outbox`] queues it in `alert_outbox` → [`dispatcher`] sends it through
+//! the [`adapter`] (Cloud API or local inbox), paced by [`pacing`], and
+//! records `AlertSent` / `AlertFailed` → status webhooks are recorded as
+//! `AlertDeliveryUpdated` by [`webhook`].
+//!
+//! # Layout
+//! - [`config`]: policy, pacing, retries and the WhatsApp connection (env).
+//! - [`runtime`]: starts and stops all of it in one process.
+
+pub mod adapter;
+pub mod config;
+pub mod dispatcher;
+pub mod outbox;
+pub mod pacing;
+pub mod policy;
+pub mod runtime;
+pub mod webhook;
+
+pub use adapter::{Adapter, LocalInbox, LocalMessage};
+pub use config::{AlertPolicy, DispatchConfig, Secret, WhatsAppSettings};
+pub use runtime::{AlertsConfig, AlertsRuntime};

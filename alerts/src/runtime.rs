@@ -1,0 +1,81 @@
+//! Starts and stops the alert machinery of one process: the escalation
+//! policy and the outbox projection (runners with their own checkpoints) and
+//! the dispatcher, which the outbox wakes after each commit.
+
+use std::sync::Arc;
+
+use commands::notifier::Notifier;
+use commands::CommandBus;
+use domain::Customer;
+use projections::lag::LagTracker;
+use projections::Runner;
+use sqlx::PgPool;
+use tokio::sync::{watch, Notify};
+use tokio::task::JoinSet;
+
+use crate::adapter::Adapter;
+use crate::config::{AlertPolicy, DispatchConfig};
+use crate::dispatcher::Dispatcher;
+use crate::outbox::AlertOutbox;
+use crate::policy::EscalationPolicy;
+
+/// What the alert machinery needs.
+pub struct AlertsConfig {
+    /// The database.
+    pub pool: PgPool,
+    /// Records alerts and their outcomes.
+    pub bus: CommandBus<Customer>,
+    /// Runner latency figures.
+    pub lag: Arc<LagTracker>,
+    /// Writers in this process poke it after commits.
+    pub notifier: Option<Arc<Notifier>>,
+    /// When escalations alert.
+    pub policy: AlertPolicy,
+    /// Pacing and retries.
+    pub dispatch: DispatchConfig,
+    /// Where messages go.
+    pub adapter: Adapter,
+}
+
+/// The running alert machinery.
+pub struct AlertsRuntime {
+    shutdown: watch::Sender<bool>,
+    tasks: JoinSet<()>,
+}
+
+impl AlertsRuntime {
+    /// Spawns the policy, the outbox runner and the dispatcher.
+    pub fn start(cfg: AlertsConfig) -> Self {
+        let (shutdown, rx) = watch::channel(false);
+        let mut tasks = JoinSet::new();
+        let due = Arc::new(Notify::new());
+        let with_notifier = |r: Runner<_>| match &cfg.notifier {
+            Some(n) => r.with_notifier(n.clone()),
+            None => r,
+        };
+        let policy = Runner::new(
+            EscalationPolicy::new(cfg.bus.clone(), cfg.policy.clone()),
+            cfg.pool.clone(),
+            cfg.lag.clone(),
+        );
+        let policy = match &cfg.notifier {
+            Some(n) => policy.with_notifier(n.clone()),
+            None => policy,
+        };
+        tasks.spawn(policy.run(rx.clone()));
+        let outbox = with_notifier(
+            Runner::new(AlertOutbox, cfg.pool.clone(), cfg.lag.clone())
+                .with_after_commit(due.clone()),
+        );
+        tasks.spawn(outbox.run(rx.clone()));
+        let dispatcher = Dispatcher::new(cfg.pool, cfg.bus, cfg.adapter, cfg.dispatch, due);
+        tasks.spawn(dispatcher.run(rx));
+        Self { shutdown, tasks }
+    }
+
+    /// Asks every task to stop after its current step and waits.
+    pub async fn stop(mut self) {
+        let _ = self.shutdown.send(true);
+        while self.tasks.join_next().await.is_some() {}
+    }
+}

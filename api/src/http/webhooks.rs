@@ -1,0 +1,148 @@
+//! WhatsApp webhooks: the subscription handshake and signed status updates,
+//! plus the local adapter's inbox when no WhatsApp token is configured.
+//!
+//! A status webhook is verified over its raw bytes (`X-Hub-Signature-256`,
+//! constant-time) before anything is parsed; a forged or unsigned one gets
+//! 401 and records nothing. Recorded statuses are idempotent, so Meta's
+//! retries and duplicates are harmless; a failure a retry can fix answers
+//! 503 so that Meta does retry.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use alerts::webhook::DeliveryRecorder;
+use alerts::{LocalInbox, Secret};
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Deserialize;
+
+use super::problem::Problem;
+use super::AppState;
+
+/// Largest status webhook accepted (Meta batches up to 1,000 statuses).
+const WEBHOOK_BODY_LIMIT: usize = 1024 * 1024;
+
+/// What the webhook routes need.
+#[derive(Clone)]
+pub struct WebhookState {
+    /// `WHATSAPP_APP_SECRET`; without it every POST is refused.
+    pub app_secret: Option<Secret>,
+    /// `WHATSAPP_VERIFY_TOKEN`; without it the handshake is refused.
+    pub verify_token: Option<Secret>,
+    /// Records statuses.
+    pub recorder: DeliveryRecorder,
+    /// The local adapter's inbox, in local mode.
+    pub local_inbox: Option<Arc<LocalInbox>>,
+}
+
+/// The webhook routes (and the local inbox in local mode).
+pub fn router(local_mode: bool) -> Router<AppState> {
+    let r = Router::new().route(
+        "/v1/webhooks/whatsapp",
+        get(handshake)
+            .post(statuses)
+            .layer(DefaultBodyLimit::max(WEBHOOK_BODY_LIMIT)),
+    );
+    if local_mode {
+        r.route("/v1/local/whatsapp/messages", get(local_messages))
+    } else {
+        r
+    }
+}
+
+fn webhook_state(state: &AppState) -> Result<&WebhookState, Problem> {
+    state
+        .webhooks
+        .as_deref()
+        .ok_or_else(|| Problem::unavailable("WhatsApp webhooks are not configured in this process"))
+}
+
+async fn handshake(
+    State(state): State<AppState>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let expected = webhook_state(&state)
+        .ok()
+        .and_then(|w| w.verify_token.as_ref());
+    let answer = expected.and_then(|t| {
+        whatsapp::webhook::verify_challenge(
+            q.get("hub.mode").map(String::as_str),
+            q.get("hub.verify_token").map(String::as_str),
+            q.get("hub.challenge").map(String::as_str),
+            t.expose(),
+        )
+    });
+    match answer {
+        Some(challenge) => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            challenge,
+        )
+            .into_response(),
+        None => Problem::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "Forbidden",
+            "the verify token does not match",
+        )
+        .into_response(),
+    }
+}
+
+async fn statuses(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let w = match webhook_state(&state) {
+        Ok(w) => w,
+        Err(p) => return p.into_response(),
+    };
+    let signature = headers
+        .get("x-hub-signature-256")
+        .and_then(|v| v.to_str().ok());
+    let verified = w
+        .app_secret
+        .as_ref()
+        .is_some_and(|s| whatsapp::webhook::verify_signature(s.expose().as_bytes(), &body, signature));
+    if !verified {
+        tracing::warn!(signed = signature.is_some(), "whatsapp webhook rejected: bad or missing signature");
+        return Problem::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "Unauthorized",
+            "X-Hub-Signature-256 is missing or does not match the body",
+        )
+        .into_response();
+    }
+    let updates = match whatsapp::webhook::parse_statuses(&body) {
+        Ok(u) => u,
+        Err(e) => return Problem::field(".", e.to_string()).into_response(),
+    };
+    match w.recorder.record(&updates).await {
+        Ok(report) => (StatusCode::OK, Json(report)).into_response(),
+        Err(e) => Problem::unavailable(e.to_string()).into_response(),
+    }
+}
+
+/// `?to=+91…&limit=50` on the local inbox.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InboxQuery {
+    to: Option<String>,
+    limit: Option<usize>,
+}
+
+async fn local_messages(
+    State(state): State<AppState>,
+    Query(q): Query<InboxQuery>,
+) -> Response {
+    let Some(inbox) = state.webhooks.as_ref().and_then(|w| w.local_inbox.clone()) else {
+        return Problem::not_found("the local WhatsApp adapter is not in use").into_response();
+    };
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=500).contains(&limit) {
+        return Problem::field("limit", "must be between 1 and 500").into_response();
+    }
+    Json(serde_json::json!({ "messages": inbox.list(q.to.as_deref(), limit) })).into_response()
+}
