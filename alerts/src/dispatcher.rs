@@ -236,7 +236,11 @@ impl Dispatcher {
                 copy_code: None,
             };
             self.pacer.throughput_slot().await;
-            match self.adapter.send(&c.recipient, &template, &c.alert_id).await {
+            match self
+                .adapter
+                .send(&c.recipient, &template, &c.alert_id)
+                .await
+            {
                 Ok(sent) => {
                     // Remember the id first: if we die before the event is
                     // recorded, the next claim settles the row from it.
@@ -250,7 +254,8 @@ impl Dispatcher {
                 Err(e)
                     if e.code == TEMPLATE_MISSING && c.fallback.is_some() && !c.fallback_used =>
                 {
-                    c.failures.push(failure(c.attempts, Some(e.code), &e.message));
+                    c.failures
+                        .push(failure(c.attempts, Some(e.code), &e.message));
                     c.fallback_used = true;
                     sqlx::query("UPDATE alert_outbox SET fallback_used = true WHERE alert_id = $1")
                         .bind(&c.alert_id)
@@ -403,7 +408,9 @@ impl Dispatcher {
                 tracing::error!(alert = %c.alert_id, error = %e, "alert outcome refused");
                 Ok(())
             }
-            Err(e) => Err(sqlx::Error::Protocol(format!("recording alert {what}: {e}"))),
+            Err(e) => Err(sqlx::Error::Protocol(format!(
+                "recording alert {what}: {e}"
+            ))),
         }
     }
 }

@@ -18,7 +18,8 @@ use sqlx::PgConnection;
 use crate::config::AlertPolicy;
 
 /// Namespace of escalation alert ids (UUID v5 of the decision id).
-const ESCALATION_NAMESPACE: uuid::Uuid = uuid::Uuid::from_u128(0x6c1f_7d2e_93a4_4b0e_9d55_0e1a_2c3b_4d5e);
+const ESCALATION_NAMESPACE: uuid::Uuid =
+    uuid::Uuid::from_u128(0x6c1f_7d2e_93a4_4b0e_9d55_0e1a_2c3b_4d5e);
 
 /// The alert id for an escalation decision: the same decision always gives
 /// the same id.

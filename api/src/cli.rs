@@ -494,13 +494,14 @@ async fn serve(
     let state = crate::http::AppState::new(db.pool.clone());
     let state = state.clone().with_webhooks(whatsapp.webhook_state(&state));
     let read_side = read_side.then(|| {
-        let read = projections::supervisor::ReadSide::start(projections::supervisor::ReadSideConfig {
-            pool: db.pool.clone(),
-            lag: state.lag.clone(),
-            notifier: Some(state.notifier.clone()),
-            model,
-            bus: state.customers.clone(),
-        });
+        let read =
+            projections::supervisor::ReadSide::start(projections::supervisor::ReadSideConfig {
+                pool: db.pool.clone(),
+                lag: state.lag.clone(),
+                notifier: Some(state.notifier.clone()),
+                model,
+                bus: state.customers.clone(),
+            });
         (read, whatsapp.start(&state))
     });
     if demo {

@@ -18,13 +18,23 @@ const LIMIT: Duration = Duration::from_secs(30);
 async fn an_escalation_reaches_the_customer_once_and_its_statuses_come_back() {
     let h = harness(FakeConfig::default(), true).await;
     let policy = AlertPolicy::default();
-    let runtime = h.start_alerts(policy.clone(), quick_dispatch(), h.cloud(Duration::from_secs(5)));
+    let runtime = h.start_alerts(
+        policy.clone(),
+        quick_dispatch(),
+        h.cloud(Duration::from_secs(5)),
+    );
     h.register("C-1", 1).await;
-    h.execute("C-1", high_decision("C-1:2", "2026-02-03T10:00:00Z")).await;
+    h.execute("C-1", high_decision("C-1:2", "2026-02-03T10:00:00Z"))
+        .await;
 
-    wait_for("the message at the fake", LIMIT, || async { messages(&h.fake) == 1 }).await;
+    wait_for("the message at the fake", LIMIT, || async {
+        messages(&h.fake) == 1
+    })
+    .await;
     wait_for("three statuses recorded", LIMIT, || async {
-        h.count("SELECT count(*) FROM events WHERE event_type = 'AlertDeliveryUpdated'").await == 3
+        h.count("SELECT count(*) FROM events WHERE event_type = 'AlertDeliveryUpdated'")
+            .await
+            == 3
     })
     .await;
     let m = &h.fake.messages()[0];
@@ -36,13 +46,17 @@ async fn an_escalation_reaches_the_customer_once_and_its_statuses_come_back() {
     let decision = &h.events_of("RiskAssessed").await[0];
     assert_eq!(
         m.params[1],
-        decision["assessment"]["reasons"][0]["text"].as_str().expect("reason text")
+        decision["assessment"]["reasons"][0]["text"]
+            .as_str()
+            .expect("reason text")
     );
     let raised = &h.events_of("AlertRaised").await[0];
     assert_eq!(m.callback_data.as_deref(), raised["alert_id"].as_str());
     assert_eq!(raised["cause"]["decision_id"], "C-1:2");
     wait_for("AlertSent", LIMIT, || async {
-        h.count("SELECT count(*) FROM events WHERE event_type = 'AlertSent'").await == 1
+        h.count("SELECT count(*) FROM events WHERE event_type = 'AlertSent'")
+            .await
+            == 1
     })
     .await;
     let sent = &h.events_of("AlertSent").await[0];
@@ -54,7 +68,10 @@ async fn an_escalation_reaches_the_customer_once_and_its_statuses_come_back() {
         .map(|e| e["status"].as_str().expect("status").to_owned())
         .collect();
     for s in ["sent", "delivered", "read"] {
-        assert!(statuses.iter().any(|x| x == s), "{s} missing from {statuses:?}");
+        assert!(
+            statuses.iter().any(|x| x == s),
+            "{s} missing from {statuses:?}"
+        );
     }
     runtime.stop().await;
 
@@ -63,14 +80,18 @@ async fn an_escalation_reaches_the_customer_once_and_its_statuses_come_back() {
         .execute(&h.db.pool)
         .await
         .expect("reset the policy's checkpoint");
-    let head = commands::store::log::head(&h.db.pool).await.expect("head");
+    let head = last_position(&h.db.pool).await;
     let replay = projections::Runner::new(
         alerts::policy::EscalationPolicy::new(h.state.customers.clone(), policy),
         h.db.pool.clone(),
         h.state.lag.clone(),
     );
-    replay.catch_up_to(head.position, 1_000).await.expect("replayed");
-    assert_eq!(h.count("SELECT count(*) FROM events WHERE event_type = 'AlertRaised'").await, 1);
+    replay.catch_up_to(head, 2_000).await.expect("replayed");
+    assert_eq!(
+        h.count("SELECT count(*) FROM events WHERE event_type = 'AlertRaised'")
+            .await,
+        1
+    );
     assert_eq!(messages(&h.fake), 1);
 }
 
@@ -83,9 +104,12 @@ async fn a_repeat_escalation_within_the_cooldown_is_suppressed_and_recorded() {
         h.cloud(Duration::from_secs(5)),
     );
     h.register("C-1", 1).await;
-    h.execute("C-1", high_decision("C-1:2", "2026-02-03T10:00:00Z")).await;
+    h.execute("C-1", high_decision("C-1:2", "2026-02-03T10:00:00Z"))
+        .await;
     wait_for("the first alert sent", LIMIT, || async {
-        h.count("SELECT count(*) FROM events WHERE event_type = 'AlertSent'").await == 1
+        h.count("SELECT count(*) FROM events WHERE event_type = 'AlertSent'")
+            .await
+            == 1
     })
     .await;
     // Down to Low, then High again two hours later: within the 24 h cooldown.
@@ -95,9 +119,12 @@ async fn a_repeat_escalation_within_the_cooldown_is_suppressed_and_recorded() {
         a.fired_rules.clear();
     }
     h.execute("C-1", low).await;
-    h.execute("C-1", high_decision("C-1:4", "2026-02-03T12:00:00Z")).await;
+    h.execute("C-1", high_decision("C-1:4", "2026-02-03T12:00:00Z"))
+        .await;
     wait_for("the suppression", LIMIT, || async {
-        h.count("SELECT count(*) FROM events WHERE event_type = 'AlertSuppressed'").await == 1
+        h.count("SELECT count(*) FROM events WHERE event_type = 'AlertSuppressed'")
+            .await
+            == 1
     })
     .await;
     runtime.stop().await;
@@ -119,7 +146,9 @@ async fn permanent_errors_fail_at_once_with_the_reason() {
     h.register("C-1", 1).await;
     h.raise("C-1", "A-1", &AlertPolicy::default()).await;
     wait_for("AlertFailed", LIMIT, || async {
-        h.count("SELECT count(*) FROM events WHERE event_type = 'AlertFailed'").await == 1
+        h.count("SELECT count(*) FROM events WHERE event_type = 'AlertFailed'")
+            .await
+            == 1
     })
     .await;
     runtime.stop().await;
@@ -188,13 +217,18 @@ async fn a_lost_answer_is_settled_by_the_status_webhook_not_by_a_second_message(
     h.register("C-1", 1).await;
     h.raise("C-1", "A-1", &AlertPolicy::default()).await;
     wait_for("AlertSent", LIMIT, || async {
-        h.count("SELECT count(*) FROM events WHERE event_type = 'AlertSent'").await == 1
+        h.count("SELECT count(*) FROM events WHERE event_type = 'AlertSent'")
+            .await
+            == 1
     })
     .await;
     runtime.stop().await;
     assert_eq!(messages(&h.fake), 1, "exactly one message to the customer");
     let sent = &h.events_of("AlertSent").await[0];
-    assert_eq!(sent["wamid"].as_str(), Some(h.fake.messages()[0].wamid.as_str()));
+    assert_eq!(
+        sent["wamid"].as_str(),
+        Some(h.fake.messages()[0].wamid.as_str())
+    );
     assert!(
         sent["failures"][0]["reason"]
             .as_str()
@@ -220,18 +254,35 @@ async fn a_crash_between_send_and_record_sends_nothing_twice() {
     );
     h.register("C-1", 1).await;
     h.raise("C-1", "A-1", &AlertPolicy::default()).await;
-    wait_for("the message at the fake", LIMIT, || async { messages(&h.fake) == 1 }).await;
+    wait_for("the message at the fake", LIMIT, || async {
+        messages(&h.fake) == 1
+    })
+    .await;
     // Crash: the dispatcher's tasks are aborted mid-send.
     drop(first);
-    assert_eq!(h.count("SELECT count(*) FROM events WHERE event_type = 'AlertSent'").await, 0);
+    assert_eq!(
+        h.count("SELECT count(*) FROM events WHERE event_type = 'AlertSent'")
+            .await,
+        0
+    );
     h.fake.set_response_delay(Duration::ZERO);
-    let second = h.start_alerts(AlertPolicy::default(), dispatch, h.cloud(Duration::from_secs(5)));
+    let second = h.start_alerts(
+        AlertPolicy::default(),
+        dispatch,
+        h.cloud(Duration::from_secs(5)),
+    );
     wait_for("AlertSent after the restart", LIMIT, || async {
-        h.count("SELECT count(*) FROM events WHERE event_type = 'AlertSent'").await == 1
+        h.count("SELECT count(*) FROM events WHERE event_type = 'AlertSent'")
+            .await
+            == 1
     })
     .await;
     second.stop().await;
-    assert_eq!(messages(&h.fake), 1, "the restart did not message the customer again");
+    assert_eq!(
+        messages(&h.fake),
+        1,
+        "the restart did not message the customer again"
+    );
 }
 
 #[tokio::test]
@@ -253,16 +304,29 @@ async fn without_status_webhooks_an_unknown_outcome_is_resent_after_the_reconcil
     );
     h.register("C-1", 1).await;
     h.raise("C-1", "A-1", &AlertPolicy::default()).await;
-    wait_for("the message at the fake", LIMIT, || async { messages(&h.fake) == 1 }).await;
+    wait_for("the message at the fake", LIMIT, || async {
+        messages(&h.fake) == 1
+    })
+    .await;
     drop(first);
     h.fake.set_response_delay(Duration::ZERO);
-    let second = h.start_alerts(AlertPolicy::default(), dispatch, h.cloud(Duration::from_secs(5)));
+    let second = h.start_alerts(
+        AlertPolicy::default(),
+        dispatch,
+        h.cloud(Duration::from_secs(5)),
+    );
     wait_for("AlertSent", LIMIT, || async {
-        h.count("SELECT count(*) FROM events WHERE event_type = 'AlertSent'").await == 1
+        h.count("SELECT count(*) FROM events WHERE event_type = 'AlertSent'")
+            .await
+            == 1
     })
     .await;
     second.stop().await;
-    assert_eq!(messages(&h.fake), 2, "one duplicate, the size of the window");
+    assert_eq!(
+        messages(&h.fake),
+        2,
+        "one duplicate, the size of the window"
+    );
     let sent = &h.events_of("AlertSent").await[0];
     assert_eq!(sent["attempts"], 2);
     assert!(sent["failures"][0]["reason"]

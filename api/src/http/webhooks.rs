@@ -101,12 +101,14 @@ async fn statuses(State(state): State<AppState>, headers: HeaderMap, body: Bytes
     let signature = headers
         .get("x-hub-signature-256")
         .and_then(|v| v.to_str().ok());
-    let verified = w
-        .app_secret
-        .as_ref()
-        .is_some_and(|s| whatsapp::webhook::verify_signature(s.expose().as_bytes(), &body, signature));
+    let verified = w.app_secret.as_ref().is_some_and(|s| {
+        whatsapp::webhook::verify_signature(s.expose().as_bytes(), &body, signature)
+    });
     if !verified {
-        tracing::warn!(signed = signature.is_some(), "whatsapp webhook rejected: bad or missing signature");
+        tracing::warn!(
+            signed = signature.is_some(),
+            "whatsapp webhook rejected: bad or missing signature"
+        );
         return Problem::new(
             StatusCode::UNAUTHORIZED,
             "unauthorized",
@@ -133,10 +135,7 @@ struct InboxQuery {
     limit: Option<usize>,
 }
 
-async fn local_messages(
-    State(state): State<AppState>,
-    Query(q): Query<InboxQuery>,
-) -> Response {
+async fn local_messages(State(state): State<AppState>, Query(q): Query<InboxQuery>) -> Response {
     let Some(inbox) = state.webhooks.as_ref().and_then(|w| w.local_inbox.clone()) else {
         return Problem::not_found("the local WhatsApp adapter is not in use").into_response();
     };

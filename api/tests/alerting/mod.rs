@@ -123,7 +123,11 @@ impl Harness {
         };
         self.state
             .customers
-            .execute(customer, addressed, &Metadata::system("test", uuid::Uuid::new_v4().to_string()))
+            .execute(
+                customer,
+                addressed,
+                &Metadata::system("test", uuid::Uuid::new_v4().to_string()),
+            )
             .await
             .expect("command");
     }
@@ -246,4 +250,13 @@ pub fn high_decision(decision_id: &str, as_of: &str) -> CustomerCommand {
         explanation: a.explanation,
         reasons: a.reasons,
     }))
+}
+
+/// The newest global position written (committed), whatever other
+/// transactions in the cluster are doing.
+pub async fn last_position(pool: &sqlx::PgPool) -> i64 {
+    sqlx::query_scalar("SELECT coalesce(max(global_position), 0) FROM events")
+        .fetch_one(pool)
+        .await
+        .expect("last position")
 }

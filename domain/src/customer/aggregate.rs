@@ -184,7 +184,9 @@ impl Customer {
             CustomerCommand::RaiseAlert(c) => {
                 let p = self.registered()?;
                 not_before_opening(p, c.raised_at, "raised_at")?;
-                return self.alerts.decide_raise(*c, &p.registered.phone, self.alert_params());
+                return self
+                    .alerts
+                    .decide_raise(*c, &p.registered.phone, self.alert_params());
             }
             CustomerCommand::RecordAlertSent(c) => return self.alerts.decide_sent(c),
             CustomerCommand::RecordAlertFailed(c) => return self.alerts.decide_failed(c),

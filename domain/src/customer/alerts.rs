@@ -297,13 +297,15 @@ impl AlertBook {
         {
             let until = last.raised_at + Duration::seconds(i64::from(c.cooldown_seconds));
             if c.raised_at < until && *band <= last.band {
-                return Ok(Some(CustomerEvent::AlertSuppressed(Box::new(AlertSuppressed {
-                    alert_id: c.alert_id,
-                    cause: c.cause,
-                    previous_alert_id: last.alert_id.clone(),
-                    cooldown_until: until,
-                    raised_at: c.raised_at,
-                }))));
+                return Ok(Some(CustomerEvent::AlertSuppressed(Box::new(
+                    AlertSuppressed {
+                        alert_id: c.alert_id,
+                        cause: c.cause,
+                        previous_alert_id: last.alert_id.clone(),
+                        cooldown_until: until,
+                        raised_at: c.raised_at,
+                    },
+                ))));
             }
         }
         let render = |t: &TemplateRef| AlertMessage {

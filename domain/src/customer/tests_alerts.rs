@@ -86,8 +86,12 @@ fn delivery(id: &str, status: DeliveryStatus, ts: &str) -> CustomerCommand {
 
 #[test]
 fn an_escalation_raises_an_alert_to_the_registered_phone_with_the_rendered_template() {
-    let events = run(vec![raise(escalation("A1", Band::High, "2026-03-01T10:00:00Z"))])
-        .expect("raised");
+    let events = run(vec![raise(escalation(
+        "A1",
+        Band::High,
+        "2026-03-01T10:00:00Z",
+    ))])
+    .expect("raised");
     let [CustomerEvent::AlertRaised(raised)] = events.as_slice() else {
         panic!("expected one AlertRaised, got {events:?}");
     };
@@ -97,7 +101,10 @@ fn an_escalation_raises_an_alert_to_the_registered_phone_with_the_rendered_templ
     assert_eq!(raised.message.body_params.len(), 2);
     assert_eq!(raised.message.body_params[0], "Asha");
     let fallback = raised.fallback.as_ref().expect("fallback kept");
-    assert!(fallback.body_params.is_empty(), "hello_world takes no parameters");
+    assert!(
+        fallback.body_params.is_empty(),
+        "hello_world takes no parameters"
+    );
 }
 
 #[test]
@@ -130,7 +137,7 @@ fn the_cooldown_suppresses_a_repeat_escalation_but_not_a_higher_band_or_a_later_
     .expect("ok");
     let kinds: Vec<String> = events
         .iter()
-        .map(|e| cqrs_es::DomainEvent::event_type(e))
+        .map(cqrs_es::DomainEvent::event_type)
         .collect();
     assert_eq!(
         kinds,
@@ -251,7 +258,11 @@ fn duplicate_and_out_of_order_statuses_are_each_recorded_once() {
 fn an_alert_for_an_unregistered_customer_is_refused() {
     CustomerTest::with(KnownFacts::none())
         .given_no_previous_events()
-        .when(cmd(raise(escalation("A1", Band::High, "2026-03-01T10:00:00Z"))))
+        .when(cmd(raise(escalation(
+            "A1",
+            Band::High,
+            "2026-03-01T10:00:00Z",
+        ))))
         .then_expect_error(CustomerError::NotRegistered);
 }
 

@@ -99,14 +99,13 @@ pub(crate) fn spawn(
         for status in plan {
             // Timestamps follow the real progression even when posted shuffled.
             let ts = now + u64::from(status.rank());
-            let body =
-                match serde_json::to_vec(&payload(&shared.config, &message, status, ts)) {
-                    Ok(b) => b,
-                    Err(e) => {
-                        tracing::error!(error = %e, "fake: cannot encode status webhook");
-                        continue;
-                    }
-                };
+            let body = match serde_json::to_vec(&payload(&shared.config, &message, status, ts)) {
+                Ok(b) => b,
+                Err(e) => {
+                    tracing::error!(error = %e, "fake: cannot encode status webhook");
+                    continue;
+                }
+            };
             let signature = sign(&target.app_secret, &body);
             for attempt in 0..ATTEMPTS {
                 let sent = shared
