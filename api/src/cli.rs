@@ -467,6 +467,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
             println!("fake WhatsApp Cloud API on http://{addr} (Ctrl-C to stop)");
+            println!(
+                "control: GET /_fake/messages; POST /_fake/fail {{\"code\",\"count\"}}, \
+                 /_fake/outage {{\"seconds\"}} (DELETE ends it), /_fake/delay {{\"ms\"}}"
+            );
             tokio::select! {
                 r = whatsapp::fake::serve(addr, config) => r.with_context(|| format!("serving on {addr}"))?,
                 _ = shutdown_signal() => {}

@@ -24,7 +24,8 @@ use crate::model::{
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/{version}/{phone_id}/messages", post(send_message))
-        .with_state(shared)
+        .with_state(shared.clone())
+        .merge(super::control::router(shared))
 }
 
 /// HTTP status the real API uses for a code (decisions use the code).
@@ -101,7 +102,7 @@ async fn send_message(
     let config = &shared.config;
     {
         let mut inner = lock(&shared.inner);
-        if inner.down {
+        if inner.is_down(Instant::now()) {
             return api_error(2, "Service temporarily unavailable (fake outage)");
         }
         if !bearer_ok(&headers, &config.token) {

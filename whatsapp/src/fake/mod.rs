@@ -13,9 +13,11 @@
 //! - `state`: shared state, limits and error injection.
 //! - `api`: the router and the `POST /{version}/{phone_id}/messages` handler.
 //! - `callbacks`: signed status webhooks.
+//! - `control`: `/_fake/…` routes to inject errors, outages and delays.
 
 mod api;
 mod callbacks;
+mod control;
 mod state;
 
 use std::net::SocketAddr;
@@ -176,6 +178,11 @@ impl FakeHandle {
         for _ in 0..n {
             inner.injected.push_back(code);
         }
+    }
+
+    /// An outage window: every send fails with code 2 for `length`.
+    pub fn outage_for(&self, length: Duration) {
+        lock(&self.shared.inner).down_until = Some(std::time::Instant::now() + length);
     }
 
     /// Simulate an outage: every send gets HTTP 503 with code 2.

@@ -51,6 +51,8 @@ pub(crate) struct Inner {
     pub messages: Vec<RecordedMessage>,
     pub injected: VecDeque<i64>,
     pub down: bool,
+    /// An outage window: down until then.
+    pub down_until: Option<Instant>,
     pub response_delay: std::time::Duration,
     pub callbacks_delivered: usize,
     pub rng: StdRng,
@@ -72,6 +74,7 @@ impl Shared {
             messages: Vec::new(),
             injected: VecDeque::new(),
             down: false,
+            down_until: None,
             response_delay: std::time::Duration::ZERO,
             callbacks_delivered: 0,
             rng: StdRng::seed_from_u64(config.seed),
@@ -87,6 +90,11 @@ impl Shared {
 }
 
 impl Inner {
+    /// Whether the API is down now (switched off, or inside an outage window).
+    pub fn is_down(&self, now: Instant) -> bool {
+        self.down || self.down_until.is_some_and(|until| now < until)
+    }
+
     /// A fresh `wamid.` id from the seeded RNG.
     pub fn next_wamid(&mut self) -> String {
         let bytes: [u8; 16] = self.rng.gen();
