@@ -27,7 +27,8 @@ pub trait Stream: Aggregate + Clone {
 }
 
 impl Stream for Customer {
-    const SNAPSHOT_VERSION: i32 = 1;
+    // 2: the state gained the alert book and the last decision's headline.
+    const SNAPSHOT_VERSION: i32 = 2;
 
     fn event_dedup_key(event: &CustomerEvent) -> Option<String> {
         event.dedup_key()

@@ -99,7 +99,7 @@ impl<A: Stream> PgEventStore<A> {
                                    payload, metadata, dedup_key, hash) \
                SELECT $1, * FROM unnest($2::text[], $3::bigint[], $4::text[], $5::text[], \
                                         $6::jsonb[], $7::jsonb[], $8::text[], $9::bytea[]) \
-               RETURNING aggregate_id, sequence, global_position, hash), \
+               RETURNING aggregate_id, sequence, event_type, global_position, hash), \
              snap AS ( \
                INSERT INTO snapshots (aggregate_type, aggregate_id, snapshot_version, sequence, last_hash, payload) \
                SELECT $1, id, $10, seq, h, p \
@@ -109,7 +109,7 @@ impl<A: Stream> PgEventStore<A> {
                      last_hash = EXCLUDED.last_hash, payload = EXCLUDED.payload \
                  WHERE snapshots.sequence < EXCLUDED.sequence \
                     OR snapshots.snapshot_version <> EXCLUDED.snapshot_version) \
-             SELECT aggregate_id, sequence, global_position, hash FROM ins",
+             SELECT aggregate_id, sequence, event_type, global_position, hash FROM ins",
         )
         .bind(A::TYPE)
         .bind(&ev.ids)
@@ -134,6 +134,7 @@ impl<A: Stream> PgEventStore<A> {
                 Ok(CommittedEvent {
                     aggregate_id: r.try_get("aggregate_id")?,
                     sequence: r.try_get("sequence")?,
+                    event_type: r.try_get("event_type")?,
                     global_position: r.try_get("global_position")?,
                     hash: to_hash(r.try_get("hash")?)?,
                 })

@@ -59,6 +59,8 @@ pub struct CommittedEvent {
     pub aggregate_id: String,
     /// Position in the stream.
     pub sequence: i64,
+    /// The event's type (what the command turned out to record).
+    pub event_type: String,
     /// Position in the global log.
     pub global_position: i64,
     /// The event's link in its stream's hash chain.
