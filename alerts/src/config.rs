@@ -7,7 +7,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use domain::customer::TemplateRef;
+use domain::customer::{TemplateParameters, TemplateRef};
 use domain::risk::Band;
 
 /// A value that must never be logged.
@@ -45,6 +45,8 @@ pub struct AlertPolicy {
     /// Sent instead when WhatsApp reports the template missing (132001),
     /// if the operator enabled it (`WHATSAPP_TEMPLATE_FALLBACK=true`).
     pub fallback: Option<TemplateRef>,
+    /// Sent after a customer's first sign-in (`WHATSAPP_TEMPLATE_WELCOME`).
+    pub welcome: TemplateRef,
 }
 
 impl AlertPolicy {
@@ -53,7 +55,7 @@ impl AlertPolicy {
         TemplateRef {
             name: "hello_world".into(),
             language: "en_US".into(),
-            with_parameters: false,
+            parameters: TemplateParameters::None,
         }
     }
 }
@@ -66,9 +68,14 @@ impl Default for AlertPolicy {
             template: TemplateRef {
                 name: "risk_alert".into(),
                 language: "en".into(),
-                with_parameters: true,
+                parameters: TemplateParameters::FirstNameAndHeadline,
             },
             fallback: None,
+            welcome: TemplateRef {
+                name: "welcome".into(),
+                language: "en".into(),
+                parameters: TemplateParameters::FirstName,
+            },
         }
     }
 }
@@ -100,6 +107,9 @@ pub struct DispatchConfig {
     pub poll: Duration,
     /// Timeout of one HTTP send.
     pub send_timeout: Duration,
+    /// The authentication (copy-code) template for one-time codes
+    /// (`WHATSAPP_TEMPLATE_OTP`) and its language.
+    pub otp_template: (String, String),
 }
 
 impl Default for DispatchConfig {
@@ -116,6 +126,7 @@ impl Default for DispatchConfig {
             concurrency: 16,
             poll: Duration::from_millis(200),
             send_timeout: Duration::from_secs(10),
+            otp_template: ("otp_code".into(), "en".into()),
         }
     }
 }
@@ -135,10 +146,6 @@ pub struct WhatsAppSettings {
     pub app_secret: Option<Secret>,
     /// `WHATSAPP_VERIFY_TOKEN`: answers the subscription handshake.
     pub verify_token: Option<Secret>,
-    /// `WHATSAPP_TEMPLATE_WELCOME` (used by sign-up).
-    pub template_welcome: String,
-    /// `WHATSAPP_TEMPLATE_OTP` (used by login).
-    pub template_otp: String,
 }
 
 /// A setting that cannot be used.
@@ -177,8 +184,6 @@ impl WhatsAppSettings {
                 .unwrap_or_else(|| whatsapp::client::GRAPH_BASE_URL.into()),
             app_secret: var("WHATSAPP_APP_SECRET").map(Secret::new),
             verify_token: var("WHATSAPP_VERIFY_TOKEN").map(Secret::new),
-            template_welcome: var("WHATSAPP_TEMPLATE_WELCOME").unwrap_or_else(|| "welcome".into()),
-            template_otp: var("WHATSAPP_TEMPLATE_OTP").unwrap_or_else(|| "otp_code".into()),
         };
         if s.token.is_some() && s.phone_id.is_none() {
             return Err(ConfigError {
@@ -219,9 +224,14 @@ impl AlertPolicy {
             template: TemplateRef {
                 name: var("WHATSAPP_TEMPLATE_FLAGGED").unwrap_or(d.template.name),
                 language: var("WHATSAPP_TEMPLATE_LANGUAGE").unwrap_or(d.template.language),
-                with_parameters: true,
+                parameters: TemplateParameters::FirstNameAndHeadline,
             },
             fallback: parse("WHATSAPP_TEMPLATE_FALLBACK", false)?.then(Self::hello_world),
+            welcome: TemplateRef {
+                name: var("WHATSAPP_TEMPLATE_WELCOME").unwrap_or(d.welcome.name),
+                language: var("WHATSAPP_TEMPLATE_LANGUAGE").unwrap_or(d.welcome.language),
+                parameters: TemplateParameters::FirstName,
+            },
         })
     }
 }
@@ -241,6 +251,10 @@ impl DispatchConfig {
         let max_attempts: u32 = parse("ALERT_MAX_ATTEMPTS", d.max_attempts)?;
         let reconcile: u64 = parse("ALERT_RECONCILE_SECONDS", d.reconcile_after.as_secs())?;
         Ok(Self {
+            otp_template: (
+                var("WHATSAPP_TEMPLATE_OTP").unwrap_or(d.otp_template.0.clone()),
+                var("WHATSAPP_TEMPLATE_LANGUAGE").unwrap_or(d.otp_template.1.clone()),
+            ),
             rate_per_sec: rate,
             max_attempts: max_attempts.max(1),
             reconcile_after: Duration::from_secs(reconcile.max(1)),

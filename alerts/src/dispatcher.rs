@@ -33,8 +33,12 @@ use tokio::sync::{watch, Notify};
 use whatsapp::errors::{backoff, Retry, SendError};
 use whatsapp::model::Template;
 
+use domain::login::{Login, LoginAddressed, LoginCommand, LoginPolicy, OtpDelivery};
+use domain::values::PhoneNumber;
+
 use crate::adapter::Adapter;
 use crate::config::DispatchConfig;
+use crate::otp::OtpKeys;
 use crate::pacing::Pacer;
 
 /// WhatsApp's "template does not exist in this language / not approved".
@@ -53,6 +57,13 @@ struct Claimed {
     wamid: Option<String>,
     failures: Vec<SendFailure>,
     fallback_used: bool,
+    /// `alert` or `otp`.
+    kind: String,
+    /// The login stream of an `otp` row.
+    stream_id: Option<String>,
+    /// The sealed code of an `otp` row.
+    sealed: Option<String>,
+    raised_at: chrono::DateTime<Utc>,
 }
 
 /// What one pass did.
@@ -68,10 +79,21 @@ pub struct PassReport {
     pub deferred: usize,
 }
 
+/// What sending one-time codes needs: the login streams and the keys that
+/// open sealed codes.
+#[derive(Clone)]
+pub struct CodeSender {
+    /// Records deliveries on the phone's login stream.
+    pub logins: CommandBus<Login>,
+    /// Opens sealed codes.
+    pub keys: OtpKeys,
+}
+
 /// Sends due alerts.
 pub struct Dispatcher {
     pool: PgPool,
     bus: CommandBus<Customer>,
+    codes: Option<CodeSender>,
     adapter: Adapter,
     config: DispatchConfig,
     pacer: Pacer,
@@ -97,11 +119,18 @@ impl Dispatcher {
         Self {
             pool,
             bus,
+            codes: None,
             adapter,
             config,
             pacer,
             wake,
         }
+    }
+
+    /// Also send one-time codes (rows of kind `otp`).
+    pub fn with_codes(mut self, codes: CodeSender) -> Self {
+        self.codes = Some(codes);
+        self
     }
 
     /// Claims up to one batch of due rows and settles each.
@@ -167,7 +196,8 @@ impl Dispatcher {
                  attempts = o.attempts + CASE WHEN o.wamid IS NULL THEN 1 ELSE 0 END \
              FROM due WHERE o.alert_id = due.alert_id \
              RETURNING o.alert_id, o.customer_id, o.recipient, o.message, o.fallback, o.attempts, \
-                 due.prior IS NOT NULL AS was_in_flight, o.wamid, o.failures, o.fallback_used",
+                 due.prior IS NOT NULL AS was_in_flight, o.wamid, o.failures, o.fallback_used, \
+                 o.kind, o.stream_id, o.sealed, o.raised_at",
         )
         .bind(self.config.batch)
         .bind(self.config.lease.as_secs_f64())
@@ -178,8 +208,18 @@ impl Dispatcher {
         for r in rows {
             let alert_id: String = r.try_get("alert_id")?;
             let decode = |col: &str| -> Result<serde_json::Value, sqlx::Error> { r.try_get(col) };
-            let message = serde_json::from_value(decode("message")?)
-                .map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+            let kind: String = r.try_get("kind")?;
+            let message = if kind == "otp" {
+                // The code's message is built at send time from the sealed code.
+                AlertMessage {
+                    template: self.config.otp_template.0.clone(),
+                    language: self.config.otp_template.1.clone(),
+                    body_params: Vec::new(),
+                }
+            } else {
+                serde_json::from_value(decode("message")?)
+                    .map_err(|e| sqlx::Error::Decode(Box::new(e)))?
+            };
             let fallback = r
                 .try_get::<Option<serde_json::Value>, _>("fallback")?
                 .map(serde_json::from_value)
@@ -197,6 +237,10 @@ impl Dispatcher {
                 wamid: r.try_get("wamid")?,
                 failures,
                 fallback_used: r.try_get("fallback_used")?,
+                kind,
+                stream_id: r.try_get("stream_id")?,
+                sealed: r.try_get("sealed")?,
+                raised_at: r.try_get("raised_at")?,
             });
         }
         Ok(out)
@@ -204,6 +248,12 @@ impl Dispatcher {
 
     /// Sends (or settles) one claimed alert.
     async fn settle(&self, mut c: Claimed) -> Result<Outcome, sqlx::Error> {
+        if c.kind == "otp" {
+            if let Some(wamid) = c.wamid.clone() {
+                return self.record_code(&c, Some(wamid), None, "sent").await;
+            }
+            return self.send_code(c).await;
+        }
         if let Some(wamid) = c.wamid.clone() {
             // A status webhook already told us WhatsApp accepted it.
             return self.record_sent(&c, wamid).await;
@@ -268,6 +318,118 @@ impl Dispatcher {
         }
     }
 
+    /// Sends a one-time code: opened from its seal only here, never stored
+    /// or logged in clear, and not sent at all once it has expired.
+    async fn send_code(&self, c: Claimed) -> Result<Outcome, sqlx::Error> {
+        let Some(codes) = &self.codes else {
+            return self
+                .record_code(
+                    &c,
+                    None,
+                    Some("this dispatcher cannot send codes".into()),
+                    "failed",
+                )
+                .await;
+        };
+        if Utc::now() >= c.raised_at + LoginPolicy::CODE_LIFETIME {
+            return self
+                .record_code(
+                    &c,
+                    None,
+                    Some("expired before it could be sent".into()),
+                    "failed",
+                )
+                .await;
+        }
+        let code = match c.sealed.as_deref().map(|s| codes.keys.open(&c.alert_id, s)) {
+            Some(Ok(code)) => code,
+            _ => {
+                return self
+                    .record_code(&c, None, Some("sealed code does not open".into()), "failed")
+                    .await
+            }
+        };
+        let template = Template::authentication(&c.message.template, &c.message.language, &code);
+        drop(code);
+        self.pacer.throughput_slot().await;
+        match self
+            .adapter
+            .send(&c.recipient, &template, &c.alert_id)
+            .await
+        {
+            Ok(sent) => self.record_code(&c, Some(sent.wamid), None, "sent").await,
+            Err(e) if e.retry.is_retryable() && !e.maybe_accepted => {
+                // A code is worth retrying only while it still works.
+                self.after_error(c, e).await
+            }
+            Err(e) => {
+                self.record_code(
+                    &c,
+                    None,
+                    Some(format!("code {}: {}", e.code, e.message)),
+                    "failed",
+                )
+                .await
+            }
+        }
+    }
+
+    async fn record_code(
+        &self,
+        c: &Claimed,
+        wamid: Option<String>,
+        error: Option<String>,
+        state: &str,
+    ) -> Result<Outcome, sqlx::Error> {
+        let (Some(codes), Some(stream)) = (&self.codes, &c.stream_id) else {
+            tracing::error!(otp = %c.alert_id, "code row without a login stream or sender");
+            return Ok(Outcome::Failed);
+        };
+        let phone = PhoneNumber::parse(stream)
+            .map_err(|e| sqlx::Error::Decode(format!("login stream: {e}").into()))?;
+        let command = LoginCommand::RecordOtpDelivery(OtpDelivery {
+            otp_id: external(&c.alert_id)?,
+            wamid: wamid.clone(),
+            error,
+            at: Utc::now(),
+        });
+        let meta = Metadata {
+            actor: "alert-dispatcher".into(),
+            request_id: format!("{}:{state}", c.alert_id),
+            correlation_id: c.alert_id.clone(),
+            causation_id: Some(format!("otp:{}", c.alert_id)),
+        };
+        match codes
+            .logins
+            .execute(stream, LoginAddressed { phone, command }, &meta)
+            .await
+        {
+            Ok(_) => {}
+            Err(CommandError::Rejected(e)) => {
+                tracing::error!(otp = %c.alert_id, error = %e, "code delivery refused");
+            }
+            Err(e) => {
+                return Err(sqlx::Error::Protocol(format!(
+                    "recording code {state}: {e}"
+                )))
+            }
+        }
+        sqlx::query(
+            "UPDATE alert_outbox SET state = $2, wamid = $3, in_flight_since = NULL, \
+                 updated_at = now() WHERE alert_id = $1",
+        )
+        .bind(&c.alert_id)
+        .bind(state)
+        .bind(wamid)
+        .execute(&self.pool)
+        .await?;
+        Ok(if state == "sent" {
+            Outcome::Sent
+        } else {
+            Outcome::Failed
+        })
+    }
+
     async fn after_error(&self, mut c: Claimed, e: SendError) -> Result<Outcome, sqlx::Error> {
         let code = (e.code > 0).then_some(e.code);
         c.failures.push(failure(c.attempts, code, &e.message));
@@ -289,9 +451,11 @@ impl Dispatcher {
             return Ok(Outcome::Deferred);
         }
         if c.attempts >= self.config.max_attempts {
-            return self
-                .record_failed(&c, code, format!("retries exhausted: {}", e.message), false)
-                .await;
+            let reason = format!("retries exhausted: {}", e.message);
+            if c.kind == "otp" {
+                return self.record_code(&c, None, Some(reason), "failed").await;
+            }
+            return self.record_failed(&c, code, reason, false).await;
         }
         let jitter: f64 = rand::thread_rng().gen();
         let mut wait = backoff(

@@ -6,15 +6,19 @@
 //! → [`outbox`] queues it in `alert_outbox` → [`dispatcher`] sends it through
 //! the [`adapter`] (Cloud API or local inbox), paced by [`pacing`], and
 //! records `AlertSent` / `AlertFailed` → status webhooks are recorded as
-//! `AlertDeliveryUpdated` by [`webhook`].
+//! `AlertDeliveryUpdated` by [`webhook`]. One-time codes (`OtpIssued` on a
+//! phone's login stream) and the welcome after a first sign-in take the same
+//! outbox and dispatcher.
 //!
 //! # Layout
 //! - [`config`]: policy, pacing, retries and the WhatsApp connection (env).
+//! - [`otp`]: one-time codes — generation, keyed hash, sealing for sending.
 //! - [`runtime`]: starts and stops all of it in one process.
 
 pub mod adapter;
 pub mod config;
 pub mod dispatcher;
+pub mod otp;
 pub mod outbox;
 pub mod pacing;
 pub mod policy;

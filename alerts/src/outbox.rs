@@ -4,11 +4,16 @@
 //! a delivery status teaches it the message id (which settles a send whose
 //! answer was lost).
 //!
+//! A one-time code issued to a customer's phone (`OtpIssued` on a login
+//! stream, with a customer and a sealed code) is queued the same way as a
+//! row of kind `otp`; codes for phones that are no customer's are not.
+//!
 //! The dispatcher works on the same rows; the projection only inserts new
 //! rows and moves them forward, never back, so the two cannot undo each
 //! other's work.
 
 use commands::RecordedEvent;
+use domain::login::{Login, LoginEvent};
 use domain::CustomerEvent;
 use projections::projection::customer_events;
 use projections::{Projection, ProjectionError, Tables};
@@ -28,6 +33,29 @@ impl Projection for AlertOutbox {
         events: &[RecordedEvent],
     ) -> Result<(), ProjectionError> {
         let table = tables.name("alert_outbox");
+        for (stored, event) in login_events(events)? {
+            let LoginEvent::OtpIssued(e) = event else {
+                continue;
+            };
+            let (Some(customer), Some(sealed)) = (&e.customer_id, &e.sealed_code) else {
+                continue;
+            };
+            sqlx::query(&format!(
+                "INSERT INTO {table} (alert_id, customer_id, recipient, message, raised_at, \
+                     raised_position, kind, stream_id, sealed) \
+                 VALUES ($1, $2, $3, '{{}}'::jsonb, $4, $5, 'otp', $6, $7) \
+                 ON CONFLICT (alert_id) DO NOTHING"
+            ))
+            .bind(e.otp_id.as_str())
+            .bind(customer.as_str())
+            .bind(e.phone.as_str())
+            .bind(e.issued_at)
+            .bind(stored.checkpoint.position)
+            .bind(&stored.aggregate_id)
+            .bind(sealed)
+            .execute(&mut *tx)
+            .await?;
+        }
         for (stored, event) in customer_events(events)? {
             let position = stored.checkpoint.position;
             match event {
@@ -86,6 +114,24 @@ impl Projection for AlertOutbox {
         }
         Ok(())
     }
+}
+
+/// Decodes the login events of a batch.
+fn login_events(
+    events: &[RecordedEvent],
+) -> Result<Vec<(&RecordedEvent, LoginEvent)>, ProjectionError> {
+    events
+        .iter()
+        .filter(|e| e.aggregate_type == <Login as cqrs_es::Aggregate>::TYPE)
+        .map(|e| {
+            serde_json::from_value(e.payload.clone())
+                .map(|d| (e, d))
+                .map_err(|err| ProjectionError::Poison {
+                    position: e.checkpoint.position,
+                    reason: err.to_string(),
+                })
+        })
+        .collect()
 }
 
 fn json<T: serde::Serialize>(

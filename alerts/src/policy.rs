@@ -1,6 +1,8 @@
-//! The escalation process manager: reads `RiskAssessed` decisions from the
-//! log (with its own checkpoint, through the projection runner) and raises
-//! an alert when a decision moves a customer up into the alerting band.
+//! The alert process manager: reads the log (with its own checkpoint,
+//! through the projection runner) and raises an alert when a `RiskAssessed`
+//! decision moves a customer up into the alerting band, and a welcome
+//! message when a customer signs in for the first time (`OtpVerified` with
+//! `first_login` on their phone's login stream).
 //!
 //! The alert id is derived from the decision id, so replaying the log (or a
 //! crash between raising and moving the checkpoint) raises nothing new: the
@@ -9,9 +11,9 @@
 
 use commands::{CommandBus, CommandError, Metadata, RecordedEvent};
 use domain::customer::{Addressed, AlertCause, CustomerCommand, RaiseAlert, RiskAssessed};
+use domain::login::{Login, LoginEvent};
 use domain::values::{CustomerId, ExternalId};
 use domain::{Customer, CustomerEvent};
-use projections::projection::customer_events;
 use projections::{Projection, ProjectionError, Tables};
 use sqlx::PgConnection;
 
@@ -20,6 +22,15 @@ use crate::config::AlertPolicy;
 /// Namespace of escalation alert ids (UUID v5 of the decision id).
 const ESCALATION_NAMESPACE: uuid::Uuid =
     uuid::Uuid::from_u128(0x6c1f_7d2e_93a4_4b0e_9d55_0e1a_2c3b_4d5e);
+
+/// The welcome message's id: one per customer, ever.
+pub fn welcome_alert_id(customer_id: &str) -> ExternalId {
+    let id = uuid::Uuid::new_v5(
+        &ESCALATION_NAMESPACE,
+        format!("welcome:{customer_id}").as_bytes(),
+    );
+    ExternalId::parse(&format!("wel-{}", id.simple())).expect("a uuid is a valid external id")
+}
 
 /// The alert id for an escalation decision: the same decision always gives
 /// the same id.
@@ -62,6 +73,39 @@ impl EscalationPolicy {
     }
 }
 
+impl EscalationPolicy {
+    async fn raise(
+        &self,
+        stored: &RecordedEvent,
+        (customer, command, correlation): (String, RaiseAlert, String),
+    ) -> Result<(), ProjectionError> {
+        let customer_id = CustomerId::parse(&customer).map_err(|e| ProjectionError::Poison {
+            position: stored.checkpoint.position,
+            reason: e,
+        })?;
+        let meta = Metadata {
+            actor: "alert-policy".into(),
+            request_id: command.alert_id.to_string(),
+            correlation_id: correlation,
+            causation_id: Some(format!("event:{}", stored.checkpoint.position)),
+        };
+        let addressed = Addressed {
+            customer_id,
+            command: CustomerCommand::RaiseAlert(Box::new(command)),
+        };
+        match self.bus.execute(&customer, addressed, &meta).await {
+            Ok(_) => Ok(()),
+            // A refusal is a business answer that no retry changes: keep it
+            // visible and go on (the triggering event stays recorded).
+            Err(CommandError::Rejected(e)) => {
+                tracing::error!(customer = %customer, error = %e, "alert refused");
+                Ok(())
+            }
+            Err(e) => Err(ProjectionError::Unavailable(e.to_string())),
+        }
+    }
+}
+
 impl Projection for EscalationPolicy {
     const NAME: &'static str = "alert_escalations";
     const TABLES: &'static [&'static str] = &[];
@@ -75,42 +119,51 @@ impl Projection for EscalationPolicy {
         if !tables.is_live() {
             return Ok(()); // history is never re-messaged
         }
-        for (stored, event) in customer_events(events)? {
-            let CustomerEvent::RiskAssessed(decision) = event else {
-                continue;
-            };
-            let Some(command) = alert_for(&self.policy, &decision) else {
-                continue;
-            };
-            let customer_id =
-                CustomerId::parse(&stored.aggregate_id).map_err(|e| ProjectionError::Poison {
-                    position: stored.checkpoint.position,
-                    reason: e,
-                })?;
-            let cause = format!("event:{}", stored.checkpoint.position);
-            let meta = Metadata {
-                actor: "alert-policy".into(),
-                request_id: command.alert_id.to_string(),
-                correlation_id: decision.assessment.decision_id.clone(),
-                causation_id: Some(cause),
-            };
-            let addressed = Addressed {
-                customer_id,
-                command: CustomerCommand::RaiseAlert(Box::new(command)),
-            };
-            match self
-                .bus
-                .execute(&stored.aggregate_id, addressed, &meta)
-                .await
-            {
-                Ok(_) => {}
-                // A refusal is a business answer that no retry changes: keep
-                // it visible and go on (the decision itself stays recorded).
-                Err(CommandError::Rejected(e)) => {
-                    tracing::error!(customer = %stored.aggregate_id, error = %e, "alert refused");
+        for stored in events {
+            let command = match stored.aggregate_type.as_str() {
+                t if t == <Customer as cqrs_es::Aggregate>::TYPE
+                    && stored.event_type == "RiskAssessed" =>
+                {
+                    let Ok(CustomerEvent::RiskAssessed(decision)) =
+                        serde_json::from_value::<CustomerEvent>(stored.payload.clone())
+                    else {
+                        continue;
+                    };
+                    match alert_for(&self.policy, &decision) {
+                        Some(c) => (
+                            stored.aggregate_id.clone(),
+                            c,
+                            decision.assessment.decision_id.clone(),
+                        ),
+                        None => continue,
+                    }
                 }
-                Err(e) => return Err(ProjectionError::Unavailable(e.to_string())),
-            }
+                t if t == <Login as cqrs_es::Aggregate>::TYPE
+                    && stored.event_type == "OtpVerified" =>
+                {
+                    let Ok(LoginEvent::OtpVerified(v)) =
+                        serde_json::from_value::<LoginEvent>(stored.payload.clone())
+                    else {
+                        continue;
+                    };
+                    if !v.first_login {
+                        continue;
+                    }
+                    let command = RaiseAlert {
+                        alert_id: welcome_alert_id(v.customer_id.as_str()),
+                        cause: AlertCause::Welcome {
+                            otp_id: v.otp_id.to_string(),
+                        },
+                        template: self.policy.welcome.clone(),
+                        fallback: None,
+                        raised_at: v.verified_at,
+                        cooldown_seconds: 0,
+                    };
+                    (v.customer_id.to_string(), command, v.otp_id.to_string())
+                }
+                _ => continue,
+            };
+            self.raise(stored, command).await?;
         }
         Ok(())
     }

@@ -35,6 +35,8 @@ pub struct AlertsConfig {
     pub dispatch: DispatchConfig,
     /// Where messages go.
     pub adapter: Adapter,
+    /// One-time codes to send, when this process may open them.
+    pub codes: Option<crate::dispatcher::CodeSender>,
 }
 
 /// The running alert machinery.
@@ -49,10 +51,6 @@ impl AlertsRuntime {
         let (shutdown, rx) = watch::channel(false);
         let mut tasks = JoinSet::new();
         let due = Arc::new(Notify::new());
-        let with_notifier = |r: Runner<_>| match &cfg.notifier {
-            Some(n) => r.with_notifier(n.clone()),
-            None => r,
-        };
         let policy = Runner::new(
             EscalationPolicy::new(cfg.bus.clone(), cfg.policy.clone()),
             cfg.pool.clone(),
@@ -63,12 +61,17 @@ impl AlertsRuntime {
             None => policy,
         };
         tasks.spawn(policy.run(rx.clone()));
-        let outbox = with_notifier(
-            Runner::new(AlertOutbox, cfg.pool.clone(), cfg.lag.clone())
-                .with_after_commit(due.clone()),
-        );
+        let outbox = Runner::new(AlertOutbox, cfg.pool.clone(), cfg.lag.clone())
+            .with_after_commit(due.clone());
+        let outbox = match &cfg.notifier {
+            Some(n) => outbox.with_notifier(n.clone()),
+            None => outbox,
+        };
         tasks.spawn(outbox.run(rx.clone()));
-        let dispatcher = Dispatcher::new(cfg.pool, cfg.bus, cfg.adapter, cfg.dispatch, due);
+        let mut dispatcher = Dispatcher::new(cfg.pool, cfg.bus, cfg.adapter, cfg.dispatch, due);
+        if let Some(codes) = cfg.codes {
+            dispatcher = dispatcher.with_codes(codes);
+        }
         tasks.spawn(dispatcher.run(rx));
         Self { shutdown, tasks }
     }

@@ -55,13 +55,17 @@ impl DeliveryRecorder {
     async fn find(&self, u: &StatusUpdate) -> Result<Option<(String, String)>, sqlx::Error> {
         let row = match &u.callback_data {
             Some(alert_id) => {
-                sqlx::query("SELECT alert_id, customer_id FROM alert_outbox WHERE alert_id = $1")
+                sqlx::query(
+                    "SELECT alert_id, customer_id FROM alert_outbox WHERE alert_id = $1 AND kind = 'alert'",
+                )
                     .bind(alert_id)
                     .fetch_optional(&self.pool)
                     .await?
             }
             None => {
-                sqlx::query("SELECT alert_id, customer_id FROM alert_outbox WHERE wamid = $1")
+                sqlx::query(
+                    "SELECT alert_id, customer_id FROM alert_outbox WHERE wamid = $1 AND kind = 'alert'",
+                )
                     .bind(&u.wamid)
                     .fetch_optional(&self.pool)
                     .await?

@@ -58,6 +58,10 @@ impl Alerting {
             policy: self.policy.clone(),
             dispatch: self.dispatch.clone(),
             adapter: self.adapter.clone(),
+            codes: Some(alerts::dispatcher::CodeSender {
+                logins: state.logins.clone(),
+                keys: state.otp_keys.clone(),
+            }),
         })
     }
 }

@@ -216,6 +216,13 @@ pub enum Command {
         #[arg(long)]
         unruly_callbacks: bool,
     },
+    /// Staff accounts: `users add` (password from a prompt or stdin) and
+    /// `users token` (a service token for the bank's systems).
+    Users {
+        /// What to do.
+        #[command(subcommand)]
+        action: crate::auth::staff::UsersAction,
+    },
     /// Send ingest load to a running server and print figures as JSON.
     Loadgen {
         /// Load options.
@@ -267,9 +274,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Project { db, model } => {
             let whatsapp = crate::alerting::Alerting::from_env()?;
+            // The dispatcher opens sealed one-time codes with keys derived
+            // from the same secret the API process uses.
+            let auth = crate::auth::AuthSettings::from_env(false)?;
             let db = db.open().await?;
             let model = model.load(&db.pool).await?;
-            let state = crate::http::AppState::new(db.pool.clone());
+            let state = crate::http::AppState::new(db.pool.clone()).with_auth(&auth);
             let alerts = whatsapp.start(&state);
             let read_side =
                 projections::supervisor::ReadSide::start(projections::supervisor::ReadSideConfig {
@@ -477,6 +487,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Users { action } => crate::auth::staff::run_users(action).await,
         Command::Loadgen { load } => {
             let report = crate::loadgen::run(&load).await?;
             println!("{}", serde_json::to_string(&report)?);
@@ -493,9 +504,12 @@ async fn serve(
     read_side: bool,
 ) -> anyhow::Result<()> {
     let whatsapp = crate::alerting::Alerting::from_env()?;
+    let auth = crate::auth::AuthSettings::from_env(demo)?;
     let db = db.open().await?;
     let model = model.load(&db.pool).await?;
-    let state = crate::http::AppState::new(db.pool.clone());
+    let state = crate::http::AppState::new(db.pool.clone())
+        .with_auth(&auth)
+        .with_demo(demo);
     let state = state.clone().with_webhooks(whatsapp.webhook_state(&state));
     let read_side = read_side.then(|| {
         let read =
@@ -513,6 +527,8 @@ async fn serve(
             .await
             .context("loading demo data")?;
         tracing::info!(customers = n, "demo data loaded");
+        crate::demo::seed_accounts(&state.pool).await?;
+        crate::demo::print_logins(auth.generated);
     }
     let listener = tokio::net::TcpListener::bind(bind)
         .await

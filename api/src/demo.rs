@@ -127,6 +127,38 @@ fn demo_lines() -> Vec<serde_json::Value> {
     out
 }
 
+/// The demo admin's user name and password (demo mode only; documented in
+/// the README so a fresh machine can log in).
+pub const DEMO_ADMIN: (&str, &str) = ("admin", "demo-admin-password");
+
+/// Creates the demo staff accounts if they are missing.
+pub async fn seed_accounts(pool: &sqlx::PgPool) -> anyhow::Result<()> {
+    match crate::auth::staff::add_user(pool, DEMO_ADMIN.0, crate::auth::Role::Admin, DEMO_ADMIN.1)
+        .await
+    {
+        Ok(()) | Err(crate::auth::staff::StaffError::Exists(_)) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Tells the person at the terminal how to sign in.
+pub fn print_logins(generated_secret: bool) {
+    println!("demo logins:");
+    println!(
+        "  admin:     POST /v1/auth/login {{\"username\":\"{}\",\"password\":\"{}\"}}",
+        DEMO_ADMIN.0, DEMO_ADMIN.1
+    );
+    for c in DEMO.iter().take(2) {
+        println!(
+            "  customer {}: POST /v1/auth/otp/request {{\"phone\":\"{}\"}}, read the code at GET /v1/local/whatsapp/messages, then POST /v1/auth/otp/verify",
+            c.name, c.phone
+        );
+    }
+    if generated_secret {
+        println!("  (JWT_SECRET_KEY not set: a random one is used; tokens end with this process)");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -4,6 +4,7 @@
 //! # Layout
 //! - [`cli`] — subcommands (`serve`, `migrate`, `import`, …).
 //! - [`alerting`] — WhatsApp alert settings and runtime wiring.
+//! - [`auth`] — tokens, roles, staff accounts, customer OTP sign-in.
 //! - [`database`] — `DATABASE_URL`, or a private PostgreSQL started on demand.
 //! - [`http`] — routes, problem details, the strict JSON extractor.
 //! - [`wire`] — the flat JSON shape of commands (batch items, NDJSON lines).
@@ -15,6 +16,7 @@
 //! - [`telemetry`] — logging setup.
 
 pub mod alerting;
+pub mod auth;
 pub mod cli;
 pub mod database;
 pub mod demo;

@@ -52,6 +52,9 @@ pub struct LoadArgs {
     /// Prefix for customer and transaction ids (distinct runs, distinct ids).
     #[arg(long, default_value = "LOAD")]
     pub prefix: String,
+    /// Bearer token with the `ingest` role (`early-risk users token`).
+    #[arg(long, env = "EARLY_RISK_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
 }
 
 /// Measured figures.
@@ -95,9 +98,16 @@ fn transaction(prefix: &str, n: u64, customer: usize) -> Value {
 
 /// Registers the customers (idempotent), then runs the load.
 pub async fn run(args: &LoadArgs) -> anyhow::Result<LoadReport> {
+    let mut headers = reqwest::header::HeaderMap::new();
+    if let Some(token) = &args.token {
+        let mut value = reqwest::header::HeaderValue::from_str(&format!("Bearer {token}"))?;
+        value.set_sensitive(true);
+        headers.insert(reqwest::header::AUTHORIZATION, value);
+    }
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(args.concurrency * 2)
         .tcp_nodelay(true)
+        .default_headers(headers)
         .build()?;
     register(&client, args).await?;
     let deadline = Instant::now() + Duration::from_secs(args.seconds);

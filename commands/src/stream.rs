@@ -50,3 +50,23 @@ impl Stream for Customer {
         facts
     }
 }
+
+impl Stream for domain::login::Login {
+    const SNAPSHOT_VERSION: i32 = 1;
+
+    // Login events carry no ids of their own to deduplicate: every attempt
+    // is a fact, and limits are the aggregate's call.
+    fn event_dedup_key(_: &domain::login::LoginEvent) -> Option<String> {
+        None
+    }
+
+    fn command_dedup_key(_: &domain::login::LoginAddressed) -> Option<String> {
+        None
+    }
+
+    fn occurred_at(event: &domain::login::LoginEvent) -> DateTime<Utc> {
+        event.occurred_at()
+    }
+
+    fn services(_: Vec<domain::login::LoginEvent>) {}
+}

@@ -10,6 +10,7 @@
 //!   amounts, merchant category, statement period). Invalid values cannot be
 //!   constructed, so they cannot exist past the edge.
 //! - [`customer`] — the `Customer` aggregate, its commands, events and errors.
+//! - [`login`] — the `Login` aggregate: one-time-code sign-in for one phone.
 //! - [`facts`] — facts recorded earlier that a command's ids collide with — the
 //!   aggregate's only "service", prefetched by the command bus.
 //! - [`features`] — behavioural features (utilisation, spend change, payment
@@ -20,6 +21,7 @@
 pub mod customer;
 pub mod facts;
 pub mod features;
+pub mod login;
 pub mod risk;
 pub mod values;
 

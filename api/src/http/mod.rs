@@ -5,10 +5,15 @@
 //! - `ingest`: the bank's systems write customers and their card activity.
 //! - `health`: liveness and readiness.
 //! - `webhooks`: WhatsApp status webhooks and the local adapter's inbox.
+//! - `me`: the signed-in customer's own picture.
+//!
+//! Every router declares the roles it admits (see [`crate::auth::guard`]);
+//! only health, sign-in and the signed WhatsApp webhook are public.
 
 pub mod health;
 pub mod ingest;
 pub mod json;
+pub mod me;
 pub mod problem;
 pub mod webhooks;
 
@@ -17,9 +22,11 @@ use std::sync::Arc;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::HeaderName;
+use axum::middleware::from_fn_with_state;
 use axum::Router;
 use commands::notifier::Notifier;
 use commands::{CommandBus, Metadata};
+use domain::login::Login;
 use domain::Customer;
 use projections::lag::LagTracker;
 use sqlx::PgPool;
@@ -39,6 +46,14 @@ pub struct AppState {
     pub lag: Arc<LagTracker>,
     /// WhatsApp webhooks, when this process receives them.
     pub webhooks: Option<Arc<webhooks::WebhookState>>,
+    /// Sign-in streams, one per phone.
+    pub logins: CommandBus<Login>,
+    /// Issues and checks access tokens.
+    pub tokens: Arc<crate::auth::Tokens>,
+    /// Hashes and seals one-time codes.
+    pub otp_keys: alerts::otp::OtpKeys,
+    /// Demo mode: the local inbox is readable without a token.
+    pub demo: bool,
 }
 
 impl AppState {
@@ -47,13 +62,36 @@ impl AppState {
         let notifier = Notifier::start(pool.clone());
         let store = commands::PgEventStore::new(pool.clone()).with_notifier(notifier.clone());
         let customers = CommandBus::new(store);
+        let logins = CommandBus::new(
+            commands::PgEventStore::new(pool.clone()).with_notifier(notifier.clone()),
+        );
+        // Until real settings are given, nobody can obtain a token and codes
+        // are keyed with a throwaway secret.
+        let throwaway = uuid::Uuid::new_v4();
         Self {
             pool,
             customers,
             notifier,
             lag: Arc::new(LagTracker::default()),
             webhooks: None,
+            logins,
+            tokens: Arc::new(crate::auth::Tokens::unusable()),
+            otp_keys: alerts::otp::OtpKeys::derive(throwaway.as_bytes()),
+            demo: false,
         }
+    }
+
+    /// Tokens and code keys from the auth settings.
+    pub fn with_auth(mut self, settings: &crate::auth::AuthSettings) -> Self {
+        self.tokens = Arc::new(crate::auth::Tokens::new(settings));
+        self.otp_keys = alerts::otp::OtpKeys::derive(settings.secret());
+        self
+    }
+
+    /// Demo mode (see [`AppState::demo`]).
+    pub fn with_demo(mut self, demo: bool) -> Self {
+        self.demo = demo;
+        self
     }
 
     /// Receive WhatsApp webhooks (and, in local mode, show the inbox).
@@ -72,10 +110,22 @@ pub fn router(state: AppState) -> Router {
         .webhooks
         .as_ref()
         .is_some_and(|w| w.local_inbox.is_some());
+    use crate::auth::Role;
+    let guard =
+        |roles: &'static [Role]| from_fn_with_state((state.clone(), roles), crate::auth::require);
+    let inbox_public = state.demo;
     Router::new()
-        .merge(ingest::router())
+        .merge(ingest::router().route_layer(guard(&[Role::Ingest, Role::Admin])))
+        .merge(me::router().route_layer(guard(&[Role::Customer])))
         .merge(health::router())
-        .merge(webhooks::router(local_mode))
+        .merge(crate::auth::staff::router())
+        .merge(crate::auth::otp::router())
+        .merge(webhooks::router())
+        .merge(match (local_mode, inbox_public) {
+            (false, _) => Router::new(),
+            (true, true) => webhooks::inbox_router(),
+            (true, false) => webhooks::inbox_router().route_layer(guard(&[Role::Admin])),
+        })
         .fallback(unknown_route)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
@@ -114,10 +164,12 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestMeta {
             header_id(parts, &REQUEST_ID).unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
         let correlation_id =
             header_id(parts, &CORRELATION_ID).unwrap_or_else(|| request_id.clone());
+        let actor = parts
+            .extensions
+            .get::<crate::auth::Caller>()
+            .map_or_else(|| "anonymous".to_owned(), crate::auth::Caller::actor);
         Ok(Self(Metadata {
-            // Authentication lands with the identity work; until then every
-            // write is attributed to the ingest API itself.
-            actor: "ingest-api".into(),
+            actor,
             request_id,
             correlation_id,
             causation_id: None,

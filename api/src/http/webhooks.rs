@@ -39,19 +39,20 @@ pub struct WebhookState {
     pub local_inbox: Option<Arc<LocalInbox>>,
 }
 
-/// The webhook routes (and the local inbox in local mode).
-pub fn router(local_mode: bool) -> Router<AppState> {
-    let r = Router::new().route(
+/// The webhook routes (public: the signature is the authentication).
+pub fn router() -> Router<AppState> {
+    Router::new().route(
         "/v1/webhooks/whatsapp",
         get(handshake)
             .post(statuses)
             .layer(DefaultBodyLimit::max(WEBHOOK_BODY_LIMIT)),
-    );
-    if local_mode {
-        r.route("/v1/local/whatsapp/messages", get(local_messages))
-    } else {
-        r
-    }
+    )
+}
+
+/// The local adapter's inbox (local mode only; public only in demo mode,
+/// since it shows one-time codes).
+pub fn inbox_router() -> Router<AppState> {
+    Router::new().route("/v1/local/whatsapp/messages", get(local_messages))
 }
 
 fn webhook_state(state: &AppState) -> Result<&WebhookState, Problem> {

@@ -113,6 +113,10 @@ impl Harness {
             policy,
             dispatch,
             adapter,
+            codes: Some(alerts::dispatcher::CodeSender {
+                logins: self.state.logins.clone(),
+                keys: self.state.otp_keys.clone(),
+            }),
         })
     }
 

@@ -7,7 +7,18 @@ use serde_json::{json, Value};
 pub struct TestApp {
     pub base: String,
     pub db: TestDatabase,
+    /// Sends an `ingest` token with every request.
     pub client: reqwest::Client,
+    /// Issues tokens the app accepts.
+    pub tokens: api::auth::Tokens,
+    pub state: api::http::AppState,
+}
+
+/// The secret the test apps sign tokens with.
+pub const TEST_SECRET: &[u8] = b"test-secret-of-at-least-32-bytes-long";
+
+pub fn test_auth() -> api::auth::AuthSettings {
+    api::auth::AuthSettings::with_secret(TEST_SECRET.to_vec(), 30).expect("test secret")
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -21,7 +32,7 @@ pub async fn spawn_app_with_read_side() -> TestApp {
 
 async fn spawn(read_side: bool) -> TestApp {
     let db = fresh_database().await;
-    let state = api::http::AppState::new(db.pool.clone());
+    let state = api::http::AppState::new(db.pool.clone()).with_auth(&test_auth());
     if read_side {
         // Runs until the test's runtime ends.
         let model = std::sync::Arc::new(domain::risk::demo_artifact());
@@ -42,15 +53,30 @@ async fn spawn(read_side: bool) -> TestApp {
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
+    let app = api::http::router(state.clone());
     tokio::spawn(async move {
-        axum::serve(listener, api::http::router(state))
-            .await
-            .expect("serve");
+        axum::serve(listener, app).await.expect("serve");
     });
+    let tokens = api::auth::Tokens::new(&test_auth());
+    let ingest = tokens.issue(
+        "bank-core",
+        api::auth::Role::Ingest,
+        chrono::Utc::now().timestamp(),
+    );
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        reqwest::header::HeaderValue::from_str(&format!("Bearer {ingest}")).expect("header"),
+    );
     TestApp {
         base: format!("http://{addr}"),
         db,
-        client: reqwest::Client::new(),
+        client: reqwest::Client::builder()
+            .default_headers(headers)
+            .build()
+            .expect("client"),
+        tokens,
+        state,
     }
 }
 

@@ -41,6 +41,23 @@ pub enum AlertCause {
         /// Why, in the admin's words (kept for the record, not sent).
         reason: String,
     },
+    /// The customer signed in for the first time.
+    Welcome {
+        /// The login stream's code that signed them in.
+        otp_id: String,
+    },
+}
+
+/// Which parameters a template's body takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TemplateParameters {
+    /// None (Meta's `hello_world`).
+    None,
+    /// The customer's first name (the welcome message).
+    FirstName,
+    /// First name and the decision's headline (the risk alert).
+    FirstNameAndHeadline,
 }
 
 /// A template and language, as configured (parameters are filled in by the
@@ -52,9 +69,8 @@ pub struct TemplateRef {
     pub name: String,
     /// Language code it was approved in.
     pub language: String,
-    /// Whether it takes the two risk-alert parameters (first name,
-    /// headline); Meta's `hello_world` takes none.
-    pub with_parameters: bool,
+    /// The body parameters it takes.
+    pub parameters: TemplateParameters,
 }
 
 /// The exact message an alert sends: template, language and body parameters.
@@ -311,10 +327,10 @@ impl AlertBook {
         let render = |t: &TemplateRef| AlertMessage {
             template: t.name.clone(),
             language: t.language.clone(),
-            body_params: if t.with_parameters {
-                params.to_vec()
-            } else {
-                Vec::new()
+            body_params: match t.parameters {
+                TemplateParameters::None => Vec::new(),
+                TemplateParameters::FirstName => params[..1].to_vec(),
+                TemplateParameters::FirstNameAndHeadline => params.to_vec(),
             },
         };
         Ok(Some(CustomerEvent::AlertRaised(Box::new(AlertRaised {

@@ -20,7 +20,7 @@ fn flagged() -> TemplateRef {
     TemplateRef {
         name: "risk_alert".into(),
         language: "en".into(),
-        with_parameters: true,
+        parameters: TemplateParameters::FirstNameAndHeadline,
     }
 }
 
@@ -37,7 +37,7 @@ fn escalation(id: &str, band: Band, at_: &str) -> RaiseAlert {
         fallback: Some(TemplateRef {
             name: "hello_world".into(),
             language: "en_US".into(),
-            with_parameters: false,
+            parameters: TemplateParameters::None,
         }),
         raised_at: at(at_),
         cooldown_seconds: 24 * 3600,

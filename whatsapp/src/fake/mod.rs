@@ -108,6 +108,7 @@ impl Default for FakeConfig {
             templates: vec![
                 ApprovedTemplate::utility("hello_world", "en_US", 0),
                 ApprovedTemplate::utility("risk_alert", "en", 2),
+                ApprovedTemplate::utility("welcome", "en", 1),
                 ApprovedTemplate::authentication("otp_code", "en"),
             ],
             throughput: 80,
