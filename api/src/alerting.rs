@@ -38,6 +38,11 @@ impl Alerting {
         })
     }
 
+    /// The alert policy (templates for manual alerts).
+    pub fn policy(&self) -> &AlertPolicy {
+        &self.policy
+    }
+
     /// State for the webhook routes.
     pub fn webhook_state(&self, state: &AppState) -> WebhookState {
         WebhookState {

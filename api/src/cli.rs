@@ -509,7 +509,8 @@ async fn serve(
     let model = model.load(&db.pool).await?;
     let state = crate::http::AppState::new(db.pool.clone())
         .with_auth(&auth)
-        .with_demo(demo);
+        .with_demo(demo)
+        .with_alert_policy(whatsapp.policy().clone());
     let state = state.clone().with_webhooks(whatsapp.webhook_state(&state));
     let read_side = read_side.then(|| {
         let read =

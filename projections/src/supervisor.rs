@@ -17,6 +17,8 @@ use crate::lag::LagTracker;
 use crate::rebuild::{rebuild, RebuildReport};
 use crate::recorder::DecisionRecorder;
 use crate::views::activity::CustomerActivity;
+use crate::views::alerts::CustomerAlerts;
+use crate::views::decisions::RiskDecisions;
 use crate::views::features::CustomerFeatures;
 use crate::views::overview::CustomerOverview;
 use crate::{Projection, ProjectionError, Runner};
@@ -26,6 +28,8 @@ pub const PROJECTIONS: &[&str] = &[
     CustomerOverview::NAME,
     CustomerActivity::NAME,
     CustomerFeatures::NAME,
+    RiskDecisions::NAME,
+    CustomerAlerts::NAME,
 ];
 
 /// What the read side needs.
@@ -64,6 +68,18 @@ impl ReadSide {
         spawn(
             &mut tasks,
             Runner::new(CustomerActivity, cfg.pool.clone(), cfg.lag.clone()),
+            n,
+            rx.clone(),
+        );
+        spawn(
+            &mut tasks,
+            Runner::new(RiskDecisions, cfg.pool.clone(), cfg.lag.clone()),
+            n,
+            rx.clone(),
+        );
+        spawn(
+            &mut tasks,
+            Runner::new(CustomerAlerts, cfg.pool.clone(), cfg.lag.clone()),
             n,
             rx.clone(),
         );
@@ -113,6 +129,12 @@ pub async fn rebuild_named(
     }
     if wanted(CustomerFeatures::NAME) {
         reports.push(rebuild(pool, &CustomerFeatures::new(model), batch, progress).await?);
+    }
+    if wanted(RiskDecisions::NAME) {
+        reports.push(rebuild(pool, &RiskDecisions, batch, progress).await?);
+    }
+    if wanted(CustomerAlerts::NAME) {
+        reports.push(rebuild(pool, &CustomerAlerts, batch, progress).await?);
     }
     Ok(reports)
 }

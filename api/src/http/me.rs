@@ -1,39 +1,48 @@
-//! `GET /v1/me`: the signed-in customer's own picture. The customer id comes
-//! from the token, never from the request, so no customer can name another.
+//! `GET /v1/me`: the signed-in customer's own picture — credit usage, the
+//! current band with plain-language reasons and what would help, recent
+//! transactions and the alerts they received. The customer id comes from
+//! the token, never from the request, so no customer can name another.
 
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
-use serde_json::json;
-use sqlx::Row;
+use serde_json::{json, Value};
 
+use super::admin::detail::{alerts, overview, risk, transactions};
+use super::freshness::positions;
 use super::problem::Problem;
 use super::AppState;
 use crate::auth::Caller;
 
-async fn me(
-    State(state): State<AppState>,
-    caller: Caller,
-) -> Result<Json<serde_json::Value>, Problem> {
-    let row = sqlx::query(
-        "SELECT customer_id, name, currency, credit_limit_minor, balance_minor, utilisation, band \
-         FROM customer_overview WHERE customer_id = $1",
-    )
-    .bind(&caller.subject)
-    .fetch_optional(&state.pool)
-    .await?
-    .ok_or_else(|| Problem::not_found("no account data yet"))?;
-    let limit: i64 = row.try_get("credit_limit_minor")?;
-    let balance: i64 = row.try_get("balance_minor")?;
+async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Value>, Problem> {
+    let id = caller.subject.as_str();
+    let profile = overview(&state.pool, id)
+        .await
+        .map_err(|_| Problem::not_found("your account data is not available yet"))?;
+    let risk = risk(&state.pool, id).await?;
+    // Customers see reasons and help, not model internals.
+    let reasons: Vec<Value> = risk["reasons"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|r| json!({"reason": r["text"], "what_would_help": r["help"]}))
+        .collect();
     Ok(Json(json!({
-        "customer_id": row.try_get::<String, _>("customer_id")?,
-        "name": row.try_get::<String, _>("name")?,
-        "currency": row.try_get::<String, _>("currency")?,
-        "credit_limit_minor": limit,
-        "balance_minor": balance,
-        "available_minor": (limit - balance).max(0),
-        "utilisation": row.try_get::<f64, _>("utilisation")?,
-        "band": row.try_get::<Option<String>, _>("band")?,
+        "customer_id": profile["customer_id"],
+        "name": profile["name"],
+        "usage": {
+            "currency": profile["currency"],
+            "credit_limit_minor": profile["credit_limit_minor"],
+            "balance_minor": profile["balance_minor"],
+            "available_minor": profile["available_minor"],
+            "utilisation": profile["utilisation"],
+        },
+        "band": risk["band"],
+        "band_since": risk.get("since"),
+        "reasons": reasons,
+        "recent_transactions": transactions(&state.pool, id, 10, None).await?["items"],
+        "alerts": alerts(&state.pool, id, true, 20).await?,
+        "projected": positions(&state.pool, &["customer_overview", "risk_decisions", "customer_alerts"]).await?,
     })))
 }
 

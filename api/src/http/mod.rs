@@ -6,14 +6,21 @@
 //! - `health`: liveness and readiness.
 //! - `webhooks`: WhatsApp status webhooks and the local adapter's inbox.
 //! - `me`: the signed-in customer's own picture.
+//! - `admin`: portfolio, top risks, customer drill-down, manual alerts.
+//! - `params`, `cursor`, `freshness`: query checks, keyset cursors, and the
+//!   projection positions (and ETags) every read reports.
 //!
 //! Every router declares the roles it admits (see [`crate::auth::guard`]);
 //! only health, sign-in and the signed WhatsApp webhook are public.
 
+pub mod admin;
+pub mod cursor;
+pub mod freshness;
 pub mod health;
 pub mod ingest;
 pub mod json;
 pub mod me;
+pub mod params;
 pub mod problem;
 pub mod webhooks;
 
@@ -54,6 +61,8 @@ pub struct AppState {
     pub otp_keys: alerts::otp::OtpKeys,
     /// Demo mode: the local inbox is readable without a token.
     pub demo: bool,
+    /// Templates for manual alerts.
+    pub alert_policy: alerts::AlertPolicy,
 }
 
 impl AppState {
@@ -78,7 +87,14 @@ impl AppState {
             tokens: Arc::new(crate::auth::Tokens::unusable()),
             otp_keys: alerts::otp::OtpKeys::derive(throwaway.as_bytes()),
             demo: false,
+            alert_policy: alerts::AlertPolicy::default(),
         }
+    }
+
+    /// The alert templates admins' manual alerts use.
+    pub fn with_alert_policy(mut self, policy: alerts::AlertPolicy) -> Self {
+        self.alert_policy = policy;
+        self
     }
 
     /// Tokens and code keys from the auth settings.
@@ -117,6 +133,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(ingest::router().route_layer(guard(&[Role::Ingest, Role::Admin])))
         .merge(me::router().route_layer(guard(&[Role::Customer])))
+        .merge(admin::router().route_layer(guard(&[Role::Admin])))
         .merge(health::router())
         .merge(crate::auth::staff::router())
         .merge(crate::auth::otp::router())

@@ -5,8 +5,12 @@
 //! - [`features`] — `customer_features` and scoring: features, their state,
 //!   `customer_risk`, `risk_history`, decision requests.
 //! - [`risk_state`] — the `customer_risk` rows of the scoring projection.
+//! - [`decisions`] — `risk_decisions`: every recorded decision.
+//! - [`alerts`] — `customer_alerts`: every alert and its delivery state.
 
 pub mod activity;
+pub mod alerts;
+pub mod decisions;
 pub mod features;
 pub mod overview;
 pub mod risk_state;

@@ -1,0 +1,92 @@
+//! `POST /v1/admin/customers/{id}/alerts {reason}`: an admin raises an
+//! alert now, through the same outbox and dispatcher as escalations. With
+//! an `Idempotency-Key` header the alert id is derived from the key, so a
+//! retried request raises nothing new (the same key with another reason is
+//! a 409).
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chrono::Utc;
+use domain::customer::{Addressed, AlertCause, CustomerCommand, RaiseAlert};
+use domain::values::{CustomerId, ExternalId};
+use serde::Deserialize;
+
+use crate::auth::Caller;
+use crate::http::json::StrictJson;
+use crate::http::params::bad_param;
+use crate::http::problem::Problem;
+use crate::http::{AppState, RequestMeta};
+
+/// Longest reason accepted.
+pub const MAX_REASON: usize = 500;
+
+/// The request body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManualAlert {
+    /// Why, in the admin's words (kept on the record; not sent).
+    pub reason: String,
+}
+
+const NAMESPACE: uuid::Uuid = uuid::Uuid::from_u128(0x1d0c_55aa_7b3e_4c2f_8e61_90ab_cdef_1234);
+
+/// The handler.
+pub async fn raise(
+    State(state): State<AppState>,
+    Path(raw): Path<String>,
+    caller: Caller,
+    headers: HeaderMap,
+    RequestMeta(meta): RequestMeta,
+    StrictJson(body): StrictJson<ManualAlert>,
+) -> Result<Response, Problem> {
+    let customer_id = CustomerId::parse(&raw).map_err(|m| bad_param("customer_id", m))?;
+    let reason = body.reason.trim().to_owned();
+    if reason.is_empty() || reason.chars().count() > MAX_REASON {
+        return Err(Problem::field(
+            "reason",
+            format!("is required, at most {MAX_REASON} characters"),
+        ));
+    }
+    let key = match headers.get("idempotency-key") {
+        Some(v) => {
+            let k = v
+                .to_str()
+                .ok()
+                .filter(|k| !k.is_empty() && k.len() <= 128)
+                .ok_or_else(|| {
+                    Problem::field("Idempotency-Key", "must be 1-128 visible characters")
+                })?;
+            uuid::Uuid::new_v5(&NAMESPACE, format!("{customer_id}\n{k}").as_bytes())
+        }
+        None => uuid::Uuid::new_v4(),
+    };
+    let alert_id =
+        ExternalId::parse(&format!("man-{}", key.simple())).expect("a uuid is a valid id");
+    let policy = &state.alert_policy;
+    let command = CustomerCommand::RaiseAlert(Box::new(RaiseAlert {
+        alert_id: alert_id.clone(),
+        cause: AlertCause::Manual {
+            requested_by: caller.subject.clone(),
+            reason,
+        },
+        template: policy.template.clone(),
+        fallback: policy.fallback.clone(),
+        raised_at: Utc::now(),
+        cooldown_seconds: 0,
+    }));
+    let addressed = Addressed {
+        customer_id: customer_id.clone(),
+        command,
+    };
+    state
+        .customers
+        .execute(customer_id.as_str(), addressed, &meta)
+        .await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(serde_json::json!({"alert_id": alert_id.as_str(), "customer_id": customer_id.as_str(), "status": "raised"})),
+    )
+        .into_response())
+}

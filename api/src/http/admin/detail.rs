@@ -1,0 +1,282 @@
+//! `GET /v1/admin/customers/{id}` and its paged sub-resources: everything an
+//! admin needs on one customer — profile and usage, current features, band
+//! and reasons, risk history for a chart, recent transactions and
+//! statements, and alerts with their delivery state.
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, Query, State};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use sqlx::{PgPool, Row};
+
+use super::customers::top;
+use crate::http::cursor;
+use crate::http::freshness::{positions, Projected};
+use crate::http::params::{bad_param, Params};
+use crate::http::problem::Problem;
+use crate::http::AppState;
+
+fn customer_id(raw: &str) -> Result<String, Problem> {
+    domain::values::CustomerId::parse(raw)
+        .map(|c| c.to_string())
+        .map_err(|m| bad_param("customer_id", m))
+}
+
+/// The profile row, or 404.
+pub async fn overview(pool: &PgPool, id: &str) -> Result<Value, Problem> {
+    let r = sqlx::query(
+        "SELECT customer_id, name, phone, currency, credit_limit_minor, balance_minor, utilisation, \
+                opened_at, last_activity_at, days_past_due FROM customer_overview WHERE customer_id = $1",
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await?
+    .ok_or_else(|| Problem::not_found(format!("no customer {id}")))?;
+    let limit: i64 = r.try_get("credit_limit_minor")?;
+    let balance: i64 = r.try_get("balance_minor")?;
+    Ok(json!({
+        "customer_id": r.try_get::<String, _>("customer_id")?,
+        "name": r.try_get::<String, _>("name")?,
+        "phone": r.try_get::<String, _>("phone")?,
+        "currency": r.try_get::<String, _>("currency")?,
+        "credit_limit_minor": limit,
+        "balance_minor": balance,
+        "available_minor": (limit - balance).max(0),
+        "utilisation": r.try_get::<f64, _>("utilisation")?,
+        "opened_at": r.try_get::<chrono::DateTime<chrono::Utc>, _>("opened_at")?,
+        "last_activity_at": r.try_get::<chrono::DateTime<chrono::Utc>, _>("last_activity_at")?,
+        "days_past_due": r.try_get::<i32, _>("days_past_due")?,
+    }))
+}
+
+/// Band, score, rules and the reasons in force (with what would help).
+pub async fn risk(pool: &PgPool, id: &str) -> Result<Value, Problem> {
+    let r = sqlx::query(
+        "SELECT r.score, r.recorded_band, r.recorded_since, r.fired_rules, r.scored_at, r.model_version, \
+                coalesce(d.reasons, '[]'::jsonb) AS reasons, d.decision_id \
+         FROM customer_risk r LEFT JOIN LATERAL (SELECT reasons, decision_id FROM risk_decisions \
+              WHERE customer_id = r.customer_id ORDER BY position DESC LIMIT 1) d ON true \
+         WHERE r.customer_id = $1",
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await?;
+    let Some(r) = r else {
+        return Ok(json!({"band": "Low", "score": null, "reasons": []}));
+    };
+    Ok(json!({
+        "band": r.try_get::<String, _>("recorded_band")?,
+        "since": r.try_get::<Option<chrono::DateTime<chrono::Utc>>, _>("recorded_since")?,
+        "score": r.try_get::<f64, _>("score")?,
+        "scored_at": r.try_get::<chrono::DateTime<chrono::Utc>, _>("scored_at")?,
+        "fired_rules": r.try_get::<Vec<String>, _>("fired_rules")?,
+        "model_version": r.try_get::<String, _>("model_version")?,
+        "decision_id": r.try_get::<Option<String>, _>("decision_id")?,
+        "reasons": top(r.try_get("reasons")?, 5),
+    }))
+}
+
+/// Alerts, newest first.
+pub async fn alerts(
+    pool: &PgPool,
+    id: &str,
+    only_sent: bool,
+    limit: i64,
+) -> Result<Value, Problem> {
+    let rows: Vec<Value> = sqlx::query_scalar(
+        "SELECT jsonb_build_object('alert_id', alert_id, 'kind', kind, 'decision_id', decision_id, \
+                'requested_by', requested_by, 'reason', reason, 'template', template, 'status', status, \
+                'delivery', delivery, 'raised_at', raised_at, 'sent_at', sent_at, 'delivered_at', delivered_at, \
+                'read_at', read_at, 'failed_code', failed_code, 'failed_reason', failed_reason, \
+                'attempts', attempts, 'fallback_used', fallback_used) \
+         FROM customer_alerts WHERE customer_id = $1 AND (NOT $2 OR status = 'sent') \
+         ORDER BY raised_at DESC, alert_id DESC LIMIT $3",
+    )
+    .bind(id)
+    .bind(only_sent)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    Ok(Value::Array(rows))
+}
+
+#[derive(Serialize, Deserialize)]
+struct TxKey {
+    at: chrono::DateTime<chrono::Utc>,
+    seq: i64,
+}
+
+/// The band thresholds of the model that scored the customer (from the
+/// model registry), for drawing them on the risk chart.
+async fn thresholds(pool: &PgPool, id: &str) -> Result<Value, Problem> {
+    let t: Option<Value> = sqlx::query_scalar(
+        "SELECT m.canonical::jsonb -> 'bands' FROM customer_risk r \
+         JOIN model_registry m ON m.version = r.model_version WHERE r.customer_id = $1",
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await?;
+    Ok(t.unwrap_or(Value::Null))
+}
+
+/// A page of transactions, newest first.
+pub async fn transactions(
+    pool: &PgPool,
+    id: &str,
+    limit: i64,
+    after: Option<&str>,
+) -> Result<Value, Problem> {
+    let key: Option<TxKey> = after.map(cursor::decode).transpose()?;
+    let rows = sqlx::query(
+        "SELECT sequence, transaction_id, amount_minor, currency, kind, merchant_category_code, \
+                merchant_name, channel, occurred_at FROM customer_transactions \
+         WHERE customer_id = $1 AND ($2::timestamptz IS NULL OR (occurred_at, sequence) < ($2, $3)) \
+         ORDER BY occurred_at DESC, sequence DESC LIMIT $4",
+    )
+    .bind(id)
+    .bind(key.as_ref().map(|k| k.at))
+    .bind(key.as_ref().map_or(0, |k| k.seq))
+    .bind(limit + 1)
+    .fetch_all(pool)
+    .await?;
+    let mut items = Vec::new();
+    for r in rows.iter().take(usize::try_from(limit).unwrap_or(0)) {
+        items.push(json!({
+            "transaction_id": r.try_get::<String, _>("transaction_id")?,
+            "amount_minor": r.try_get::<i64, _>("amount_minor")?,
+            "currency": r.try_get::<String, _>("currency")?,
+            "kind": r.try_get::<String, _>("kind")?,
+            "merchant_category_code": r.try_get::<Option<String>, _>("merchant_category_code")?,
+            "merchant_name": r.try_get::<Option<String>, _>("merchant_name")?,
+            "channel": r.try_get::<String, _>("channel")?,
+            "occurred_at": r.try_get::<chrono::DateTime<chrono::Utc>, _>("occurred_at")?,
+        }));
+    }
+    let next = if rows.len() as i64 > limit {
+        let last = &rows[items.len() - 1];
+        Some(cursor::encode(&TxKey {
+            at: last.try_get("occurred_at")?,
+            seq: last.try_get("sequence")?,
+        }))
+    } else {
+        None
+    };
+    Ok(json!({"items": items, "next_cursor": next}))
+}
+
+/// A page of statements, newest period first.
+pub async fn statements(
+    pool: &PgPool,
+    id: &str,
+    limit: i64,
+    after: Option<&str>,
+) -> Result<Value, Problem> {
+    let key: Option<String> = after.map(cursor::decode).transpose()?;
+    let rows = sqlx::query(
+        "SELECT period, closing_balance_minor, minimum_due_minor, due_date, issued_at FROM customer_statements \
+         WHERE customer_id = $1 AND ($2::text IS NULL OR period < $2) ORDER BY period DESC LIMIT $3",
+    )
+    .bind(id)
+    .bind(key)
+    .bind(limit + 1)
+    .fetch_all(pool)
+    .await?;
+    let mut items = Vec::new();
+    for r in rows.iter().take(usize::try_from(limit).unwrap_or(0)) {
+        items.push(json!({
+            "period": r.try_get::<String, _>("period")?,
+            "closing_balance_minor": r.try_get::<i64, _>("closing_balance_minor")?,
+            "minimum_due_minor": r.try_get::<i64, _>("minimum_due_minor")?,
+            "due_date": r.try_get::<chrono::NaiveDate, _>("due_date")?,
+            "issued_at": r.try_get::<chrono::DateTime<chrono::Utc>, _>("issued_at")?,
+        }));
+    }
+    let next = (rows.len() as i64 > limit)
+        .then(|| {
+            items
+                .last()
+                .and_then(|i| i["period"].as_str())
+                .map(|p| cursor::encode(&p))
+        })
+        .flatten();
+    Ok(json!({"items": items, "next_cursor": next}))
+}
+
+/// The full picture.
+pub async fn detail(
+    State(state): State<AppState>,
+    Path(raw): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Json<Value>, Problem> {
+    Params::new(q, &[])?;
+    let id = customer_id(&raw)?;
+    let profile = overview(&state.pool, &id).await?;
+    let features: Option<Value> = sqlx::query_scalar(
+        "SELECT to_jsonb(f) - 'customer_id' - 'state' - 'last_sequence' FROM customer_features f WHERE customer_id = $1",
+    )
+    .bind(&id)
+    .fetch_optional(&state.pool)
+    .await?;
+    let history: Vec<Value> = sqlx::query_scalar(
+        "SELECT jsonb_build_object('at', scored_at, 'score', score, 'band', band) FROM ( \
+             SELECT scored_at, score, band, sequence FROM risk_history WHERE customer_id = $1 \
+             ORDER BY sequence DESC LIMIT 500) h ORDER BY sequence",
+    )
+    .bind(&id)
+    .fetch_all(&state.pool)
+    .await?;
+    let projected: Vec<Projected> = positions(
+        &state.pool,
+        &[
+            "customer_overview",
+            "customer_activity",
+            "customer_features",
+            "risk_decisions",
+            "customer_alerts",
+        ],
+    )
+    .await?;
+    Ok(Json(json!({
+        "profile": profile,
+        "features": features,
+        "risk": risk(&state.pool, &id).await?,
+        "risk_history": history,
+        "band_thresholds": thresholds(&state.pool, &id).await?,
+        "transactions": transactions(&state.pool, &id, 20, None).await?,
+        "statements": statements(&state.pool, &id, 12, None).await?,
+        "alerts": alerts(&state.pool, &id, false, 50).await?,
+        "projected": projected,
+    })))
+}
+
+/// `GET /v1/admin/customers/{id}/transactions?limit=&cursor=`.
+pub async fn transactions_page(
+    State(state): State<AppState>,
+    Path(raw): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Json<Value>, Problem> {
+    let p = Params::new(q, &["limit", "cursor"])?;
+    let id = customer_id(&raw)?;
+    overview(&state.pool, &id).await?;
+    let limit = p.limit(50, 200)?;
+    Ok(Json(
+        transactions(&state.pool, &id, limit, p.text("cursor")).await?,
+    ))
+}
+
+/// `GET /v1/admin/customers/{id}/statements?limit=&cursor=`.
+pub async fn statements_page(
+    State(state): State<AppState>,
+    Path(raw): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Json<Value>, Problem> {
+    let p = Params::new(q, &["limit", "cursor"])?;
+    let id = customer_id(&raw)?;
+    overview(&state.pool, &id).await?;
+    let limit = p.limit(12, 120)?;
+    Ok(Json(
+        statements(&state.pool, &id, limit, p.text("cursor")).await?,
+    ))
+}

@@ -1,0 +1,263 @@
+//! `GET /v1/admin/portfolio?from=YYYY-MM-DD&to=YYYY-MM-DD`: customers and
+//! exposure per band now; the band mix at the end of each day of the range;
+//! band migrations within it; and the alert funnel of alerts raised in it.
+//!
+//! The band mix is derived from recorded decisions (`risk_decisions`): the
+//! mix the day before the range, then each day's decisions and openings as
+//! deltas — two indexed scans, not one query per day.
+
+use std::collections::{BTreeMap, HashMap};
+
+use axum::extract::{OriginalUri, Query, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chrono::{Days, NaiveDate, Utc};
+use serde::Serialize;
+
+use crate::http::freshness::{etag, not_modified, positions, with_etag, Projected};
+use crate::http::params::{bad_param, Params};
+use crate::http::problem::Problem;
+use crate::http::AppState;
+
+/// Longest range of the band mix.
+pub const MAX_DAYS: i64 = 366;
+
+const BANDS: [&str; 3] = ["Low", "Medium", "High"];
+
+/// Customers and exposure in one band and currency.
+#[derive(Debug, Serialize)]
+pub struct BandExposure {
+    /// Band (customers without a decision are Low).
+    pub band: String,
+    /// Currency of the amounts.
+    pub currency: String,
+    /// Customers.
+    pub customers: i64,
+    /// Sum of balances (minor units).
+    pub balance_minor: i64,
+    /// Sum of limits (minor units).
+    pub credit_limit_minor: i64,
+}
+
+/// The mix at the end of one day.
+#[derive(Debug, Serialize)]
+pub struct DayMix {
+    /// The day.
+    pub date: NaiveDate,
+    /// Customers per band.
+    pub bands: BTreeMap<String, i64>,
+}
+
+/// How many decisions moved customers from one band to another.
+#[derive(Debug, Serialize)]
+pub struct Migration {
+    /// Band before.
+    pub from: String,
+    /// Band after.
+    pub to: String,
+    /// Decisions.
+    pub count: i64,
+}
+
+/// Alerts raised in the range, by how far they got.
+#[derive(Debug, Default, Serialize)]
+pub struct Funnel {
+    /// Raised (and not suppressed).
+    pub raised: i64,
+    /// Suppressed by the cooldown.
+    pub suppressed: i64,
+    /// Accepted by WhatsApp.
+    pub sent: i64,
+    /// Delivered (or read).
+    pub delivered: i64,
+    /// Read.
+    pub read: i64,
+    /// Failed (at send or on delivery).
+    pub failed: i64,
+}
+
+/// The portfolio.
+#[derive(Debug, Serialize)]
+pub struct Portfolio {
+    /// Range of the mix, migrations and funnel.
+    pub from: NaiveDate,
+    /// Last day of the range (inclusive).
+    pub to: NaiveDate,
+    /// Now, per band and currency.
+    pub bands: Vec<BandExposure>,
+    /// End-of-day mix, one entry per day.
+    pub band_mix: Vec<DayMix>,
+    /// Changes of band in the range.
+    pub migrations: Vec<Migration>,
+    /// Alert funnel of the range.
+    pub alerts: Funnel,
+    /// Freshness of the views read.
+    pub projected: Vec<Projected>,
+}
+
+fn date(p: &Params, name: &str) -> Result<Option<NaiveDate>, Problem> {
+    p.text(name)
+        .map(|v| {
+            NaiveDate::parse_from_str(v, "%Y-%m-%d")
+                .map_err(|_| bad_param(name, "must be a date YYYY-MM-DD"))
+        })
+        .transpose()
+}
+
+/// The handler.
+pub async fn portfolio(
+    State(state): State<AppState>,
+    Query(q): Query<HashMap<String, String>>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    let p = Params::new(q, &["from", "to"])?;
+    let to = date(&p, "to")?.unwrap_or_else(|| Utc::now().date_naive());
+    let from = match date(&p, "from")? {
+        Some(f) => f,
+        None => to - Days::new(29),
+    };
+    if from > to {
+        return Err(bad_param("from", "must not be after to"));
+    }
+    if (to - from).num_days() + 1 > MAX_DAYS {
+        return Err(bad_param(
+            "from",
+            format!("the range is at most {MAX_DAYS} days"),
+        ));
+    }
+    let projected = positions(
+        &state.pool,
+        &[
+            "customer_overview",
+            "customer_features",
+            "risk_decisions",
+            "customer_alerts",
+        ],
+    )
+    .await?;
+    let tag = etag(&projected, &format!("{uri}|{from}|{to}"));
+    if let Some(r) = not_modified(&headers, &tag) {
+        return Ok(r);
+    }
+    let start = from
+        .and_hms_opt(0, 0, 0)
+        .map(|d| d.and_utc())
+        .unwrap_or_default();
+    let end = (to + Days::new(1))
+        .and_hms_opt(0, 0, 0)
+        .map(|d| d.and_utc())
+        .unwrap_or_default();
+
+    let bands: Vec<(String, String, i64, i64, i64)> = sqlx::query_as(
+        "SELECT coalesce(r.recorded_band, 'Low') AS band, o.currency, count(*), \
+                coalesce(sum(o.balance_minor), 0)::bigint, coalesce(sum(o.credit_limit_minor), 0)::bigint \
+         FROM customer_overview o LEFT JOIN customer_risk r USING (customer_id) \
+         GROUP BY 1, 2 ORDER BY 1, 2",
+    )
+    .fetch_all(&state.pool)
+    .await?;
+
+    // The mix just before the range …
+    let before: Vec<(String, i64)> = sqlx::query_as(
+        "WITH latest AS (SELECT DISTINCT ON (customer_id) customer_id, band FROM risk_decisions \
+                         WHERE as_of < $1 ORDER BY customer_id, as_of DESC, position DESC) \
+         SELECT coalesce(l.band, 'Low'), count(*) FROM customer_overview o \
+         LEFT JOIN latest l USING (customer_id) WHERE o.opened_at < $1 GROUP BY 1",
+    )
+    .bind(start)
+    .fetch_all(&state.pool)
+    .await?;
+    // … then each day's decisions and openings.
+    let changes: Vec<(NaiveDate, String, String, i64)> = sqlx::query_as(
+        "SELECT (as_of AT TIME ZONE 'UTC')::date, band_before, band, count(*) FROM risk_decisions \
+         WHERE as_of >= $1 AND as_of < $2 GROUP BY 1, 2, 3",
+    )
+    .bind(start)
+    .bind(end)
+    .fetch_all(&state.pool)
+    .await?;
+    let openings: Vec<(NaiveDate, i64)> = sqlx::query_as(
+        "SELECT (opened_at AT TIME ZONE 'UTC')::date, count(*) FROM customer_overview \
+         WHERE opened_at >= $1 AND opened_at < $2 GROUP BY 1",
+    )
+    .bind(start)
+    .bind(end)
+    .fetch_all(&state.pool)
+    .await?;
+
+    let mut mix: BTreeMap<String, i64> = BANDS.iter().map(|b| ((*b).to_owned(), 0)).collect();
+    for (band, n) in before {
+        *mix.entry(band).or_default() += n;
+    }
+    let mut by_day: BTreeMap<NaiveDate, Vec<(String, String, i64)>> = BTreeMap::new();
+    let mut migrations: BTreeMap<(String, String), i64> = BTreeMap::new();
+    for (day, b0, b1, n) in changes {
+        if b0 != b1 {
+            *migrations.entry((b0.clone(), b1.clone())).or_default() += n;
+        }
+        by_day.entry(day).or_default().push((b0, b1, n));
+    }
+    let opened: HashMap<NaiveDate, i64> = openings.into_iter().collect();
+    let mut band_mix = Vec::new();
+    let mut day = from;
+    while day <= to {
+        *mix.entry("Low".into()).or_default() += opened.get(&day).copied().unwrap_or(0);
+        for (b0, b1, n) in by_day.get(&day).into_iter().flatten() {
+            *mix.entry(b0.clone()).or_default() -= n;
+            *mix.entry(b1.clone()).or_default() += n;
+        }
+        band_mix.push(DayMix {
+            date: day,
+            bands: mix.clone(),
+        });
+        day = day + Days::new(1);
+    }
+
+    let funnel: (i64, i64, i64, i64, i64, i64) = sqlx::query_as(
+        "SELECT count(*) FILTER (WHERE status <> 'suppressed'), \
+                count(*) FILTER (WHERE status = 'suppressed'), \
+                count(*) FILTER (WHERE status = 'sent'), \
+                count(*) FILTER (WHERE delivery IN ('delivered', 'read')), \
+                count(*) FILTER (WHERE delivery = 'read'), \
+                count(*) FILTER (WHERE status = 'failed' OR delivery = 'failed') \
+         FROM customer_alerts WHERE raised_at >= $1 AND raised_at < $2",
+    )
+    .bind(start)
+    .bind(end)
+    .fetch_one(&state.pool)
+    .await?;
+
+    let body = Portfolio {
+        from,
+        to,
+        bands: bands
+            .into_iter()
+            .map(
+                |(band, currency, customers, balance_minor, credit_limit_minor)| BandExposure {
+                    band,
+                    currency,
+                    customers,
+                    balance_minor,
+                    credit_limit_minor,
+                },
+            )
+            .collect(),
+        band_mix,
+        migrations: migrations
+            .into_iter()
+            .map(|((from, to), count)| Migration { from, to, count })
+            .collect(),
+        alerts: Funnel {
+            raised: funnel.0,
+            suppressed: funnel.1,
+            sent: funnel.2,
+            delivered: funnel.3,
+            read: funnel.4,
+            failed: funnel.5,
+        },
+        projected,
+    };
+    Ok(with_etag(Json(body).into_response(), &tag))
+}
