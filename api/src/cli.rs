@@ -216,6 +216,9 @@ pub enum Command {
         #[arg(long)]
         unruly_callbacks: bool,
     },
+    /// Audit: replay recorded decisions, show decision records and state as
+    /// of a moment, check the log's hash chain.
+    Audit(crate::audit_cli::AuditArgs),
     /// Staff accounts: `users add` (password from a prompt or stdin) and
     /// `users token` (a service token for the bank's systems).
     Users {
@@ -487,6 +490,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Audit(args) => crate::audit_cli::run(args).await,
         Command::Users { action } => crate::auth::staff::run_users(action).await,
         Command::Loadgen { load } => {
             let report = crate::loadgen::run(&load).await?;

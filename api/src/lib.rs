@@ -5,6 +5,7 @@
 //! - [`cli`] — subcommands (`serve`, `migrate`, `import`, …).
 //! - [`alerting`] — WhatsApp alert settings and runtime wiring.
 //! - [`auth`] — tokens, roles, staff accounts, customer OTP sign-in.
+//! - [`audit_cli`] — `early-risk audit`: decision replay, records, state as of, hash chain.
 //! - [`database`] — `DATABASE_URL`, or a private PostgreSQL started on demand.
 //! - [`http`] — routes, problem details, the strict JSON extractor.
 //! - [`wire`] — the flat JSON shape of commands (batch items, NDJSON lines).
@@ -16,6 +17,7 @@
 //! - [`telemetry`] — logging setup.
 
 pub mod alerting;
+pub mod audit_cli;
 pub mod auth;
 pub mod cli;
 pub mod database;

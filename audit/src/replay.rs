@@ -1,0 +1,201 @@
+//! Replaying a recorded decision: re-derive its evidence from the log,
+//! re-score it with the model it names (from the registry), re-run the rules
+//! and the explanation, and compare everything with what was recorded.
+//!
+//! [`judge`] is the pure core: given what the log says (the trigger, the
+//! features as of the checkpoint, the band recorded before) and the model,
+//! it rebuilds the whole `RecordRiskAssessment` the scoring projection would
+//! have asked for and compares it field by field with the recorded one
+//! ([`crate::diff`]). Deriving rather than copying the decision id, trigger
+//! and checkpoint means a decision edited to point at other evidence shows
+//! up as a difference too.
+
+use chrono::{DateTime, Utc};
+use domain::customer::{DecisionTrigger, LogCheckpoint, RecordRiskAssessment, RiskAssessed};
+use domain::features::Features;
+use domain::risk::{assess, Band};
+use serde::Serialize;
+use serde_json::Value;
+use sqlx::PgPool;
+
+use crate::diff::{diff_json, FieldDiff};
+use crate::fold::{reference_features, Trigger};
+use crate::models::{Loaded, ModelCache};
+use crate::{log, record, AuditError, Checkpoint};
+
+/// Whether a replay reproduced the decision.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "result", content = "diffs", rename_all = "snake_case")]
+pub enum Verdict {
+    /// Every field, bit for bit.
+    Match,
+    /// The fields that differ.
+    Mismatch(Vec<FieldDiff>),
+}
+
+impl Verdict {
+    /// Whether it matched.
+    pub fn is_match(&self) -> bool {
+        matches!(self, Verdict::Match)
+    }
+}
+
+/// The outcome of replaying one decision.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Replay {
+    /// The decision.
+    pub decision_id: String,
+    /// Its customer.
+    pub customer_id: String,
+    /// The `RiskAssessed` event's sequence in the stream.
+    pub sequence: i64,
+    /// The model it names (the one replayed with).
+    pub model_version: String,
+    /// Events of the customer at or before the checkpoint (commit order).
+    pub events_folded: usize,
+    /// Match, or the differences.
+    pub verdict: Verdict,
+}
+
+/// What the replay re-derived from the log for one decision.
+#[derive(Clone, Debug)]
+pub struct Evidence<'a> {
+    /// The customer.
+    pub customer_id: &'a str,
+    /// The last behaviour event at or before the checkpoint.
+    pub trigger: Option<&'a Trigger>,
+    /// The features as of the latest business time folded, and that time.
+    pub features: Option<(DateTime<Utc>, Features)>,
+    /// The band of the previous decision on the stream (Low when none).
+    pub band_before: Band,
+}
+
+/// Rebuilds the decision from `evidence` with `model` and compares it with
+/// `recorded`.
+pub fn judge(recorded: &RiskAssessed, evidence: &Evidence<'_>, model: &Loaded) -> Verdict {
+    let a = &recorded.assessment;
+    let mut diffs = Vec::new();
+    if recorded.band_before != evidence.band_before {
+        diffs.push(FieldDiff::new(
+            "band_before",
+            format!("{:?}", recorded.band_before),
+            format!(
+                "{:?} (band of the previous decision on the stream)",
+                evidence.band_before
+            ),
+        ));
+    }
+    let (Some(trigger), Some((as_of, features))) = (evidence.trigger, evidence.features) else {
+        diffs.push(FieldDiff::new(
+            "checkpoint",
+            format!("{}/{}", a.checkpoint.tx_id, a.checkpoint.position),
+            "no behaviour event of the customer at or before it",
+        ));
+        return Verdict::Mismatch(diffs);
+    };
+    let derived = |rule_set_version: String| RecordRiskAssessment {
+        decision_id: format!("{}:{}", evidence.customer_id, trigger.checkpoint.position),
+        trigger: DecisionTrigger {
+            sequence: trigger.sequence,
+            global_position: trigger.checkpoint.position,
+            event_type: trigger.event_type.clone(),
+        },
+        checkpoint: LogCheckpoint {
+            tx_id: trigger.checkpoint.tx_id,
+            position: trigger.checkpoint.position,
+        },
+        as_of,
+        model_version: a.model_version.clone(),
+        rule_set_version,
+        features,
+        // Placeholders, overwritten from the model below.
+        scores: a.scores,
+        fired_rules: Vec::new(),
+        band: a.band,
+        explanation: a.explanation.clone(),
+        reasons: Vec::new(),
+    };
+    match model {
+        Ok(model) => {
+            let s = assess(model, &features);
+            let replayed = RecordRiskAssessment {
+                scores: s.scores,
+                fired_rules: s.fired_rules,
+                band: s.band,
+                explanation: s.explanation,
+                reasons: s.reasons,
+                ..derived(model.rules.version.clone())
+            };
+            diff_json("", &json(a), &json(&replayed), &mut diffs);
+        }
+        Err(reason) => {
+            // Without the model only the evidence can be compared.
+            diffs.push(FieldDiff::new(
+                "model_version",
+                &a.model_version,
+                format!("cannot be replayed: {reason}"),
+            ));
+            let evidence_only = ["decision_id", "trigger", "checkpoint", "as_of", "features"];
+            let pick = |v: Value| -> Value {
+                let Value::Object(m) = v else { return v };
+                Value::Object(
+                    m.into_iter()
+                        .filter(|(k, _)| evidence_only.contains(&k.as_str()))
+                        .collect(),
+                )
+            };
+            let replayed = derived(a.rule_set_version.clone());
+            diff_json("", &pick(json(a)), &pick(json(&replayed)), &mut diffs);
+        }
+    }
+    if diffs.is_empty() {
+        Verdict::Match
+    } else {
+        Verdict::Mismatch(diffs)
+    }
+}
+
+fn json<T: Serialize>(x: &T) -> Value {
+    serde_json::to_value(x).unwrap_or_else(|e| Value::String(format!("unserialisable: {e}")))
+}
+
+/// Replays one decision by id: reads the customer's events up to the
+/// decision's checkpoint (commit order), computes the features with the
+/// reference definition, and judges the decision with the model it names.
+pub async fn replay_decision(
+    pool: &PgPool,
+    models: &ModelCache,
+    decision_id: &str,
+) -> Result<Replay, AuditError> {
+    let found = record::find_decision(pool, decision_id).await?;
+    let a = &found.decision.assessment;
+    let cp = Checkpoint {
+        tx_id: a.checkpoint.tx_id,
+        position: a.checkpoint.position,
+    };
+    let (events, band_before, model) = tokio::try_join!(
+        async { log::stream_until(pool, &found.customer_id, cp).await },
+        async { record::band_before(pool, &found.customer_id, found.sequence).await },
+        async {
+            models
+                .get(pool, &a.model_version)
+                .await
+                .map_err(AuditError::from)
+        },
+    )?;
+    let (features, trigger) = reference_features(&events, cp);
+    let evidence = Evidence {
+        customer_id: &found.customer_id,
+        trigger: trigger.as_ref(),
+        features,
+        band_before,
+    };
+    Ok(Replay {
+        decision_id: a.decision_id.clone(),
+        customer_id: found.customer_id.clone(),
+        sequence: found.sequence,
+        model_version: a.model_version.clone(),
+        events_folded: events.len(),
+        verdict: judge(&found.decision, &evidence, &model),
+    })
+}

@@ -1,0 +1,122 @@
+//! Model changes keep history true: after the scoring model is replaced,
+//! the decisions of the old model still replay to a match with the model
+//! that made them (from the registry), the new model's with the new one —
+//! and replaying a decision with the other model would not match.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use audit::fold::ScoringFold;
+use audit::replay::{judge, Evidence, Verdict};
+use audit::verify::{verify, VerifyOptions};
+use commands::testing::fresh_database;
+use common::*;
+use domain::customer::RiskAssessed;
+use domain::risk::{demo_artifact, ModelArtifact};
+use domain::CustomerEvent;
+
+fn shipped_model() -> ModelArtifact {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../artifacts/model.json");
+    let text = std::fs::read_to_string(path).expect("artifacts/model.json");
+    ModelArtifact::parse(&text).expect("a valid artifact")
+}
+
+#[tokio::test]
+async fn old_decisions_replay_with_their_model_after_a_model_change() {
+    let db = fresh_database().await;
+    let (old, new) = (demo_artifact(), shipped_model());
+    let (old_version, new_version) = (old.version(), new.version());
+    assert_ne!(old_version, new_version);
+    let parts = in_parts(24, 2);
+    let bus = bus(&db.pool);
+
+    // Months of activity scored and decided by the old model…
+    let before = ReadSide::start(&db.pool, old.clone(), 9).await;
+    write(&bus, parts[0].clone()).await;
+    before.settle().await;
+    // …then the model is replaced (the projection carries on from its
+    // checkpoint) and new activity is scored by the new one.
+    let after = ReadSide::start(&db.pool, new.clone(), 9).await;
+    write(&bus, parts[1].clone()).await;
+    after.settle().await;
+
+    let decisions = audit::log::streams(
+        &db.pool,
+        &(0..24).map(|c| format!("P{c:03}")).collect::<Vec<_>>(),
+    )
+    .await
+    .expect("streams");
+    let mut by_model: BTreeMap<String, usize> = BTreeMap::new();
+    for e in &decisions {
+        if let CustomerEvent::RiskAssessed(d) = &e.event {
+            *by_model
+                .entry(d.assessment.model_version.clone())
+                .or_default() += 1;
+        }
+    }
+    assert!(
+        by_model.get(&old_version).is_some_and(|n| *n > 0),
+        "{by_model:?}"
+    );
+    assert!(
+        by_model.get(&new_version).is_some_and(|n| *n > 0),
+        "{by_model:?}"
+    );
+    assert_eq!(by_model.len(), 2);
+
+    // Every decision replays to a match, each with the model it names.
+    let report = verify(&db.pool, &VerifyOptions::default(), Arc::new(|_| {}))
+        .await
+        .expect("verify");
+    assert_eq!(report.summary.decisions, by_model.values().sum::<usize>());
+    assert!(report.mismatches.is_empty(), "{:?}", report.mismatches);
+
+    // The model matters: judged with the other model, decisions differ.
+    let (mut differ, mut judged) = (0, 0);
+    for stream in decisions.chunk_by(|a, b| a.customer_id == b.customer_id) {
+        let mut fold = ScoringFold::default();
+        let mut band_before = domain::risk::Band::Low;
+        for e in stream {
+            fold.apply(e);
+            let CustomerEvent::RiskAssessed(d) = &e.event else {
+                continue;
+            };
+            let d: &RiskAssessed = d;
+            // Only decisions whose trigger is the last behaviour event
+            // before them (nothing committed in between), so the fold is at
+            // the checkpoint.
+            if fold.trigger().map(|t| t.checkpoint.position)
+                == Some(d.assessment.checkpoint.position)
+            {
+                let other = if d.assessment.model_version == old_version {
+                    &new
+                } else {
+                    &old
+                };
+                let evidence = Evidence {
+                    customer_id: &e.customer_id,
+                    trigger: fold.trigger(),
+                    features: fold.as_of().zip(fold.features()),
+                    band_before,
+                };
+                judged += 1;
+                if let Verdict::Mismatch(diffs) = judge(d, &evidence, &Ok(Arc::new(other.clone())))
+                {
+                    assert!(
+                        diffs.iter().any(|x| x.field.starts_with("scores.")),
+                        "{diffs:?}"
+                    );
+                    differ += 1;
+                }
+            }
+            band_before = d.assessment.band;
+        }
+    }
+    assert!(judged > 0);
+    assert_eq!(
+        differ, judged,
+        "a decision replayed to a match with the other model"
+    );
+}
