@@ -19,7 +19,7 @@ pub use guard::{require, Caller};
 pub use tokens::{AuthSettings, Claims, Tokens};
 
 /// What a caller may do.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// A card customer: their own data only.

@@ -99,6 +99,20 @@ async fn customer_with_phone(
     Ok(id.and_then(|i| CustomerId::parse(&i).ok()))
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/auth/otp/request",
+    tag = "auth",
+    summary = "Ask for a one-time code on WhatsApp",
+    request_body = crate::http::openapi::schemas::OtpRequestBody,
+    responses(
+        (status = 202, description = "The same answer for every phone", body = crate::http::openapi::schemas::OtpAccepted),
+        (status = 400, description = "Bad query parameter or malformed JSON", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid field", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests (see Retry-After)", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable (see Retry-After)", body = crate::http::problem::Problem, content_type = "application/problem+json")
+    )
+)]
 async fn request(
     State(state): State<AppState>,
     StrictJson(body): StrictJson<OtpRequest>,
@@ -139,6 +153,21 @@ async fn request(
         .into_response())
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/auth/otp/verify",
+    tag = "auth",
+    summary = "Sign in with the code",
+    request_body = crate::http::openapi::schemas::OtpVerifyBody,
+    responses(
+        (status = 200, description = "A customer token", body = crate::auth::staff::TokenResponse),
+        (status = 400, description = "Bad query parameter or malformed JSON", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid token", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid field", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests (see Retry-After)", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable (see Retry-After)", body = crate::http::problem::Problem, content_type = "application/problem+json")
+    )
+)]
 async fn verify(
     State(state): State<AppState>,
     StrictJson(body): StrictJson<OtpVerify>,

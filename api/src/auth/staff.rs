@@ -143,7 +143,7 @@ pub struct LoginRequest {
 }
 
 /// A token response (staff and customer logins).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TokenResponse {
     /// The JWT.
     pub access_token: String,
@@ -169,6 +169,20 @@ pub fn token_response(state: &AppState, subject: &str, role: Role) -> TokenRespo
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/auth/login",
+    tag = "auth",
+    summary = "Staff sign-in",
+    request_body = crate::http::openapi::schemas::LoginBody,
+    responses(
+        (status = 200, description = "A staff token", body = TokenResponse),
+        (status = 400, description = "Bad query parameter or malformed JSON", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid token", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid field", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable (see Retry-After)", body = crate::http::problem::Problem, content_type = "application/problem+json")
+    )
+)]
 async fn login(
     State(state): State<AppState>,
     StrictJson(body): StrictJson<LoginRequest>,

@@ -23,10 +23,29 @@ pub fn router() -> Router<AppState> {
         .route("/metrics", get(metrics))
 }
 
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "health",
+    summary = "Liveness",
+    responses(
+        (status = 200, description = "The process is up", body = crate::http::openapi::schemas::Health)
+    )
+)]
 async fn healthz() -> Json<serde_json::Value> {
     Json(json!({"status": "ok"}))
 }
 
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    tag = "health",
+    summary = "Readiness: database, migrations, projections",
+    responses(
+        (status = 200, description = "Ready or degraded", body = Object),
+        (status = 503, description = "Database unavailable (see Retry-After)", body = crate::http::problem::Problem, content_type = "application/problem+json")
+    )
+)]
 async fn readyz(State(state): State<AppState>) -> Response {
     if let Err(e) = commands::db::check_ready(&state.pool).await {
         return Problem::unavailable(e.to_string()).into_response();
@@ -53,6 +72,15 @@ async fn readyz(State(state): State<AppState>) -> Response {
         .into_response()
 }
 
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "health",
+    summary = "Prometheus metrics",
+    responses(
+        (status = 200, description = "Prometheus text format", body = String, content_type = "text/plain")
+    )
+)]
 async fn metrics(State(state): State<AppState>) -> Response {
     let projections = match projections::runner::statuses(&state.pool).await {
         Ok(p) => p,

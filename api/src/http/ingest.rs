@@ -55,7 +55,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The answer to a recorded (or repeated) fact.
-#[derive(Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct Recorded {
     /// The customer.
     pub customer_id: String,
@@ -117,6 +117,24 @@ fn created(
     Ok(resp)
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/customers",
+    tag = "ingest",
+    summary = "Register a customer",
+    request_body = crate::http::openapi::schemas::RegisterCustomerBody,
+    responses(
+        (status = 201, description = "Recorded (or a repeat, answered as the first time, with `X-Replayed: true`)", body = crate::http::ingest::Recorded),
+        (status = 400, description = "Bad query parameter or malformed JSON", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid token", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role not admitted", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown customer", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Reused id or concurrent update (safe to retry)", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid field", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable (see Retry-After)", body = crate::http::problem::Problem, content_type = "application/problem+json")
+    ),
+    security(("bearer" = []))
+)]
 async fn register_customer(
     State(state): State<AppState>,
     meta: RequestMeta,
@@ -136,6 +154,27 @@ async fn register_customer(
     created(&id, outcome, Some(1))
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/customers/{customer_id}/credit-limit",
+    tag = "ingest",
+    summary = "Change the credit limit",
+    request_body = crate::http::openapi::schemas::ChangeCreditLimitBody,
+    params(
+        ("customer_id" = String, Path, description = "The bank's customer id")
+    ),
+    responses(
+        (status = 200, description = "Applied (or unchanged)", body = crate::http::openapi::schemas::CreditLimitAnswer),
+        (status = 400, description = "Bad query parameter or malformed JSON", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid token", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role not admitted", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown customer", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Reused id or concurrent update (safe to retry)", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid field", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable (see Retry-After)", body = crate::http::problem::Problem, content_type = "application/problem+json")
+    ),
+    security(("bearer" = []))
+)]
 async fn change_credit_limit(
     State(state): State<AppState>,
     Path(raw): Path<String>,
@@ -155,6 +194,27 @@ async fn change_credit_limit(
     .into_response())
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/customers/{customer_id}/transactions",
+    tag = "ingest",
+    summary = "Record a card transaction",
+    request_body = crate::http::openapi::schemas::TransactionBody,
+    params(
+        ("customer_id" = String, Path, description = "The bank's customer id")
+    ),
+    responses(
+        (status = 201, description = "Recorded (or a repeat, answered as the first time, with `X-Replayed: true`)", body = crate::http::ingest::Recorded),
+        (status = 400, description = "Bad query parameter or malformed JSON", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid token", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role not admitted", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown customer", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Reused id or concurrent update (safe to retry)", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid field", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable (see Retry-After)", body = crate::http::problem::Problem, content_type = "application/problem+json")
+    ),
+    security(("bearer" = []))
+)]
 async fn record_transaction(
     State(state): State<AppState>,
     Path(raw): Path<String>,
@@ -166,6 +226,27 @@ async fn record_transaction(
     created(&id, outcome, None)
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/customers/{customer_id}/statements",
+    tag = "ingest",
+    summary = "Issue a monthly statement",
+    request_body = crate::http::openapi::schemas::StatementBody,
+    params(
+        ("customer_id" = String, Path, description = "The bank's customer id")
+    ),
+    responses(
+        (status = 201, description = "Recorded (or a repeat, answered as the first time, with `X-Replayed: true`)", body = crate::http::ingest::Recorded),
+        (status = 400, description = "Bad query parameter or malformed JSON", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid token", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role not admitted", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown customer", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Reused id or concurrent update (safe to retry)", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid field", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable (see Retry-After)", body = crate::http::problem::Problem, content_type = "application/problem+json")
+    ),
+    security(("bearer" = []))
+)]
 async fn issue_statement(
     State(state): State<AppState>,
     Path(raw): Path<String>,
@@ -177,6 +258,27 @@ async fn issue_statement(
     created(&id, outcome, None)
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/customers/{customer_id}/payments",
+    tag = "ingest",
+    summary = "Record a payment",
+    request_body = crate::http::openapi::schemas::PaymentBody,
+    params(
+        ("customer_id" = String, Path, description = "The bank's customer id")
+    ),
+    responses(
+        (status = 201, description = "Recorded (or a repeat, answered as the first time, with `X-Replayed: true`)", body = crate::http::ingest::Recorded),
+        (status = 400, description = "Bad query parameter or malformed JSON", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid token", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role not admitted", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown customer", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Reused id or concurrent update (safe to retry)", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid field", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable (see Retry-After)", body = crate::http::problem::Problem, content_type = "application/problem+json")
+    ),
+    security(("bearer" = []))
+)]
 async fn record_payment(
     State(state): State<AppState>,
     Path(raw): Path<String>,
@@ -188,6 +290,27 @@ async fn record_payment(
     created(&id, outcome, None)
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/customers/{customer_id}/days-past-due",
+    tag = "ingest",
+    summary = "Report days past due",
+    request_body = crate::http::openapi::schemas::DaysPastDueBody,
+    params(
+        ("customer_id" = String, Path, description = "The bank's customer id")
+    ),
+    responses(
+        (status = 201, description = "Recorded (or a repeat, answered as the first time, with `X-Replayed: true`)", body = crate::http::ingest::Recorded),
+        (status = 400, description = "Bad query parameter or malformed JSON", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid token", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role not admitted", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown customer", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Reused id or concurrent update (safe to retry)", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid field", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable (see Retry-After)", body = crate::http::problem::Problem, content_type = "application/problem+json")
+    ),
+    security(("bearer" = []))
+)]
 async fn report_days_past_due(
     State(state): State<AppState>,
     Path(raw): Path<String>,
@@ -206,7 +329,7 @@ struct BatchBody {
 }
 
 /// One item's answer in a batch.
-#[derive(Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum ItemResult {
     /// Stored now.
@@ -232,12 +355,13 @@ pub enum ItemResult {
         /// Item index in the request.
         index: usize,
         /// Why.
+        #[schema(value_type = crate::http::problem::Problem)]
         problem: Value,
     },
 }
 
 /// The answer to a batch.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct BatchResult {
     /// Items stored now.
     pub recorded: usize,
@@ -249,6 +373,22 @@ pub struct BatchResult {
     pub results: Vec<ItemResult>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/transactions:batch",
+    tag = "ingest",
+    summary = "Record up to 10,000 transactions in one commit",
+    request_body = crate::http::openapi::schemas::BatchBodyDoc,
+    responses(
+        (status = 200, description = "A result per item", body = crate::http::ingest::BatchResult),
+        (status = 400, description = "Bad query parameter or malformed JSON", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid token", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role not admitted", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid field", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable (see Retry-After)", body = crate::http::problem::Problem, content_type = "application/problem+json")
+    ),
+    security(("bearer" = []))
+)]
 async fn record_transactions_batch(
     State(state): State<AppState>,
     meta: RequestMeta,

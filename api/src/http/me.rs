@@ -14,6 +14,19 @@ use super::problem::Problem;
 use super::AppState;
 use crate::auth::Caller;
 
+#[utoipa::path(
+    get,
+    path = "/v1/me",
+    tag = "customer",
+    summary = "The signed-in customer's own picture",
+    responses(
+        (status = 200, description = "Usage, band, reasons, transactions, alerts", body = crate::http::openapi::schemas::Me),
+        (status = 401, description = "Missing or invalid token", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role not admitted", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown customer", body = crate::http::problem::Problem, content_type = "application/problem+json")
+    ),
+    security(("bearer" = []))
+)]
 async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Value>, Problem> {
     let id = caller.subject.as_str();
     let profile = overview(&state.pool, id)

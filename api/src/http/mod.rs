@@ -7,6 +7,7 @@
 //! - `webhooks`: WhatsApp status webhooks and the local adapter's inbox.
 //! - `me`: the signed-in customer's own picture.
 //! - `admin`: portfolio, top risks, customer drill-down, manual alerts.
+//! - `openapi`: the OpenAPI 3.1 spec at `/openapi.json`, Swagger UI at `/docs`.
 //! - `params`, `cursor`, `freshness`: query checks, keyset cursors, and the
 //!   projection positions (and ETags) every read reports.
 //!
@@ -20,6 +21,7 @@ pub mod health;
 pub mod ingest;
 pub mod json;
 pub mod me;
+pub mod openapi;
 pub mod params;
 pub mod problem;
 pub mod webhooks;
@@ -138,6 +140,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::auth::staff::router())
         .merge(crate::auth::otp::router())
         .merge(webhooks::router())
+        .merge(openapi::router())
         .merge(match (local_mode, inbox_public) {
             (false, _) => Router::new(),
             (true, true) => webhooks::inbox_router(),

@@ -10,7 +10,7 @@ use domain::CustomerError;
 use serde::Serialize;
 
 /// One field that is wrong, by its JSON path (`items[3].amount_minor`).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct FieldError {
     /// JSON path of the offending field (`.` for the whole body).
     pub field: String,
@@ -19,7 +19,8 @@ pub struct FieldError {
 }
 
 /// A problem-details response.
-#[derive(Clone, Debug, Serialize)]
+/// RFC 9457 problem details (`application/problem+json`).
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct Problem {
     /// A URI naming the kind of problem.
     #[serde(rename = "type")]

@@ -62,6 +62,21 @@ fn webhook_state(state: &AppState) -> Result<&WebhookState, Problem> {
         .ok_or_else(|| Problem::unavailable("WhatsApp webhooks are not configured in this process"))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/webhooks/whatsapp",
+    tag = "whatsapp",
+    summary = "Webhook subscription handshake",
+    params(
+        ("hub.mode" = String, Query, description = "`subscribe`"),
+        ("hub.verify_token" = String, Query, description = "Must equal WHATSAPP_VERIFY_TOKEN"),
+        ("hub.challenge" = String, Query, description = "Echoed back")
+    ),
+    responses(
+        (status = 200, description = "The challenge, as text", body = String, content_type = "text/plain"),
+        (status = 403, description = "Wrong verify token", body = crate::http::problem::Problem, content_type = "application/problem+json")
+    )
+)]
 async fn handshake(
     State(state): State<AppState>,
     Query(q): Query<HashMap<String, String>>,
@@ -94,6 +109,22 @@ async fn handshake(
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/webhooks/whatsapp",
+    tag = "whatsapp",
+    summary = "Signed delivery-status webhooks (X-Hub-Signature-256)",
+    request_body(content = Object, description = "Meta's webhook payload", content_type = "application/json"),
+    params(
+        ("X-Hub-Signature-256" = String, Header, description = "sha256=<hex HMAC of the raw body with WHATSAPP_APP_SECRET>")
+    ),
+    responses(
+        (status = 200, description = "Recorded", body = crate::http::openapi::schemas::DeliveryReportDoc),
+        (status = 401, description = "Missing or invalid token", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid field", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable (see Retry-After)", body = crate::http::problem::Problem, content_type = "application/problem+json")
+    )
+)]
 async fn statuses(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let w = match webhook_state(&state) {
         Ok(w) => w,
@@ -136,6 +167,24 @@ struct InboxQuery {
     limit: Option<usize>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/local/whatsapp/messages",
+    tag = "whatsapp",
+    summary = "Local adapter inbox (local mode only)",
+    params(
+        ("to" = Option<String>, Query, description = "Only messages to this phone"),
+        ("limit" = Option<i64>, Query, description = "1-500, default 50")
+    ),
+    responses(
+        (status = 200, description = "Messages, newest first", body = crate::http::openapi::schemas::LocalInboxDoc),
+        (status = 401, description = "Missing or invalid token", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role not admitted", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown customer", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid field", body = crate::http::problem::Problem, content_type = "application/problem+json")
+    ),
+    security(("bearer" = []))
+)]
 async fn local_messages(State(state): State<AppState>, Query(q): Query<InboxQuery>) -> Response {
     let Some(inbox) = state.webhooks.as_ref().and_then(|w| w.local_inbox.clone()) else {
         return Problem::not_found("the local WhatsApp adapter is not in use").into_response();

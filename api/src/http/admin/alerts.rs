@@ -23,7 +23,7 @@ use crate::http::{AppState, RequestMeta};
 pub const MAX_REASON: usize = 500;
 
 /// The request body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ManualAlert {
     /// Why, in the admin's words (kept on the record; not sent).
@@ -33,6 +33,28 @@ pub struct ManualAlert {
 const NAMESPACE: uuid::Uuid = uuid::Uuid::from_u128(0x1d0c_55aa_7b3e_4c2f_8e61_90ab_cdef_1234);
 
 /// The handler.
+#[utoipa::path(
+    post,
+    path = "/v1/admin/customers/{customer_id}/alerts",
+    tag = "admin",
+    summary = "Raise a WhatsApp alert now",
+    request_body = ManualAlert,
+    params(
+        ("customer_id" = String, Path, description = "The bank's customer id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "A retried request with the same key raises nothing new")
+    ),
+    responses(
+        (status = 202, description = "Raised; the dispatcher sends it", body = crate::http::openapi::schemas::RaisedAlert),
+        (status = 400, description = "Bad query parameter or malformed JSON", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid token", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role not admitted", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown customer", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Reused id or concurrent update (safe to retry)", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid field", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable (see Retry-After)", body = crate::http::problem::Problem, content_type = "application/problem+json")
+    ),
+    security(("bearer" = []))
+)]
 pub async fn raise(
     State(state): State<AppState>,
     Path(raw): Path<String>,

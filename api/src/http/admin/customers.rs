@@ -30,7 +30,7 @@ pub const SORTS: [&str; 5] = [
 ];
 
 /// One row of the list.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RiskRow {
     /// Customer id.
     pub customer_id: String,
@@ -53,13 +53,15 @@ pub struct RiskRow {
     /// Currency.
     pub currency: String,
     /// Top reasons of the last decision.
+    #[schema(value_type = Vec<crate::http::openapi::schemas::ReasonDoc>)]
     pub reasons: serde_json::Value,
-    /// The last alert, if any.
+    /// The last alert, if any: alert_id, kind, status, delivery, raised_at.
+    #[schema(value_type = Option<Object>)]
     pub last_alert: Option<serde_json::Value>,
 }
 
 /// A page of the list.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RiskPage {
     /// Rows.
     pub items: Vec<RiskRow>,
@@ -78,6 +80,30 @@ struct Key {
 }
 
 /// The handler.
+#[utoipa::path(
+    get,
+    path = "/v1/admin/customers",
+    tag = "admin",
+    summary = "Top risks, filtered, sorted and keyset-paged",
+    params(
+        ("band" = Option<String>, Query, description = "Low, Medium or High"),
+        ("rule" = Option<String>, Query, description = "Only customers this rule fired for"),
+        ("min_utilisation" = Option<f64>, Query, description = "0-100"),
+        ("max_utilisation" = Option<f64>, Query, description = "0-100"),
+        ("sort" = Option<String>, Query, description = "-score (default), score, -utilisation, utilisation, customer_id"),
+        ("limit" = Option<i64>, Query, description = "1-200, default 50"),
+        ("cursor" = Option<String>, Query, description = "next_cursor of the previous page")
+    ),
+    responses(
+        (status = 200, description = "A page", body = RiskPage),
+        (status = 400, description = "Bad query parameter or malformed JSON", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid token", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role not admitted", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable (see Retry-After)", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 304, description = "Not modified (If-None-Match)")
+    ),
+    security(("bearer" = []))
+)]
 pub async fn list(
     State(state): State<AppState>,
     Query(q): Query<HashMap<String, String>>,

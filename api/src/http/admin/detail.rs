@@ -205,6 +205,24 @@ pub async fn statements(
 }
 
 /// The full picture.
+#[utoipa::path(
+    get,
+    path = "/v1/admin/customers/{customer_id}",
+    tag = "admin",
+    summary = "One customer in full",
+    params(
+        ("customer_id" = String, Path, description = "The bank's customer id")
+    ),
+    responses(
+        (status = 200, description = "Profile, features, risk, history, activity, alerts", body = crate::http::openapi::schemas::CustomerDetail),
+        (status = 400, description = "Bad query parameter or malformed JSON", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid token", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role not admitted", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown customer", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable (see Retry-After)", body = crate::http::problem::Problem, content_type = "application/problem+json")
+    ),
+    security(("bearer" = []))
+)]
 pub async fn detail(
     State(state): State<AppState>,
     Path(raw): Path<String>,
@@ -252,6 +270,25 @@ pub async fn detail(
 }
 
 /// `GET /v1/admin/customers/{id}/transactions?limit=&cursor=`.
+#[utoipa::path(
+    get,
+    path = "/v1/admin/customers/{customer_id}/transactions",
+    tag = "admin",
+    summary = "A customer's transactions, newest first",
+    params(
+        ("customer_id" = String, Path, description = "The bank's customer id"),
+        ("limit" = Option<i64>, Query, description = "1-200, default 50"),
+        ("cursor" = Option<String>, Query, description = "next_cursor of the previous page")
+    ),
+    responses(
+        (status = 200, description = "A page", body = crate::http::openapi::schemas::TransactionsPage),
+        (status = 400, description = "Bad query parameter or malformed JSON", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid token", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role not admitted", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown customer", body = crate::http::problem::Problem, content_type = "application/problem+json")
+    ),
+    security(("bearer" = []))
+)]
 pub async fn transactions_page(
     State(state): State<AppState>,
     Path(raw): Path<String>,
@@ -267,6 +304,25 @@ pub async fn transactions_page(
 }
 
 /// `GET /v1/admin/customers/{id}/statements?limit=&cursor=`.
+#[utoipa::path(
+    get,
+    path = "/v1/admin/customers/{customer_id}/statements",
+    tag = "admin",
+    summary = "A customer's statements, newest first",
+    params(
+        ("customer_id" = String, Path, description = "The bank's customer id"),
+        ("limit" = Option<i64>, Query, description = "1-120, default 12"),
+        ("cursor" = Option<String>, Query, description = "next_cursor of the previous page")
+    ),
+    responses(
+        (status = 200, description = "A page", body = crate::http::openapi::schemas::StatementsPage),
+        (status = 400, description = "Bad query parameter or malformed JSON", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid token", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role not admitted", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown customer", body = crate::http::problem::Problem, content_type = "application/problem+json")
+    ),
+    security(("bearer" = []))
+)]
 pub async fn statements_page(
     State(state): State<AppState>,
     Path(raw): Path<String>,

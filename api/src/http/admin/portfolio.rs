@@ -26,7 +26,7 @@ pub const MAX_DAYS: i64 = 366;
 const BANDS: [&str; 3] = ["Low", "Medium", "High"];
 
 /// Customers and exposure in one band and currency.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct BandExposure {
     /// Band (customers without a decision are Low).
     pub band: String,
@@ -41,7 +41,7 @@ pub struct BandExposure {
 }
 
 /// The mix at the end of one day.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct DayMix {
     /// The day.
     pub date: NaiveDate,
@@ -50,7 +50,7 @@ pub struct DayMix {
 }
 
 /// How many decisions moved customers from one band to another.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Migration {
     /// Band before.
     pub from: String,
@@ -61,7 +61,7 @@ pub struct Migration {
 }
 
 /// Alerts raised in the range, by how far they got.
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default, Serialize, utoipa::ToSchema)]
 pub struct Funnel {
     /// Raised (and not suppressed).
     pub raised: i64,
@@ -78,7 +78,7 @@ pub struct Funnel {
 }
 
 /// The portfolio.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Portfolio {
     /// Range of the mix, migrations and funnel.
     pub from: NaiveDate,
@@ -106,6 +106,25 @@ fn date(p: &Params, name: &str) -> Result<Option<NaiveDate>, Problem> {
 }
 
 /// The handler.
+#[utoipa::path(
+    get,
+    path = "/v1/admin/portfolio",
+    tag = "admin",
+    summary = "Bands, exposure, band mix over time, migrations, alert funnel",
+    params(
+        ("from" = Option<String>, Query, description = "First day YYYY-MM-DD (default: 29 days before `to`)"),
+        ("to" = Option<String>, Query, description = "Last day YYYY-MM-DD (default: today); at most 366 days")
+    ),
+    responses(
+        (status = 200, description = "The portfolio", body = Portfolio),
+        (status = 400, description = "Bad query parameter or malformed JSON", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid token", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role not admitted", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable (see Retry-After)", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 304, description = "Not modified (If-None-Match)")
+    ),
+    security(("bearer" = []))
+)]
 pub async fn portfolio(
     State(state): State<AppState>,
     Query(q): Query<HashMap<String, String>>,

@@ -1,0 +1,517 @@
+//! Schemas of bodies whose Rust types live elsewhere (domain commands, JSON
+//! built in handlers). They describe the wire exactly — the same field
+//! names, formats and limits the handlers enforce — and the API tests check
+//! that every documented operation answers as described.
+
+#![allow(dead_code)]
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// The bank's customer id.
+#[derive(ToSchema)]
+#[schema(value_type = String, pattern = r"^[A-Za-z0-9_.:\-]{1,64}$", example = "C-1001")]
+pub struct CustomerIdDoc(String);
+
+/// `POST /v1/customers`.
+#[derive(Serialize, ToSchema)]
+#[schema(example = json!({"customer_id": "C-1001", "name": "Asha Rao", "phone": "+919800000001",
+    "credit_limit_minor": 20000000, "currency": "INR", "opened_at": "2026-01-01T00:00:00Z"}))]
+pub struct RegisterCustomerBody {
+    /// 1-64 of letters, digits, `-`, `_`, `.`, `:`.
+    #[schema(pattern = r"^[A-Za-z0-9_.:\-]{1,64}$")]
+    pub customer_id: String,
+    /// Name as the bank holds it.
+    #[schema(min_length = 1, max_length = 200)]
+    pub name: String,
+    /// E.164 mobile number (WhatsApp).
+    #[schema(pattern = r"^\+[1-9][0-9]{7,14}$")]
+    pub phone: String,
+    /// Credit limit in minor units.
+    #[schema(minimum = 0, maximum = 1_000_000_000_000i64)]
+    pub credit_limit_minor: i64,
+    /// ISO 4217 currency.
+    #[schema(pattern = "^[A-Z]{3}$")]
+    pub currency: String,
+    /// When the account opened.
+    pub opened_at: DateTime<Utc>,
+}
+
+/// `POST /v1/customers/{id}/credit-limit`.
+#[derive(Serialize, ToSchema)]
+pub struct ChangeCreditLimitBody {
+    /// The new limit in minor units.
+    #[schema(minimum = 0, maximum = 1_000_000_000_000i64)]
+    pub credit_limit_minor: i64,
+    /// When it applies.
+    pub effective_at: DateTime<Utc>,
+}
+
+/// The answer to a credit-limit change.
+#[derive(Serialize, ToSchema)]
+pub struct CreditLimitAnswer {
+    /// Customer id.
+    pub customer_id: String,
+    /// The limit now.
+    pub credit_limit_minor: i64,
+    /// Whether it changed (the same limit again records nothing).
+    pub changed: bool,
+    /// The event's sequence when it changed.
+    pub sequence: Option<i64>,
+}
+
+/// What a transaction did.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TransactionKindDoc {
+    /// A purchase.
+    Purchase,
+    /// Cash taken on the card.
+    CashWithdrawal,
+    /// Money given back.
+    Refund,
+    /// A fee.
+    Fee,
+}
+
+/// Where the card was used.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ChannelDoc {
+    /// At a terminal.
+    Pos,
+    /// Card not present.
+    Online,
+    /// At an ATM.
+    Atm,
+    /// Tap to pay.
+    Contactless,
+    /// At a branch.
+    Bank,
+}
+
+/// `POST /v1/customers/{id}/transactions`.
+#[derive(Serialize, ToSchema)]
+#[schema(example = json!({"transaction_id": "T-9001", "amount_minor": 125000, "currency": "INR",
+    "kind": "purchase", "merchant_category_code": "5411", "merchant_name": "Fresh Mart",
+    "channel": "pos", "occurred_at": "2026-03-01T10:00:00Z"}))]
+pub struct TransactionBody {
+    /// The bank's id; a repeat is answered as the first time.
+    #[schema(pattern = r"^[A-Za-z0-9_.:\-]{1,64}$")]
+    pub transaction_id: String,
+    /// Positive amount in minor units.
+    #[schema(minimum = 1, maximum = 1_000_000_000_000i64)]
+    pub amount_minor: i64,
+    /// The account's currency.
+    #[schema(pattern = "^[A-Z]{3}$")]
+    pub currency: String,
+    /// What it did.
+    pub kind: TransactionKindDoc,
+    /// ISO 18245 merchant category (required for purchases and refunds).
+    #[schema(pattern = "^[0-9]{4}$")]
+    pub merchant_category_code: Option<String>,
+    /// Merchant name.
+    pub merchant_name: Option<String>,
+    /// Where.
+    pub channel: ChannelDoc,
+    /// When it happened.
+    pub occurred_at: DateTime<Utc>,
+}
+
+/// One batch item: a transaction with its customer.
+#[derive(Serialize, ToSchema)]
+pub struct BatchItemDoc {
+    /// The customer.
+    pub customer_id: String,
+    /// The transaction's fields.
+    #[serde(flatten)]
+    pub transaction: TransactionBody,
+}
+
+/// `POST /v1/transactions:batch`.
+#[derive(Serialize, ToSchema)]
+pub struct BatchBodyDoc {
+    /// 1-10,000 transactions.
+    #[schema(min_items = 1, max_items = 10000)]
+    pub items: Vec<BatchItemDoc>,
+}
+
+/// `POST /v1/customers/{id}/statements`.
+#[derive(Serialize, ToSchema)]
+pub struct StatementBody {
+    /// `YYYY-MM`.
+    #[schema(pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
+    pub period: String,
+    /// Closing balance (negative when in credit).
+    pub closing_balance_minor: i64,
+    /// Minimum due.
+    #[schema(minimum = 0)]
+    pub minimum_due_minor: i64,
+    /// Payment due date.
+    pub due_date: NaiveDate,
+    /// When it was issued (on or after the period closes).
+    pub issued_at: DateTime<Utc>,
+}
+
+/// `POST /v1/customers/{id}/payments`.
+#[derive(Serialize, ToSchema)]
+pub struct PaymentBody {
+    /// The bank's id.
+    #[schema(pattern = r"^[A-Za-z0-9_.:\-]{1,64}$")]
+    pub payment_id: String,
+    /// Positive amount in minor units.
+    #[schema(minimum = 1)]
+    pub amount_minor: i64,
+    /// The account's currency.
+    #[schema(pattern = "^[A-Z]{3}$")]
+    pub currency: String,
+    /// When the money arrived.
+    pub paid_at: DateTime<Utc>,
+}
+
+/// `POST /v1/customers/{id}/days-past-due`.
+#[derive(Serialize, ToSchema)]
+pub struct DaysPastDueBody {
+    /// 0-3650.
+    #[schema(minimum = 0, maximum = 3650)]
+    pub days_past_due: u32,
+    /// The moment it is true for.
+    pub as_of: DateTime<Utc>,
+}
+
+/// Staff sign-in.
+#[derive(Serialize, ToSchema)]
+pub struct LoginBody {
+    /// User name.
+    pub username: String,
+    /// Password.
+    #[schema(format = Password)]
+    pub password: String,
+}
+
+/// Asks for a code.
+#[derive(Serialize, ToSchema)]
+pub struct OtpRequestBody {
+    /// E.164 phone.
+    #[schema(pattern = r"^\+[1-9][0-9]{7,14}$", example = "+919800000001")]
+    pub phone: String,
+}
+
+/// Tries a code.
+#[derive(Serialize, ToSchema)]
+pub struct OtpVerifyBody {
+    /// E.164 phone.
+    #[schema(pattern = r"^\+[1-9][0-9]{7,14}$")]
+    pub phone: String,
+    /// The six digits received.
+    #[schema(pattern = "^[0-9]{6}$")]
+    pub code: String,
+}
+
+/// The same answer for every phone.
+#[derive(Serialize, ToSchema)]
+pub struct OtpAccepted {
+    /// Wording that reveals nothing.
+    pub status: String,
+    /// Seconds a code works.
+    pub expires_in: i64,
+    /// Seconds before another code may be asked for.
+    pub next_code_after: i64,
+}
+
+/// A reason for a band in plain language.
+#[derive(Serialize, ToSchema)]
+pub struct ReasonDoc {
+    /// `rule:<id>` or `model:<feature>`.
+    pub code: String,
+    /// The feature.
+    pub feature: Option<String>,
+    /// The reason.
+    pub text: String,
+    /// What would help.
+    pub help: String,
+    /// Contribution to the probability.
+    pub contribution: f64,
+}
+
+/// A customer's risk now.
+#[derive(Serialize, ToSchema)]
+pub struct RiskDoc {
+    /// Band of the last recorded decision (Low before any).
+    pub band: String,
+    /// Since when.
+    pub since: Option<DateTime<Utc>>,
+    /// Latest score.
+    pub score: Option<f64>,
+    /// When it was scored.
+    pub scored_at: Option<DateTime<Utc>>,
+    /// Rules that fired.
+    pub fired_rules: Vec<String>,
+    /// Model version.
+    pub model_version: Option<String>,
+    /// The decision in force.
+    pub decision_id: Option<String>,
+    /// Top reasons.
+    pub reasons: Vec<ReasonDoc>,
+}
+
+/// A customer's profile and usage.
+#[derive(Serialize, ToSchema)]
+pub struct ProfileDoc {
+    /// Id.
+    pub customer_id: String,
+    /// Name.
+    pub name: String,
+    /// Phone.
+    pub phone: String,
+    /// Currency.
+    pub currency: String,
+    /// Limit.
+    pub credit_limit_minor: i64,
+    /// Balance.
+    pub balance_minor: i64,
+    /// Limit minus balance, at least 0.
+    pub available_minor: i64,
+    /// Balance / limit.
+    pub utilisation: f64,
+    /// Opened.
+    pub opened_at: DateTime<Utc>,
+    /// Last behaviour event.
+    pub last_activity_at: DateTime<Utc>,
+    /// Days past due.
+    pub days_past_due: i32,
+}
+
+/// A transaction as shown.
+#[derive(Serialize, ToSchema)]
+pub struct TransactionDoc {
+    /// Id.
+    pub transaction_id: String,
+    /// Amount.
+    pub amount_minor: i64,
+    /// Currency.
+    pub currency: String,
+    /// Kind.
+    pub kind: TransactionKindDoc,
+    /// Merchant category.
+    pub merchant_category_code: Option<String>,
+    /// Merchant.
+    pub merchant_name: Option<String>,
+    /// Channel.
+    pub channel: ChannelDoc,
+    /// When.
+    pub occurred_at: DateTime<Utc>,
+}
+
+/// A page of transactions.
+#[derive(Serialize, ToSchema)]
+pub struct TransactionsPage {
+    /// Newest first.
+    pub items: Vec<TransactionDoc>,
+    /// Next page; none on the last.
+    pub next_cursor: Option<String>,
+}
+
+/// A statement as shown.
+#[derive(Serialize, ToSchema)]
+pub struct StatementDoc {
+    /// `YYYY-MM`.
+    pub period: String,
+    /// Closing balance.
+    pub closing_balance_minor: i64,
+    /// Minimum due.
+    pub minimum_due_minor: i64,
+    /// Due date.
+    pub due_date: NaiveDate,
+    /// Issued.
+    pub issued_at: DateTime<Utc>,
+}
+
+/// A page of statements.
+#[derive(Serialize, ToSchema)]
+pub struct StatementsPage {
+    /// Newest first.
+    pub items: Vec<StatementDoc>,
+    /// Next page; none on the last.
+    pub next_cursor: Option<String>,
+}
+
+/// An alert and its delivery state.
+#[derive(Serialize, ToSchema)]
+pub struct AlertDoc {
+    /// Id.
+    pub alert_id: String,
+    /// `escalation`, `manual` or `welcome`.
+    pub kind: String,
+    /// The decision (escalations).
+    pub decision_id: Option<String>,
+    /// The admin (manual alerts).
+    pub requested_by: Option<String>,
+    /// The admin's reason (manual alerts).
+    pub reason: Option<String>,
+    /// Template.
+    pub template: String,
+    /// `raised`, `suppressed`, `sent` or `failed`.
+    pub status: String,
+    /// Furthest delivery status: `sent`, `delivered`, `read`, `failed`.
+    pub delivery: Option<String>,
+    /// Raised.
+    pub raised_at: DateTime<Utc>,
+    /// Accepted by WhatsApp.
+    pub sent_at: Option<DateTime<Utc>>,
+    /// Delivered.
+    pub delivered_at: Option<DateTime<Utc>>,
+    /// Read.
+    pub read_at: Option<DateTime<Utc>>,
+    /// WhatsApp error code on failure.
+    pub failed_code: Option<i64>,
+    /// Why it failed.
+    pub failed_reason: Option<String>,
+    /// Attempts.
+    pub attempts: i32,
+    /// Whether the fallback template was used.
+    pub fallback_used: bool,
+}
+
+/// One point of the risk chart.
+#[derive(Serialize, ToSchema)]
+pub struct RiskPoint {
+    /// When scored.
+    pub at: DateTime<Utc>,
+    /// Score.
+    pub score: f64,
+    /// Band.
+    pub band: String,
+}
+
+/// Band thresholds of the scoring model.
+#[derive(Serialize, ToSchema)]
+pub struct Thresholds {
+    /// Lowest Medium probability.
+    pub medium: f64,
+    /// Lowest High probability.
+    pub high: f64,
+}
+
+/// `GET /v1/admin/customers/{id}`.
+#[derive(Serialize, ToSchema)]
+pub struct CustomerDetail {
+    /// Profile and usage.
+    pub profile: ProfileDoc,
+    /// Current behavioural features (name → value), with their as-of time.
+    #[schema(value_type = Option<Object>)]
+    pub features: Option<serde_json::Value>,
+    /// Band, score, reasons.
+    pub risk: RiskDoc,
+    /// Scores over time, oldest first (at most 500).
+    pub risk_history: Vec<RiskPoint>,
+    /// For drawing on the chart.
+    pub band_thresholds: Option<Thresholds>,
+    /// Newest transactions (20) and the cursor for more.
+    pub transactions: TransactionsPage,
+    /// Newest statements (12) and the cursor for more.
+    pub statements: StatementsPage,
+    /// Alerts, newest first.
+    pub alerts: Vec<AlertDoc>,
+    /// Freshness.
+    pub projected: Vec<crate::http::freshness::Projected>,
+}
+
+/// Usage as a customer sees it.
+#[derive(Serialize, ToSchema)]
+pub struct UsageDoc {
+    /// Currency.
+    pub currency: String,
+    /// Limit.
+    pub credit_limit_minor: i64,
+    /// Balance.
+    pub balance_minor: i64,
+    /// Available.
+    pub available_minor: i64,
+    /// Balance / limit.
+    pub utilisation: f64,
+}
+
+/// A reason as a customer sees it.
+#[derive(Serialize, ToSchema)]
+pub struct CustomerReason {
+    /// The reason.
+    pub reason: String,
+    /// What would help.
+    pub what_would_help: String,
+}
+
+/// `GET /v1/me`.
+#[derive(Serialize, ToSchema)]
+pub struct Me {
+    /// Id.
+    pub customer_id: String,
+    /// Name.
+    pub name: String,
+    /// Credit usage.
+    pub usage: UsageDoc,
+    /// Current band.
+    pub band: String,
+    /// Since when.
+    pub band_since: Option<DateTime<Utc>>,
+    /// Why, and what would help.
+    pub reasons: Vec<CustomerReason>,
+    /// The last 10 transactions.
+    pub recent_transactions: Vec<TransactionDoc>,
+    /// Alerts received.
+    pub alerts: Vec<AlertDoc>,
+    /// Freshness.
+    pub projected: Vec<crate::http::freshness::Projected>,
+}
+
+/// The answer to a manual alert.
+#[derive(Serialize, ToSchema)]
+pub struct RaisedAlert {
+    /// The alert's id.
+    pub alert_id: String,
+    /// The customer.
+    pub customer_id: String,
+    /// `raised`.
+    pub status: String,
+}
+
+/// The answer to a status webhook.
+#[derive(Serialize, ToSchema)]
+pub struct DeliveryReportDoc {
+    /// Statuses recorded (repeats included).
+    pub recorded: usize,
+    /// Statuses about messages that are not ours.
+    pub ignored: usize,
+}
+
+/// A message in the local inbox.
+#[derive(Serialize, ToSchema)]
+pub struct LocalMessageDoc {
+    /// `wamid.local.<n>`.
+    pub wamid: String,
+    /// Recipient.
+    pub to: String,
+    /// Template.
+    pub template: String,
+    /// Language.
+    pub language: String,
+    /// Body parameters.
+    pub body_params: Vec<String>,
+    /// When.
+    pub sent_at: DateTime<Utc>,
+}
+
+/// The local inbox.
+#[derive(Serialize, ToSchema)]
+pub struct LocalInboxDoc {
+    /// Newest first.
+    pub messages: Vec<LocalMessageDoc>,
+}
+
+/// `GET /healthz`.
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    /// `ok`.
+    pub status: String,
+}
