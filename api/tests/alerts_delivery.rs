@@ -237,16 +237,11 @@ async fn a_lost_answer_is_settled_by_the_status_webhook_not_by_a_second_message(
     );
 }
 
-#[tokio::test]
-async fn a_crash_between_send_and_record_sends_nothing_twice() {
-    let h = harness(FakeConfig::default(), true).await;
-    // The answer never comes before the crash.
+/// Raises one alert, lets the fake accept it while holding its answer, then
+/// aborts the dispatcher's tasks mid-send (a crash) and starts a new
+/// dispatcher; returns once the new one has recorded `AlertSent`.
+async fn crash_mid_send_and_restart(h: &Harness, dispatch: DispatchConfig) {
     h.fake.set_response_delay(Duration::from_secs(60));
-    let dispatch = DispatchConfig {
-        lease: Duration::from_millis(500),
-        reconcile_after: Duration::from_secs(600),
-        ..quick_dispatch()
-    };
     let first = h.start_alerts(
         AlertPolicy::default(),
         dispatch.clone(),
@@ -258,13 +253,8 @@ async fn a_crash_between_send_and_record_sends_nothing_twice() {
         messages(&h.fake) == 1
     })
     .await;
-    // Crash: the dispatcher's tasks are aborted mid-send.
     drop(first);
-    assert_eq!(
-        h.count("SELECT count(*) FROM events WHERE event_type = 'AlertSent'")
-            .await,
-        0
-    );
+    assert_eq!(sent_events(h).await, 0, "the crash came before the record");
     h.fake.set_response_delay(Duration::ZERO);
     let second = h.start_alerts(
         AlertPolicy::default(),
@@ -272,16 +262,30 @@ async fn a_crash_between_send_and_record_sends_nothing_twice() {
         h.cloud(Duration::from_secs(5)),
     );
     wait_for("AlertSent after the restart", LIMIT, || async {
-        h.count("SELECT count(*) FROM events WHERE event_type = 'AlertSent'")
-            .await
-            == 1
+        sent_events(h).await == 1
     })
     .await;
     second.stop().await;
+}
+
+async fn sent_events(h: &Harness) -> i64 {
+    h.count("SELECT count(*) FROM events WHERE event_type = 'AlertSent'")
+        .await
+}
+
+#[tokio::test]
+async fn a_crash_between_send_and_record_sends_nothing_twice() {
+    let h = harness(FakeConfig::default(), true).await;
+    let dispatch = DispatchConfig {
+        lease: Duration::from_millis(500),
+        reconcile_after: Duration::from_secs(600),
+        ..quick_dispatch()
+    };
+    crash_mid_send_and_restart(&h, dispatch).await;
     assert_eq!(
         messages(&h.fake),
         1,
-        "the restart did not message the customer again"
+        "the status webhook settled it: the restart did not message the customer again"
     );
 }
 
@@ -291,37 +295,12 @@ async fn without_status_webhooks_an_unknown_outcome_is_resent_after_the_reconcil
     // so after `reconcile_after` the alert is sent again — one duplicate,
     // and the record says why.
     let h = harness(FakeConfig::default(), false).await;
-    h.fake.set_response_delay(Duration::from_secs(60));
     let dispatch = DispatchConfig {
         lease: Duration::from_millis(200),
         reconcile_after: Duration::from_secs(1),
         ..quick_dispatch()
     };
-    let first = h.start_alerts(
-        AlertPolicy::default(),
-        dispatch.clone(),
-        h.cloud(Duration::from_secs(120)),
-    );
-    h.register("C-1", 1).await;
-    h.raise("C-1", "A-1", &AlertPolicy::default()).await;
-    wait_for("the message at the fake", LIMIT, || async {
-        messages(&h.fake) == 1
-    })
-    .await;
-    drop(first);
-    h.fake.set_response_delay(Duration::ZERO);
-    let second = h.start_alerts(
-        AlertPolicy::default(),
-        dispatch,
-        h.cloud(Duration::from_secs(5)),
-    );
-    wait_for("AlertSent", LIMIT, || async {
-        h.count("SELECT count(*) FROM events WHERE event_type = 'AlertSent'")
-            .await
-            == 1
-    })
-    .await;
-    second.stop().await;
+    crash_mid_send_and_restart(&h, dispatch).await;
     assert_eq!(
         messages(&h.fake),
         2,

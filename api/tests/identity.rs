@@ -9,7 +9,7 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use alerts::{Adapter, AlertPolicy, AlertsConfig, AlertsRuntime, DispatchConfig, LocalInbox};
+use alerts::{AlertPolicy, AlertsRuntime, LocalInbox};
 use api::auth::{Claims, Role};
 use common::*;
 use jsonwebtoken::{encode, EncodingKey, Header};
@@ -278,23 +278,7 @@ struct Otp {
 
 async fn otp_app() -> Otp {
     let app = spawn_app_with_read_side().await;
-    let inbox = Arc::new(LocalInbox::default());
-    let runtime = AlertsRuntime::start(AlertsConfig {
-        pool: app.db.pool.clone(),
-        bus: app.state.customers.clone(),
-        lag: app.state.lag.clone(),
-        notifier: Some(app.state.notifier.clone()),
-        policy: AlertPolicy::default(),
-        dispatch: DispatchConfig {
-            poll: Duration::from_millis(20),
-            ..DispatchConfig::default()
-        },
-        adapter: Adapter::Local(inbox.clone()),
-        codes: Some(alerts::dispatcher::CodeSender {
-            logins: app.state.logins.clone(),
-            keys: app.state.otp_keys.clone(),
-        }),
-    });
+    let (inbox, runtime) = local_alerts(&app, true);
     app.register("C-1").await;
     // Sign-in finds customers by phone in the overview: wait for it.
     for _ in 0..500 {

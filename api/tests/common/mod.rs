@@ -113,3 +113,31 @@ pub fn transaction(id: &str, amount: i64) -> Value {
            "merchant_category_code": "5411", "merchant_name": "Fresh Mart", "channel": "pos",
            "occurred_at": "2026-02-01T10:00:00Z"})
 }
+
+/// The alert machinery (policy, outbox, dispatcher) over the local
+/// in-memory adapter, as the embedded default runs it; with `codes`, it also
+/// sends one-time codes.
+pub fn local_alerts(
+    app: &TestApp,
+    codes: bool,
+) -> (std::sync::Arc<alerts::LocalInbox>, alerts::AlertsRuntime) {
+    let inbox = std::sync::Arc::new(alerts::LocalInbox::default());
+    let runtime = alerts::AlertsRuntime::start(alerts::AlertsConfig {
+        pool: app.db.pool.clone(),
+        bus: app.state.customers.clone(),
+        lag: app.state.lag.clone(),
+        notifier: Some(app.state.notifier.clone()),
+        policy: alerts::AlertPolicy::default(),
+        dispatch: alerts::DispatchConfig {
+            poll: std::time::Duration::from_millis(20),
+            recipient_interval: std::time::Duration::ZERO,
+            ..alerts::DispatchConfig::default()
+        },
+        adapter: alerts::Adapter::Local(inbox.clone()),
+        codes: codes.then(|| alerts::dispatcher::CodeSender {
+            logins: app.state.logins.clone(),
+            keys: app.state.otp_keys.clone(),
+        }),
+    });
+    (inbox, runtime)
+}
