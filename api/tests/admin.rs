@@ -165,6 +165,16 @@ async fn every_admin_route_checks_the_role() {
 #[tokio::test]
 async fn the_portfolio_counts_bands_exposure_mix_migrations_and_alerts() {
     let p = portfolio().await;
+    // Every view has applied every event, so nothing moves between the two
+    // requests below.
+    wait_count(
+        &p.app,
+        "SELECT count(*) FROM projection_checkpoints c WHERE c.name IN \
+         ('customer_overview', 'customer_features', 'risk_decisions', 'customer_alerts') \
+         AND NOT EXISTS (SELECT 1 FROM events e WHERE (e.tx_id, e.global_position) > (c.tx_id, c.position))",
+        4,
+    )
+    .await;
     let r = get(&p, "/v1/admin/portfolio?from=2026-01-25&to=2026-02-05").await;
     assert_eq!(r.status(), 200);
     let tag = r
@@ -254,10 +264,12 @@ async fn the_risk_list_filters_sorts_and_pages_without_repeats_while_rows_arrive
             ));
             assert_eq!(i["band"], "High");
             assert!(!i["reasons"].as_array().expect("reasons").is_empty());
-            assert!(
-                ["raised", "sent"].contains(&i["last_alert"]["status"].as_str().unwrap_or("")),
-                "{i}"
-            );
+            // The original customers' alerts went out before paging began;
+            // those arriving meanwhile may still be on their way.
+            let original = (0..HIGH).any(|n| i["customer_id"] == customer(n).as_str());
+            if original {
+                assert_eq!(i["last_alert"]["status"], "sent", "{i}");
+            }
         }
         // New High customers arrive while the admin pages.
         add_customer(&p.app, extra, true).await;

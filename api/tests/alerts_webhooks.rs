@@ -169,10 +169,42 @@ async fn without_a_token_alerts_go_to_the_local_inbox() {
     assert_eq!(sent["wamid"].as_str(), Some(local[0].wamid.as_str()));
     assert_eq!(messages(&h.fake), 0, "no network in local mode");
 
-    // The inbox is visible over HTTP in local mode (and only then).
+    // The inbox is visible over HTTP in local mode (and only then), without
+    // a token only in demo mode (it shows one-time codes).
+    let webhooks = |inbox: std::sync::Arc<LocalInbox>| api::http::webhooks::WebhookState {
+        app_secret: None,
+        verify_token: None,
+        recorder: alerts::webhook::DeliveryRecorder::new(
+            h.db.pool.clone(),
+            h.state.customers.clone(),
+        ),
+        local_inbox: Some(inbox),
+    };
+    let guarded = h.state.clone().with_webhooks(webhooks(inbox.clone()));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let not_demo = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move {
+        axum::serve(listener, api::http::router(guarded))
+            .await
+            .expect("serve");
+    });
+    let refused = h
+        .http
+        .get(format!("{not_demo}/v1/local/whatsapp/messages"))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(
+        refused.status(),
+        401,
+        "outside demo mode the inbox needs an admin"
+    );
     let state = h
         .state
         .clone()
+        .with_demo(true)
         .with_webhooks(api::http::webhooks::WebhookState {
             app_secret: None,
             verify_token: None,
