@@ -158,7 +158,7 @@ fn five_wrong_codes_lock_the_phone_for_15_minutes_and_kill_the_code() {
         request(2, customer(), t0() + Duration::minutes(5)),
     );
     assert!(
-        matches!(again, Err(LoginError::Locked { retry_after_secs }) if retry_after_secs == 600 + 6)
+        matches!(again, Err(LoginError::Locked { retry_after_secs }) if retry_after_secs == 605)
     );
 }
 
