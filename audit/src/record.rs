@@ -5,6 +5,8 @@
 //! the customer's stream afterwards (payments, days past due, later
 //! decisions, and any later event type, summarised generically).
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use domain::customer::{RecordRiskAssessment, RiskAssessed};
 use domain::risk::Band;
@@ -156,6 +158,10 @@ pub async fn customer_decisions(
         .await
         .map_err(AuditError::from)
     })?;
+    let mut metadata: HashMap<i64, Value> = metadata
+        .iter()
+        .map(|r| Ok((r.try_get("sequence")?, r.try_get("metadata")?)))
+        .collect::<Result<_, sqlx::Error>>()?;
     // "What followed" is stream order.
     events.sort_by_key(|e| e.sequence);
     let mut out = Vec::new();
@@ -163,11 +169,7 @@ pub async fn customer_decisions(
         let CustomerEvent::RiskAssessed(d) = &e.event else {
             continue;
         };
-        let metadata = metadata
-            .iter()
-            .find(|r| r.try_get::<i64, _>("sequence").ok() == Some(e.sequence))
-            .and_then(|r| r.try_get::<Value, _>("metadata").ok())
-            .unwrap_or(Value::Null);
+        let metadata = metadata.remove(&e.sequence).unwrap_or(Value::Null);
         out.push(record_of(
             e,
             d,

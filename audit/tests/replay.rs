@@ -91,6 +91,46 @@ async fn decisions_of_the_read_side_replay_to_match() {
     assert_eq!(report.summary.decisions, ids.len());
     assert_eq!(report.summary.matched, ids.len(), "{:?}", report.mismatches);
     assert!(report.mismatches.is_empty());
+
+    // One customer; decisions since a date.
+    let (one, _) = ids[0].rsplit_once(':').expect("customer:position");
+    let opts = VerifyOptions {
+        customer: Some(one.to_owned()),
+        ..VerifyOptions::default()
+    };
+    let report = verify(&db.pool, &opts, quiet())
+        .await
+        .expect("one customer");
+    let mine = ids
+        .iter()
+        .filter(|i| i.starts_with(&format!("{one}:")))
+        .count();
+    assert_eq!(
+        (report.summary.customers, report.summary.decisions),
+        (1, mine)
+    );
+    let since: chrono::DateTime<chrono::Utc> = scalar(
+        &db.pool,
+        "SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY \
+           (payload->'RiskAssessed'->'assessment'->>'as_of')::timestamptz) \
+         FROM events WHERE event_type = 'RiskAssessed'",
+    )
+    .await;
+    let later: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM events WHERE event_type = 'RiskAssessed' \
+           AND (payload->'RiskAssessed'->'assessment'->>'as_of')::timestamptz >= $1",
+    )
+    .bind(since)
+    .fetch_one(&db.pool)
+    .await
+    .expect("count");
+    let opts = VerifyOptions {
+        since: Some(since),
+        ..VerifyOptions::default()
+    };
+    let report = verify(&db.pool, &opts, quiet()).await.expect("since");
+    assert_eq!(report.summary.decisions as i64, later);
+    assert!(later > 0 && (later as usize) < ids.len());
 }
 
 #[tokio::test]
