@@ -245,7 +245,7 @@ async fn an_edited_trigger_or_model_is_named() {
         "{diffs:?}"
     );
 
-    // The model: one coefficient of its stored bytes changed.
+    // The model: its intercept changed in the stored bytes (still valid JSON).
     let version: String = scalar(&db.pool, "SELECT version FROM model_registry").await;
     sqlx::query(
         "UPDATE model_registry \
