@@ -131,14 +131,19 @@ fn demo_lines() -> Vec<serde_json::Value> {
 /// the README so a fresh machine can log in).
 pub const DEMO_ADMIN: (&str, &str) = ("admin", "demo-admin-password");
 
+/// The demo auditor's user name and password (demo mode only).
+pub const DEMO_AUDITOR: (&str, &str) = ("auditor", "demo-auditor-password");
+
 /// Creates the demo staff accounts if they are missing.
 pub async fn seed_accounts(pool: &sqlx::PgPool) -> anyhow::Result<()> {
-    match crate::auth::staff::add_user(pool, DEMO_ADMIN.0, crate::auth::Role::Admin, DEMO_ADMIN.1)
-        .await
-    {
-        Ok(()) | Err(crate::auth::staff::StaffError::Exists(_)) => Ok(()),
-        Err(e) => Err(e.into()),
+    use crate::auth::Role;
+    for ((user, password), role) in [(DEMO_ADMIN, Role::Admin), (DEMO_AUDITOR, Role::Auditor)] {
+        match crate::auth::staff::add_user(pool, user, role, password).await {
+            Ok(()) | Err(crate::auth::staff::StaffError::Exists(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
     }
+    Ok(())
 }
 
 /// Tells the person at the terminal how to sign in.
@@ -147,6 +152,10 @@ pub fn print_logins(generated_secret: bool) {
     println!(
         "  admin:     POST /v1/auth/login {{\"username\":\"{}\",\"password\":\"{}\"}}",
         DEMO_ADMIN.0, DEMO_ADMIN.1
+    );
+    println!(
+        "  auditor:   POST /v1/auth/login {{\"username\":\"{}\",\"password\":\"{}\"}}",
+        DEMO_AUDITOR.0, DEMO_AUDITOR.1
     );
     for c in DEMO.iter().take(2) {
         println!(

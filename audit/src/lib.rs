@@ -21,11 +21,12 @@
 //! - [`summary`] — one-line summaries of any event (new event types included).
 //! - [`asof`] — a customer's features, band and decision in force as they
 //!   stood at a moment or a log position, with [`asof::Section`] as the
-//!   extension point for more state (alerts).
+//!   extension point for more state; [`asof_alerts`] is the alerts section.
 //! - [`chain`] — checks every stream's hash chain in batches and reports the
 //!   first broken link.
 
 pub mod asof;
+pub mod asof_alerts;
 pub mod chain;
 pub mod diff;
 pub mod fold;

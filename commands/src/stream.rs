@@ -70,3 +70,22 @@ impl Stream for domain::login::Login {
 
     fn services(_: Vec<domain::login::LoginEvent>) {}
 }
+
+impl Stream for domain::audit_trail::AuditTrail {
+    const SNAPSHOT_VERSION: i32 = 1;
+
+    // Every read is a fact of its own, even the same request asked twice.
+    fn event_dedup_key(_: &domain::audit_trail::AuditTrailEvent) -> Option<String> {
+        None
+    }
+
+    fn command_dedup_key(_: &domain::audit_trail::AuditTrailAddressed) -> Option<String> {
+        None
+    }
+
+    fn occurred_at(event: &domain::audit_trail::AuditTrailEvent) -> DateTime<Utc> {
+        event.occurred_at()
+    }
+
+    fn services(_: Vec<domain::audit_trail::AuditTrailEvent>) {}
+}

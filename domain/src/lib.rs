@@ -11,6 +11,8 @@
 //!   constructed, so they cannot exist past the edge.
 //! - [`customer`] — the `Customer` aggregate, its commands, events and errors.
 //! - [`login`] — the `Login` aggregate: one-time-code sign-in for one phone.
+//! - [`audit_trail`] — the `AuditTrail` aggregate: every audit read, who and
+//!   when, recorded before it is answered.
 //! - [`facts`] — facts recorded earlier that a command's ids collide with — the
 //!   aggregate's only "service", prefetched by the command bus.
 //! - [`features`] — behavioural features (utilisation, spend change, payment
@@ -18,6 +20,7 @@
 //! - [`risk`] — versioned model artifacts, scores, rule overrides, per-feature
 //!   SHAP explanations and plain-language reason codes.
 
+pub mod audit_trail;
 pub mod customer;
 pub mod facts;
 pub mod features;

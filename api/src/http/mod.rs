@@ -7,6 +7,8 @@
 //! - `webhooks`: WhatsApp status webhooks and the local adapter's inbox.
 //! - `me`: the signed-in customer's own picture.
 //! - `admin`: portfolio, top risks, customer drill-down, manual alerts.
+//! - `audit`: decision records, replay, state as of a moment (role
+//!   `auditor`; every read recorded on the auditor's trail first).
 //! - `openapi`: the OpenAPI 3.1 spec at `/openapi.json`, Swagger UI at `/docs`.
 //! - `params`, `cursor`, `freshness`: query checks, keyset cursors, and the
 //!   projection positions (and ETags) every read reports.
@@ -15,6 +17,7 @@
 //! only health, sign-in and the signed WhatsApp webhook are public.
 
 pub mod admin;
+pub mod audit;
 pub mod cursor;
 pub mod freshness;
 pub mod health;
@@ -35,6 +38,7 @@ use axum::middleware::from_fn_with_state;
 use axum::Router;
 use commands::notifier::Notifier;
 use commands::{CommandBus, Metadata};
+use domain::audit_trail::AuditTrail;
 use domain::login::Login;
 use domain::Customer;
 use projections::lag::LagTracker;
@@ -65,6 +69,10 @@ pub struct AppState {
     pub demo: bool,
     /// Templates for manual alerts.
     pub alert_policy: alerts::AlertPolicy,
+    /// Audit reads, one trail per reader.
+    pub audit_trails: CommandBus<AuditTrail>,
+    /// Models by version from the registry, for replays.
+    pub audit_models: Arc<::audit::models::ModelCache>,
 }
 
 impl AppState {
@@ -74,6 +82,9 @@ impl AppState {
         let store = commands::PgEventStore::new(pool.clone()).with_notifier(notifier.clone());
         let customers = CommandBus::new(store);
         let logins = CommandBus::new(
+            commands::PgEventStore::new(pool.clone()).with_notifier(notifier.clone()),
+        );
+        let audit_trails = CommandBus::new(
             commands::PgEventStore::new(pool.clone()).with_notifier(notifier.clone()),
         );
         // Until real settings are given, nobody can obtain a token and codes
@@ -90,6 +101,8 @@ impl AppState {
             otp_keys: alerts::otp::OtpKeys::derive(throwaway.as_bytes()),
             demo: false,
             alert_policy: alerts::AlertPolicy::default(),
+            audit_trails,
+            audit_models: Arc::new(::audit::models::ModelCache::new()),
         }
     }
 
@@ -136,6 +149,7 @@ pub fn router(state: AppState) -> Router {
         .merge(ingest::router().route_layer(guard(&[Role::Ingest, Role::Admin])))
         .merge(me::router().route_layer(guard(&[Role::Customer])))
         .merge(admin::router().route_layer(guard(&[Role::Admin])))
+        .merge(audit::router().route_layer(guard(&[Role::Auditor])))
         .merge(health::router())
         .merge(crate::auth::staff::router())
         .merge(crate::auth::otp::router())

@@ -5,6 +5,7 @@
 //! [`OPERATIONS`] lists every routed operation; a test checks the spec and
 //! the router agree in both directions.
 
+pub mod audit_schemas;
 pub mod schemas;
 
 use axum::routing::get;
@@ -40,6 +41,10 @@ pub const OPERATIONS: &[(&str, &str)] = &[
     ("get", "/v1/webhooks/whatsapp"),
     ("post", "/v1/webhooks/whatsapp"),
     ("get", "/v1/local/whatsapp/messages"),
+    ("get", "/v1/audit/customers/{customer_id}/decisions"),
+    ("get", "/v1/audit/customers/{customer_id}/state"),
+    ("get", "/v1/audit/decisions/{decision_id}"),
+    ("post", "/v1/audit/decisions/{decision_id}/replay"),
 ];
 
 struct BearerAuth;
@@ -95,6 +100,10 @@ impl Modify for BearerAuth {
         super::webhooks::handshake,
         super::webhooks::statuses,
         super::webhooks::local_messages,
+        super::audit::handlers::customer_decisions,
+        super::audit::handlers::state_as_of,
+        super::audit::handlers::decision,
+        super::audit::handlers::replay,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -102,6 +111,7 @@ impl Modify for BearerAuth {
         (name = "auth", description = "Staff and customer sign-in"),
         (name = "customer", description = "A customer's own data (role customer)"),
         (name = "admin", description = "Portfolio and customers (role admin)"),
+        (name = "audit", description = "Decision records, replay and state as of any moment, from the log (role auditor; every read is recorded)"),
         (name = "whatsapp", description = "WhatsApp webhooks and the local adapter"),
         (name = "health", description = "Liveness, readiness, metrics"),
     )
