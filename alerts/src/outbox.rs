@@ -124,7 +124,8 @@ fn login_events(
         .iter()
         .filter(|e| e.aggregate_type == <Login as cqrs_es::Aggregate>::TYPE)
         .map(|e| {
-            serde_json::from_value(e.payload.clone())
+            e.payload
+                .decode()
                 .map(|d| (e, d))
                 .map_err(|err| ProjectionError::Poison {
                     position: e.checkpoint.position,

@@ -125,7 +125,7 @@ impl Projection for EscalationPolicy {
                     && stored.event_type == "RiskAssessed" =>
                 {
                     let Ok(CustomerEvent::RiskAssessed(decision)) =
-                        serde_json::from_value::<CustomerEvent>(stored.payload.clone())
+                        stored.payload.decode::<CustomerEvent>()
                     else {
                         continue;
                     };
@@ -141,8 +141,7 @@ impl Projection for EscalationPolicy {
                 t if t == <Login as cqrs_es::Aggregate>::TYPE
                     && stored.event_type == "OtpVerified" =>
                 {
-                    let Ok(LoginEvent::OtpVerified(v)) =
-                        serde_json::from_value::<LoginEvent>(stored.payload.clone())
+                    let Ok(LoginEvent::OtpVerified(v)) = stored.payload.decode::<LoginEvent>()
                     else {
                         continue;
                     };

@@ -49,6 +49,12 @@ pub struct LoadArgs {
     /// Requests per second for all workers together (0 = as fast as possible).
     #[arg(long, default_value_t = 0.0)]
     pub rate: f64,
+    /// Each worker sends only its own slice of the customers, as a bank's
+    /// feeds sharded by account would; without it every worker draws from
+    /// all customers, and concurrent batches queue on the customers they
+    /// share (a batch locks its streams for its whole transaction).
+    #[arg(long)]
+    pub partition: bool,
     /// Prefix for customer and transaction ids (distinct runs, distinct ids).
     #[arg(long, default_value = "LOAD")]
     pub prefix: String,
@@ -120,6 +126,13 @@ pub async fn run(args: &LoadArgs) -> anyhow::Result<LoadReport> {
             let (client, args, counter) = (client.clone(), args.clone(), counter.clone());
             tokio::spawn(async move {
                 let mut rng = rand::rngs::StdRng::seed_from_u64(w as u64);
+                let slice = if args.partition {
+                    let per = (args.customers / args.concurrency).max(1);
+                    let lo = (w * per).min(args.customers - 1);
+                    lo..(lo + per).min(args.customers)
+                } else {
+                    0..args.customers
+                };
                 let (mut lat, mut errors, mut events) = (Vec::new(), 0u64, 0u64);
                 let mut next = Instant::now();
                 while Instant::now() < deadline {
@@ -130,14 +143,14 @@ pub async fn run(args: &LoadArgs) -> anyhow::Result<LoadReport> {
                     }
                     let (url, body, n_events) = match args.mode {
                         Mode::Single => {
-                            let c = rng.gen_range(0..args.customers);
+                            let c = rng.gen_range(slice.clone());
                             let n = counter.fetch_add(1, Ordering::Relaxed);
                             (format!("{}/v1/customers/{}-C{c}/transactions", args.url, args.prefix),
                              transaction(&args.prefix, n, c), 1)
                         }
                         Mode::Batch => {
                             let items: Vec<Value> = (0..args.batch_size).map(|_| {
-                                let c = rng.gen_range(0..args.customers);
+                                let c = rng.gen_range(slice.clone());
                                 let n = counter.fetch_add(1, Ordering::Relaxed);
                                 let mut t = transaction(&args.prefix, n, c);
                                 t["customer_id"] = json!(format!("{}-C{c}", args.prefix));

@@ -60,7 +60,26 @@ where
             let store = self.store();
             let mut tx = store.pool().begin().await.map_err(StoreError::from)?;
             store.lock_streams_in(&mut tx, &ids).await?;
-            let mut contexts = store.load_many_in(&mut *tx, &ids).await?;
+            // First try on cached streams (the common case: this process
+            // wrote them last); a stale entry turns into a conflict on
+            // append, and anything refused on cached state is decided again
+            // on a fresh load — as for single commands.
+            let mut from_cache = std::collections::HashSet::new();
+            let mut contexts = HashMap::new();
+            let mut missing = Vec::new();
+            for id in &ids {
+                match (attempt == 0).then(|| self.cache().get(id)).flatten() {
+                    Some(ctx) => {
+                        from_cache.insert(id.clone());
+                        contexts.insert(id.clone(), ctx);
+                    }
+                    None => missing.push(id.clone()),
+                }
+            }
+            if !missing.is_empty() {
+                contexts.extend(store.load_many_in(&mut *tx, &missing).await?);
+            }
+            let mut doubtful = false;
             let earlier = store.earlier_facts_in(&mut *tx, &keys).await?;
             let mut seen: HashMap<(String, String), (Seen, A::Event)> = earlier
                 .into_iter()
@@ -86,11 +105,13 @@ where
                 let mut aggregate = ctx.aggregate.clone();
                 let sink = EventSink::default();
                 if let Err(e) = aggregate.handle(command.clone(), &services, &sink).await {
+                    doubtful |= from_cache.contains(id);
                     results[i] = Some(ItemOutcome::Rejected(e));
                     continue;
                 }
                 let events = sink.collect().await;
                 if events.is_empty() {
+                    doubtful |= from_cache.contains(id);
                     results[i] = Some(match prior {
                         Some((Seen::Stored(sequence), _)) => ItemOutcome::Repeat { sequence },
                         Some((Seen::InBatch(first), _)) => {
@@ -112,6 +133,17 @@ where
                     stream_events.push(e);
                 }
             }
+            if doubtful {
+                // Refusals and no-ops are only answered on fresh state.
+                drop(tx);
+                self.cache().forget(from_cache.iter());
+                continue;
+            }
+            // The streams' states after this batch, cached once it commits.
+            let mut next: Vec<StreamContext<A>> = pending
+                .keys()
+                .filter_map(|id| contexts.get(id).cloned())
+                .collect();
             let commits = pending
                 .into_iter()
                 .filter_map(|(id, events)| {
@@ -137,12 +169,26 @@ where
             match appended {
                 Ok(committed) => {
                     store.committed();
-                    // The batch wrote without the cache: drop what it holds.
-                    self.cache().forget(ids.iter());
                     let by_stream: HashMap<(String, i64), CommittedEvent> = committed
                         .into_iter()
                         .map(|c| ((c.aggregate_id.clone(), c.sequence), c))
                         .collect();
+                    let mut last: HashMap<&str, &CommittedEvent> = HashMap::new();
+                    for c in by_stream.values() {
+                        let e = last.entry(c.aggregate_id.as_str()).or_insert(c);
+                        if c.sequence > e.sequence {
+                            *e = c;
+                        }
+                    }
+                    for ctx in &mut next {
+                        if let Some(c) = last.get(ctx.aggregate_id.as_str()) {
+                            ctx.version = c.sequence;
+                            ctx.last_hash = c.hash;
+                        }
+                    }
+                    for ctx in next {
+                        self.cache().put(ctx);
+                    }
                     return Ok(results
                         .into_iter()
                         .zip(owners.into_iter().zip(repeats))
@@ -163,8 +209,16 @@ where
                         })
                         .collect());
                 }
-                Err(StoreError::Conflict) => backoff(attempt).await,
-                Err(e) => return Err(CommandError::Store(e)),
+                Err(StoreError::Conflict) => {
+                    self.cache().forget(ids.iter());
+                    if from_cache.is_empty() {
+                        backoff(attempt).await;
+                    }
+                }
+                Err(e) => {
+                    self.cache().forget(ids.iter());
+                    return Err(CommandError::Store(e));
+                }
             }
         }
         Err(CommandError::Conflict)

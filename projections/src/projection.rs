@@ -104,7 +104,8 @@ pub fn customer_events(
         .iter()
         .filter(|e| e.aggregate_type == <domain::Customer as cqrs_es::Aggregate>::TYPE)
         .map(|e| {
-            serde_json::from_value(e.payload.clone())
+            e.payload
+                .decode::<domain::CustomerEvent>()
                 .map(|d| (e, d))
                 .map_err(|err| ProjectionError::Poison {
                     position: e.checkpoint.position,

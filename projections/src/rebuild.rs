@@ -64,15 +64,26 @@ pub async fn rebuild<P: Projection>(
     bar.set_prefix(P::NAME);
     let mut at = Checkpoint::START;
     let mut events_done = 0u64;
-    loop {
-        let mut tx = pool.begin().await?;
-        let events = read_all(&mut *tx, at, batch).await?;
-        let Some(last) = events.last() else { break };
+    // The next batch is read (and decoded) on another connection while this
+    // one is applied: the database's work and ours overlap instead of
+    // taking turns. Reading needs no transaction of its own — `read_all`
+    // only returns events every reader will see in the same order.
+    let read = |from: Checkpoint| {
+        let pool = pool.clone();
+        tokio::spawn(async move { read_all(&pool, from, batch).await })
+    };
+    let mut events = read_all(pool, at, batch).await?;
+    while let Some(last) = events.last() {
         at = last.checkpoint;
+        let next = read(at);
+        let mut tx = pool.begin().await?;
         projection.apply(&mut tx, &fresh, &events).await?;
         tx.commit().await?;
         events_done += events.len() as u64;
         bar.inc(events.len() as u64);
+        events = next
+            .await
+            .map_err(|e| ProjectionError::Unavailable(format!("log reader stopped: {e}")))??;
     }
     // Swap under the projection's lock: the live runner waits, then carries
     // on from the rebuilt checkpoint.

@@ -73,6 +73,8 @@ pub struct AppState {
     pub audit_trails: CommandBus<AuditTrail>,
     /// Models by version from the registry, for replays.
     pub audit_models: Arc<::audit::models::ModelCache>,
+    /// Turns for recording on each reader's audit trail.
+    pub audit_locks: Arc<audit::trail::TrailLocks>,
 }
 
 impl AppState {
@@ -103,6 +105,7 @@ impl AppState {
             alert_policy: alerts::AlertPolicy::default(),
             audit_trails,
             audit_models: Arc::new(::audit::models::ModelCache::new()),
+            audit_locks: Arc::default(),
         }
     }
 

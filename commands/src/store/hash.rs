@@ -41,44 +41,68 @@ pub fn chain(previous: &[u8; 32], e: &EventBytes<'_>) -> [u8; 32] {
         h.update((part.len() as u64).to_be_bytes());
         h.update(part.as_bytes());
     }
-    let mut buf = String::new();
-    canonical(e.payload, &mut buf);
-    buf.push('\n');
-    canonical(e.metadata, &mut buf);
+    let mut buf = Vec::with_capacity(512);
+    write_canonical(e.payload, &mut buf);
+    buf.push(b'\n');
+    write_canonical(e.metadata, &mut buf);
     h.update((buf.len() as u64).to_be_bytes());
-    h.update(buf.as_bytes());
+    h.update(&buf);
     h.update(previous);
     h.finalize().into()
 }
 
 /// Writes `v` as JSON with object keys sorted and no whitespace.
 pub fn canonical(v: &Value, out: &mut String) {
+    let mut buf = Vec::new();
+    write_canonical(v, &mut buf);
+    out.push_str(&String::from_utf8_lossy(&buf));
+}
+
+/// [`canonical`] into bytes, without building strings per key or scalar
+/// (this runs for every event appended).
+fn write_canonical(v: &Value, out: &mut Vec<u8>) {
+    // Writing JSON into a Vec cannot fail; a failure would mean a broken
+    // serializer, and then the hash must not silently cover less.
+    let scalar = |out: &mut Vec<u8>, x: &dyn erased::Json| x.write(out);
     match v {
         Value::Object(map) => {
             let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort();
-            out.push('{');
+            keys.sort_unstable();
+            out.push(b'{');
             for (i, k) in keys.into_iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.push(b',');
                 }
-                out.push_str(&Value::String(k.clone()).to_string());
-                out.push(':');
-                canonical(&map[k], out);
+                scalar(out, k);
+                out.push(b':');
+                write_canonical(&map[k], out);
             }
-            out.push('}');
+            out.push(b'}');
         }
         Value::Array(items) => {
-            out.push('[');
+            out.push(b'[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.push(b',');
                 }
-                canonical(item, out);
+                write_canonical(item, out);
             }
-            out.push(']');
+            out.push(b']');
         }
-        other => out.push_str(&other.to_string()),
+        other => scalar(out, other),
+    }
+}
+
+mod erased {
+    /// Something written as compact JSON (a key or a scalar).
+    pub trait Json {
+        fn write(&self, out: &mut Vec<u8>);
+    }
+
+    impl<T: serde::Serialize + ?Sized> Json for T {
+        fn write(&self, out: &mut Vec<u8>) {
+            serde_json::to_writer(&mut *out, self).expect("writing JSON into memory cannot fail");
+        }
     }
 }
 
@@ -96,6 +120,52 @@ mod tests {
         canonical(&b, &mut sb);
         assert_eq!(sa, sb);
         assert_eq!(sa, r#"{"a":{"x":"s","y":[1,2]},"b":1}"#);
+    }
+
+    /// The bytes hashed must never change, or every stored chain breaks:
+    /// the writer is checked against the first implementation (strings built
+    /// per key and scalar), on escapes, unicode, numbers and nesting.
+    #[test]
+    fn canonical_bytes_are_those_of_the_first_implementation() {
+        fn reference(v: &Value, out: &mut String) {
+            match v {
+                Value::Object(map) => {
+                    let mut keys: Vec<&String> = map.keys().collect();
+                    keys.sort();
+                    out.push('{');
+                    for (i, k) in keys.into_iter().enumerate() {
+                        if i > 0 {
+                            out.push(',');
+                        }
+                        out.push_str(&Value::String(k.clone()).to_string());
+                        out.push(':');
+                        reference(&map[k], out);
+                    }
+                    out.push('}');
+                }
+                Value::Array(items) => {
+                    out.push('[');
+                    for (i, item) in items.iter().enumerate() {
+                        if i > 0 {
+                            out.push(',');
+                        }
+                        reference(item, out);
+                    }
+                    out.push(']');
+                }
+                other => out.push_str(&other.to_string()),
+            }
+        }
+        let v = json!({
+            "z\"quote": "line\nbreak \u{1F4B3} \\ \u{0007}",
+            "amounts": [1, -2, 0.1, 1e300, -0.0, 123456789012345678_i64, 2.5e-8],
+            "nested": {"b": null, "a": [true, false, {"é": "ü"}]},
+            "": ""
+        });
+        let (mut ours, mut theirs) = (String::new(), String::new());
+        canonical(&v, &mut ours);
+        reference(&v, &mut theirs);
+        assert_eq!(ours, theirs);
     }
 
     #[test]

@@ -4,7 +4,6 @@
 use std::collections::HashMap;
 
 use cqrs_es::Aggregate;
-use serde_json::Value;
 use sqlx::{PgExecutor, Row};
 
 use super::{empty, to_hash, EarlierFact, PgEventStore, StoreError, StreamContext};
@@ -27,13 +26,13 @@ impl<A: Stream> PgEventStore<A> {
         let rows = sqlx::query(
             "WITH snap AS (SELECT sequence, last_hash, payload FROM snapshots \
                            WHERE aggregate_type = $1 AND aggregate_id = $2 AND snapshot_version = $3) \
-             SELECT 1 AS kind, sequence, last_hash AS hash, payload, NULL::text AS dedup_key FROM snap \
+             SELECT 1 AS kind, sequence, last_hash AS hash, payload::text AS payload, NULL::text AS dedup_key FROM snap \
              UNION ALL \
-             SELECT 2, sequence, hash, payload, NULL FROM events \
+             SELECT 2, sequence, hash, payload::text, NULL FROM events \
              WHERE aggregate_type = $1 AND aggregate_id = $2 \
                AND sequence > COALESCE((SELECT sequence FROM snap), 0) \
              UNION ALL \
-             SELECT 3, sequence, hash, payload, dedup_key FROM events \
+             SELECT 3, sequence, hash, payload::text, dedup_key FROM events \
              WHERE aggregate_type = $1 AND aggregate_id = $2 AND dedup_key IS NOT NULL AND dedup_key = ANY($4::text[]) \
              ORDER BY kind, sequence",
         )
@@ -48,9 +47,9 @@ impl<A: Stream> PgEventStore<A> {
         for r in rows {
             let kind: i32 = r.try_get("kind")?;
             let sequence: i64 = r.try_get("sequence")?;
-            let payload: Value = r.try_get("payload")?;
+            let payload: &str = r.try_get("payload")?;
             if kind == 3 {
-                let event = serde_json::from_value(payload)
+                let event = serde_json::from_str(payload)
                     .map_err(|e| StoreError::Corrupt(format!("event {id}#{sequence}: {e}")))?;
                 facts.push(EarlierFact {
                     aggregate_id: id.to_owned(),
@@ -90,9 +89,9 @@ impl<A: Stream> PgEventStore<A> {
              snap AS (SELECT s.aggregate_id, s.sequence, s.last_hash, s.payload FROM snapshots s \
                       JOIN ids ON s.aggregate_id = ids.id \
                       WHERE s.aggregate_type = $1 AND s.snapshot_version = $3) \
-             SELECT 1 AS kind, aggregate_id, sequence, last_hash AS hash, payload FROM snap \
+             SELECT 1 AS kind, aggregate_id, sequence, last_hash AS hash, payload::text AS payload FROM snap \
              UNION ALL \
-             SELECT 2, e.aggregate_id, e.sequence, e.hash, e.payload FROM ids \
+             SELECT 2, e.aggregate_id, e.sequence, e.hash, e.payload::text FROM ids \
                CROSS JOIN LATERAL ( \
                  SELECT * FROM events e \
                  WHERE e.aggregate_type = $1 AND e.aggregate_id = ids.id \
@@ -111,7 +110,7 @@ impl<A: Stream> PgEventStore<A> {
             let id: String = r.try_get("aggregate_id")?;
             let sequence: i64 = r.try_get("sequence")?;
             let hash = to_hash(r.try_get("hash")?)?;
-            let payload: Value = r.try_get("payload")?;
+            let payload: &str = r.try_get("payload")?;
             let ctx = out.entry(id.clone()).or_insert_with(|| empty(&id));
             fold_row(ctx, kind, sequence, hash, payload)?;
         }
@@ -138,7 +137,7 @@ impl<A: Stream> PgEventStore<A> {
         let (ids, ks): (Vec<&str>, Vec<&str>) =
             keys.iter().map(|(i, k)| (i.as_str(), k.as_str())).unzip();
         let rows = sqlx::query(
-            "SELECT e.aggregate_id, e.dedup_key, e.sequence, e.payload FROM events e \
+            "SELECT e.aggregate_id, e.dedup_key, e.sequence, e.payload::text AS payload FROM events e \
              JOIN unnest($2::text[], $3::text[]) AS k(id, key) \
                ON e.aggregate_id = k.id AND e.dedup_key = k.key AND e.dedup_key IS NOT NULL \
              WHERE e.aggregate_type = $1",
@@ -152,9 +151,10 @@ impl<A: Stream> PgEventStore<A> {
             .map(|r| {
                 let aggregate_id: String = r.try_get("aggregate_id")?;
                 let sequence: i64 = r.try_get("sequence")?;
-                let event = serde_json::from_value(r.try_get("payload")?).map_err(|e| {
-                    StoreError::Corrupt(format!("event {aggregate_id}#{sequence}: {e}"))
-                })?;
+                let event =
+                    serde_json::from_str(r.try_get::<&str, _>("payload")?).map_err(|e| {
+                        StoreError::Corrupt(format!("event {aggregate_id}#{sequence}: {e}"))
+                    })?;
                 Ok(EarlierFact {
                     key: r.try_get("dedup_key")?,
                     aggregate_id,
@@ -168,7 +168,7 @@ impl<A: Stream> PgEventStore<A> {
     /// Every event of one stream, in order (full replay; audits and tests).
     pub async fn stream_events(&self, id: &str) -> Result<Vec<(i64, A::Event)>, StoreError> {
         let rows = sqlx::query(
-            "SELECT sequence, payload FROM events \
+            "SELECT sequence, payload::text AS payload FROM events \
              WHERE aggregate_type = $1 AND aggregate_id = $2 ORDER BY sequence",
         )
         .bind(A::TYPE)
@@ -178,7 +178,7 @@ impl<A: Stream> PgEventStore<A> {
         rows.into_iter()
             .map(|r| {
                 let sequence: i64 = r.try_get("sequence")?;
-                let event = serde_json::from_value(r.try_get("payload")?)
+                let event = serde_json::from_str(r.try_get::<&str, _>("payload")?)
                     .map_err(|e| StoreError::Corrupt(format!("event {id}#{sequence}: {e}")))?;
                 Ok((sequence, event))
             })
@@ -192,11 +192,14 @@ fn fold_row<A: Aggregate>(
     kind: i32,
     sequence: i64,
     hash: [u8; 32],
-    payload: Value,
+    payload: &str,
 ) -> Result<(), StoreError> {
+    // Payloads come as JSON text and are decoded straight into the
+    // aggregate's types: building a generic JSON tree first was the largest
+    // cost of loading streams.
     let id = &ctx.aggregate_id;
     if kind == 1 {
-        ctx.aggregate = serde_json::from_value(payload)
+        ctx.aggregate = serde_json::from_str(payload)
             .map_err(|e| StoreError::Corrupt(format!("snapshot of {id}: {e}")))?;
     } else {
         if sequence != ctx.version + 1 {
@@ -205,7 +208,7 @@ fn fold_row<A: Aggregate>(
                 ctx.version
             )));
         }
-        let event: A::Event = serde_json::from_value(payload)
+        let event: A::Event = serde_json::from_str(payload)
             .map_err(|e| StoreError::Corrupt(format!("event {id}#{sequence}: {e}")))?;
         ctx.aggregate.apply(event);
     }

@@ -167,7 +167,7 @@ async fn load_states(
     ids: &[String],
 ) -> Result<BTreeMap<String, Entry>, ProjectionError> {
     let rows = sqlx::query(&format!(
-        "SELECT customer_id, state, last_sequence FROM {table} WHERE customer_id = ANY($1)"
+        "SELECT customer_id, state::text AS state, last_sequence FROM {table} WHERE customer_id = ANY($1)"
     ))
     .bind(ids)
     .fetch_all(&mut *tx)
@@ -175,7 +175,8 @@ async fn load_states(
     let mut entries = BTreeMap::new();
     for r in rows {
         let id: String = r.try_get("customer_id")?;
-        let state = serde_json::from_value(r.try_get("state")?)
+        // Decoded from text straight into the state (no JSON tree between).
+        let state = serde_json::from_str(r.try_get::<&str, _>("state")?)
             .map_err(|e| poison(format!("stored feature state of {id} is unreadable: {e}")))?;
         entries.insert(
             id,
@@ -204,7 +205,8 @@ type HistoryRow = (
 struct Output {
     ids: Vec<String>,
     as_of: Vec<DateTime<Utc>>,
-    states: Vec<serde_json::Value>,
+    /// Serialised feature states (JSON text, cast to jsonb by the insert).
+    states: Vec<String>,
     sequences: Vec<i64>,
     columns: Vec<Vec<f64>>,
     history: Vec<HistoryRow>,
@@ -229,7 +231,7 @@ impl Output {
         self.ids.push(id.to_owned());
         self.as_of.push(at);
         self.states.push(
-            serde_json::to_value(state)
+            serde_json::to_string(state)
                 .map_err(|e| poison(format!("feature state does not serialise: {e}")))?,
         );
         self.sequences.push(seq);
@@ -254,7 +256,7 @@ impl Output {
                 .collect();
             let sql = format!(
                 "INSERT INTO {table} (customer_id, as_of, state, last_sequence, {names}) \
-                 SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::jsonb[], $4::bigint[], {}) \
+                 SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::text[]::jsonb[], $4::bigint[], {}) \
                  ON CONFLICT (customer_id) DO UPDATE SET as_of = EXCLUDED.as_of, state = EXCLUDED.state, \
                    last_sequence = EXCLUDED.last_sequence, {}",
                 params.join(", "),

@@ -2,6 +2,14 @@
 //! request is checked first (a refused request records nothing), then the
 //! read is recorded, then answered. If the record cannot be written the
 //! caller gets an error and no answer — nobody reads the audit unrecorded.
+//!
+//! One reader's trail is one stream, and a console fires several reads at
+//! once: in this process they take turns on a per-reader lock instead of
+//! racing for the same sequence and retrying (another process can still
+//! race; the bus retries that).
+
+use std::collections::HashMap;
+use std::sync::Arc;
 
 use axum::http::StatusCode;
 use chrono::Utc;
@@ -12,6 +20,20 @@ use crate::auth::Caller;
 use crate::http::problem::Problem;
 use crate::http::AppState;
 use commands::Metadata;
+
+/// Per-reader turns for recording (see the module docs).
+#[derive(Default)]
+pub struct TrailLocks {
+    readers: std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+impl TrailLocks {
+    fn of(&self, reader: &str) -> Arc<tokio::sync::Mutex<()>> {
+        // A panic while holding this lock cannot leave the map half-written.
+        let mut map = self.readers.lock().unwrap_or_else(|p| p.into_inner());
+        map.entry(reader.to_owned()).or_default().clone()
+    }
+}
 
 /// What a request reads, for its record.
 pub struct Read<'a> {
@@ -45,6 +67,8 @@ pub async fn record(
             read_at: Utc::now(),
         },
     };
+    let turn = state.audit_locks.of(&caller.subject);
+    let _turn = turn.lock().await;
     match state
         .audit_trails
         .execute(&caller.subject, command, meta)
