@@ -49,6 +49,26 @@ pub async fn rebuild<P: Projection>(
         .execute(pool)
         .await?;
     }
+    // Secondary (non-unique) indexes are built once at the end, from sorted
+    // data, instead of being updated row by row through the whole replay;
+    // unique ones stay, since upserts resolve conflicts through them.
+    let mut deferred: Vec<String> = Vec::new();
+    for (_, physical) in fresh.pairs() {
+        let defs: Vec<(String, String)> = sqlx::query_as(
+            "SELECT c.relname::text, pg_get_indexdef(i.indexrelid) FROM pg_index i \
+             JOIN pg_class c ON c.oid = i.indexrelid \
+             WHERE i.indrelid = $1::regclass AND NOT i.indisunique",
+        )
+        .bind(physical)
+        .fetch_all(pool)
+        .await?;
+        for (name, def) in defs {
+            sqlx::query(&format!("DROP INDEX \"{name}\""))
+                .execute(pool)
+                .await?;
+            deferred.push(def);
+        }
+    }
     let total: i64 = sqlx::query_scalar("SELECT count(*) FROM events")
         .fetch_one(pool)
         .await?;
@@ -84,6 +104,9 @@ pub async fn rebuild<P: Projection>(
         events = next
             .await
             .map_err(|e| ProjectionError::Unavailable(format!("log reader stopped: {e}")))??;
+    }
+    for def in &deferred {
+        sqlx::query(def).execute(pool).await?;
     }
     // Swap under the projection's lock: the live runner waits, then carries
     // on from the rebuilt checkpoint.
