@@ -180,6 +180,15 @@ async fn oversized_headers_uris_and_bodies_are_refused_as_problems() {
         .await
         .expect("request");
     assert_problem(r, 413).await;
+    // The signed webhook reads raw bytes under its own 1 MiB limit.
+    let r = reqwest::Client::new()
+        .post(format!("{}/v1/webhooks/whatsapp", app.base))
+        .header("content-type", "application/json")
+        .body(vec![b' '; 1024 * 1024 + 1])
+        .send()
+        .await
+        .expect("request");
+    assert_problem(r, 413).await;
     // Batches keep their own, larger limit.
     let items: Vec<Value> = (0..1_000)
         .map(|i| {
