@@ -29,8 +29,8 @@ const ADMIN: Access = Access::Roles(&[Role::Admin]);
 const CUSTOMER: Access = Access::Roles(&[Role::Customer]);
 const AUDITOR: Access = Access::Roles(&[Role::Auditor]);
 
-/// The declarations: exact (method, path), or a path prefix ending in `*`
-/// for a whole area whose routes share one rule.
+/// The declarations, one per (method, path); a path ending in `*` would
+/// declare a whole area at once.
 const DECLARED: &[(&str, &str, Access)] = &[
     ("post", "/v1/customers", INGEST),
     ("post", "/v1/customers/{customer_id}/credit-limit", INGEST),
@@ -62,8 +62,14 @@ const DECLARED: &[(&str, &str, Access)] = &[
     // Outside demo mode (in demo mode it is public, for the walkthrough).
     ("get", "/v1/local/whatsapp/messages", ADMIN),
     // Audit reads: auditors only (every read is recorded on their trail).
-    ("get", "/v1/audit/*", AUDITOR),
-    ("post", "/v1/audit/*", AUDITOR),
+    (
+        "get",
+        "/v1/audit/customers/{customer_id}/decisions",
+        AUDITOR,
+    ),
+    ("get", "/v1/audit/customers/{customer_id}/state", AUDITOR),
+    ("get", "/v1/audit/decisions/{decision_id}", AUDITOR),
+    ("post", "/v1/audit/decisions/{decision_id}/replay", AUDITOR),
 ];
 
 fn declared(method: &str, path: &str) -> Option<Access> {
