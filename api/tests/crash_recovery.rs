@@ -13,113 +13,20 @@
 //! more). The seed of the kill points is printed.
 
 mod common;
+mod processes;
 
-use std::process::Stdio;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::*;
+use processes::*;
 use rand::{Rng, SeedableRng};
-use serde_json::{json, Value};
-use tokio::process::{Child, Command};
+use serde_json::json;
 use whatsapp::fake::{FakeConfig, FakeWhatsApp, WebhookTarget};
 
-const APP_SECRET: &str = "crash-app-secret";
 /// Customers; each of the 3 writers cycles over 8 of them.
 const CUSTOMERS: usize = 24;
-
-struct Server {
-    port: u16,
-    db_url: String,
-    fake_url: String,
-    log: std::path::PathBuf,
-}
-
-impl Server {
-    fn start(&self) -> Child {
-        let log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&self.log)
-            .expect("log file");
-        Command::new(env!("CARGO_BIN_EXE_early-risk"))
-            .arg("serve")
-            .env("DATABASE_URL", &self.db_url)
-            .env("BIND_ADDR", format!("127.0.0.1:{}", self.port))
-            .env(
-                "JWT_SECRET_KEY",
-                String::from_utf8_lossy(TEST_SECRET).as_ref(),
-            )
-            .env("WHATSAPP_TOKEN", "fake-token")
-            .env("WHATSAPP_PHONE_ID", "106500000000")
-            .env("WHATSAPP_BASE_URL", &self.fake_url)
-            .env("WHATSAPP_APP_SECRET", APP_SECRET)
-            // A send claimed when the process died waits this long for a
-            // status webhook before it is sent again. The fake's webhooks
-            // arrive within milliseconds, so a message that did go out is
-            // settled by its webhook, never resent; one that never left is
-            // sent after 3 s instead of the production 5 minutes.
-            .env("ALERT_RECONCILE_SECONDS", "3")
-            .env(
-                "MODEL_ARTIFACT",
-                concat!(env!("CARGO_MANIFEST_DIR"), "/../artifacts/model.json"),
-            )
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(log)
-            .kill_on_drop(true)
-            .spawn()
-            .expect("start early-risk serve")
-    }
-
-    fn base(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-}
-
-async fn wait_until<F, Fut>(what: &str, limit: Duration, mut ok: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let start = Instant::now();
-    while !ok().await {
-        assert!(start.elapsed() < limit, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-}
-
-/// Sends `body` until the server acknowledges it (connection errors, 503
-/// and 409 are retried with the same id, as a bank's client would).
-async fn until_acknowledged(client: &reqwest::Client, url: &str, body: &Value) {
-    loop {
-        match client.post(url).json(body).send().await {
-            Ok(r) if r.status().is_success() => return,
-            Ok(r) if matches!(r.status().as_u16(), 503 | 409) => {}
-            Ok(r) => panic!(
-                "{url}: {} {}",
-                r.status(),
-                r.text().await.unwrap_or_default()
-            ),
-            Err(_) => {} // killed or restarting
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
-async fn dump(pool: &sqlx::PgPool, table: &str, order: &str) -> String {
-    sqlx::query_scalar(&format!(
-        "SELECT coalesce(string_agg(t::text, E'\\n' ORDER BY {order}), '') FROM {table} t"
-    ))
-    .fetch_one(pool)
-    .await
-    .expect("dump")
-}
-
-async fn count(pool: &sqlx::PgPool, sql: &str) -> i64 {
-    sqlx::query_scalar(sql).fetch_one(pool).await.expect(sql)
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_at_random_points_loses_and_duplicates_nothing() {
@@ -132,11 +39,7 @@ async fn sigkill_at_random_points_loses_and_duplicates_nothing() {
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
 
     let app = spawn_app().await; // a migrated database and tokens
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port();
+    let port = free_port();
     let fake = FakeWhatsApp::start(FakeConfig {
         webhook: Some(WebhookTarget {
             url: format!("http://127.0.0.1:{port}/v1/webhooks/whatsapp"),
@@ -154,13 +57,8 @@ async fn sigkill_at_random_points_loses_and_duplicates_nothing() {
     };
     let base = server.base();
     let mut child = server.start();
-    let health = |base: String| async move {
-        reqwest::get(format!("{base}/healthz"))
-            .await
-            .is_ok_and(|r| r.status() == 200)
-    };
     wait_until("the server", Duration::from_secs(60), || {
-        health(base.clone())
+        healthy(base.clone())
     })
     .await;
 
@@ -221,7 +119,7 @@ async fn sigkill_at_random_points_loses_and_duplicates_nothing() {
         child.wait().await.expect("reaped");
         child = server.start();
         wait_until("the restarted server", Duration::from_secs(60), || {
-            health(base.clone())
+            healthy(base.clone())
         })
         .await;
     }
@@ -243,132 +141,19 @@ async fn sigkill_at_random_points_loses_and_duplicates_nothing() {
     }
 
     // Let the read side, the recorder and the dispatcher finish.
-    let pool = app.db.pool.clone();
-    wait_until(
-        "the read side and alerts to settle",
-        Duration::from_secs(180),
-        || {
-            let (pool, base) = (pool.clone(), base.clone());
-            async move {
-                let ready: Value = match reqwest::get(format!("{base}/readyz")).await {
-                    Ok(r) => r.json().await.unwrap_or(Value::Null),
-                    Err(_) => return false,
-                };
-                let caught_up = ready["projections"]
-                    .as_array()
-                    .is_some_and(|p| p.iter().all(|p| p["events_behind"] == 0));
-                caught_up
-                    && count(
-                        &pool,
-                        "SELECT count(*) FROM decision_outbox WHERE last_error IS NULL",
-                    )
-                    .await
-                        == 0
-                    && count(
-                        &pool,
-                        "SELECT count(*) FROM alert_outbox WHERE state = 'pending'",
-                    )
-                    .await
-                        == 0
-                    && count(
-                        &pool,
-                        "SELECT count(*) FROM events WHERE event_type = 'AlertRaised'",
-                    )
-                    .await
-                        == count(&pool, "SELECT count(*) FROM alert_outbox").await
-            }
-        },
-    )
-    .await;
+    wait_settled(&app.db.pool, std::slice::from_ref(&base)).await;
     child.start_kill().expect("stop");
     child.wait().await.expect("reaped");
 
-    // Every acknowledged transaction exactly once, nothing else.
-    let stored: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT payload -> 'TransactionRecorded' ->> 'transaction_id', count(*) FROM events \
-         WHERE event_type = 'TransactionRecorded' GROUP BY 1 ORDER BY 1",
-    )
-    .fetch_all(&pool)
-    .await
-    .expect("transactions");
-    assert!(
-        stored.iter().all(|(_, n)| *n == 1),
-        "a transaction stored twice"
-    );
-    let mut stored_ids: Vec<String> = stored.into_iter().map(|(id, _)| id).collect();
-    acknowledged.sort();
-    stored_ids.sort();
-    assert_eq!(stored_ids, acknowledged, "acknowledged = stored");
-
-    // No decision twice.
-    let twice = count(
-        &pool,
-        "SELECT count(*) FROM (SELECT payload -> 'RiskAssessed' -> 'assessment' ->> 'decision_id' \
-         FROM events WHERE event_type = 'RiskAssessed' GROUP BY 1 HAVING count(*) > 1) d",
-    )
-    .await;
-    assert_eq!(twice, 0, "a decision recorded twice");
-    let decisions = count(
-        &pool,
-        "SELECT count(*) FROM events WHERE event_type = 'RiskAssessed'",
-    )
-    .await;
-
-    // Every due alert reached WhatsApp exactly once.
-    let due: Vec<String> = sqlx::query_scalar(
-        "SELECT payload -> 'AlertRaised' ->> 'alert_id' FROM events \
-         WHERE event_type = 'AlertRaised' ORDER BY 1",
-    )
-    .fetch_all(&pool)
-    .await
-    .expect("alerts");
-    let sent = fake.messages();
-    let mut delivered: Vec<String> = sent
-        .iter()
-        .filter_map(|m| m.callback_data.clone())
-        .collect();
-    delivered.sort();
-    let duplicates = delivered.len() - {
-        let mut d = delivered.clone();
-        d.dedup();
-        d.len()
-    };
+    let o = check_outcome(&app.db.pool, &fake, acknowledged).await;
     println!(
-        "crash recovery: {kills} kills survived; transactions acknowledged {} / found {}; \
-         decisions {decisions}; alerts due {} / delivered {} / duplicated {duplicates}",
-        acknowledged.len(),
-        stored_ids.len(),
-        due.len(),
-        delivered.len() - duplicates,
+        "crash recovery: {kills} kills survived; transactions acknowledged / found {} / {}; \
+         decisions {}; alerts due {} / delivered {} / duplicated {}",
+        o.transactions,
+        o.transactions,
+        o.decisions,
+        o.alerts_due,
+        o.alerts_delivered,
+        o.alerts_duplicated
     );
-    assert!(!due.is_empty(), "the load made alerts due");
-    assert_eq!(duplicates, 0, "an alert was sent twice");
-    delivered.dedup();
-    assert_eq!(delivered, due, "every due alert delivered once");
-
-    // The views equal a clean rebuild from the log.
-    let views = [
-        ("customer_overview", "customer_id"),
-        ("customer_transactions", "customer_id, sequence"),
-        ("customer_statements", "customer_id, period"),
-    ];
-    let mut before = Vec::new();
-    for (table, order) in views {
-        before.push(dump(&pool, table, order).await);
-    }
-    use projections::views::activity::CustomerActivity;
-    use projections::views::overview::CustomerOverview;
-    projections::rebuild::rebuild(&pool, &CustomerOverview, 1_000, false)
-        .await
-        .expect("rebuild overview");
-    projections::rebuild::rebuild(&pool, &CustomerActivity, 1_000, false)
-        .await
-        .expect("rebuild activity");
-    for ((table, order), was) in views.iter().zip(before) {
-        assert_eq!(
-            dump(&pool, table, order).await,
-            was,
-            "{table} differs from a rebuild"
-        );
-    }
 }
