@@ -514,7 +514,8 @@ async fn serve(
     let state = crate::http::AppState::new(db.pool.clone())
         .with_auth(&auth)
         .with_demo(demo)
-        .with_alert_policy(whatsapp.policy().clone());
+        .with_alert_policy(whatsapp.policy().clone())
+        .with_security(crate::http::security::SecuritySettings::from_env()?);
     let state = state.clone().with_webhooks(whatsapp.webhook_state(&state));
     let read_side = read_side.then(|| {
         let read =
@@ -548,7 +549,9 @@ async fn serve(
             tracing::debug!(error = %e, "could not set TCP_NODELAY");
         }
     });
-    axum::serve(listener, crate::http::router(state))
+    // The peer address keys the per-client sign-in rate limits.
+    let app = crate::http::router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("serving HTTP")?;

@@ -241,7 +241,22 @@ async fn without_a_token_alerts_go_to_the_local_inbox() {
         .send()
         .await
         .expect("get");
-    assert_eq!(bad.status(), 422);
+    // A bad query value or an unknown parameter is a 400 problem naming it,
+    // as on every route.
+    assert_eq!(bad.status(), 400);
+    let unknown = h
+        .http
+        .get(format!("{local}/v1/local/whatsapp/messages?since=1"))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(unknown.status(), 400);
+    assert_eq!(
+        unknown.headers()["content-type"],
+        "application/problem+json"
+    );
+    let p: serde_json::Value = unknown.json().await.expect("problem");
+    assert_eq!(p["errors"][0]["field"], "since");
     let absent = h
         .http
         .get(format!("{}/v1/local/whatsapp/messages", h.base))

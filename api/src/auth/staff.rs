@@ -180,6 +180,7 @@ pub fn token_response(state: &AppState, subject: &str, role: Role) -> TokenRespo
         (status = 400, description = "Bad query parameter or malformed JSON", body = crate::http::problem::Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or invalid token", body = crate::http::problem::Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid field", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many sign-in attempts from this client (see Retry-After)", body = crate::http::problem::Problem, content_type = "application/problem+json"),
         (status = 503, description = "Database unavailable (see Retry-After)", body = crate::http::problem::Problem, content_type = "application/problem+json")
     )
 )]

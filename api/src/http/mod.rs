@@ -12,6 +12,8 @@
 //! - `openapi`: the OpenAPI 3.1 spec at `/openapi.json`, Swagger UI at `/docs`.
 //! - `params`, `cursor`, `freshness`: query checks, keyset cursors, and the
 //!   projection positions (and ETags) every read reports.
+//! - `security`: security headers, CORS, header and body limits, sign-in
+//!   rate limits.
 //!
 //! Every router declares the roles it admits (see [`crate::auth::guard`]);
 //! only health, sign-in and the signed WhatsApp webhook are public.
@@ -27,14 +29,16 @@ pub mod me;
 pub mod openapi;
 pub mod params;
 pub mod problem;
+pub mod security;
 pub mod webhooks;
 
 use std::sync::Arc;
 
+use axum::extract::DefaultBodyLimit;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::HeaderName;
-use axum::middleware::from_fn_with_state;
+use axum::middleware::{from_fn, from_fn_with_state};
 use axum::Router;
 use commands::notifier::Notifier;
 use commands::{CommandBus, Metadata};
@@ -75,6 +79,10 @@ pub struct AppState {
     pub audit_models: Arc<::audit::models::ModelCache>,
     /// Turns for recording on each reader's audit trail.
     pub audit_locks: Arc<audit::trail::TrailLocks>,
+    /// CORS origins and sign-in rate (see [`security`]).
+    pub security: security::SecuritySettings,
+    /// Sign-in rate limiters per client.
+    pub sign_in: Arc<security::SignInLimits>,
 }
 
 impl AppState {
@@ -106,7 +114,18 @@ impl AppState {
             audit_trails,
             audit_models: Arc::new(::audit::models::ModelCache::new()),
             audit_locks: Arc::default(),
+            security: security::SecuritySettings::default(),
+            sign_in: Arc::new(security::SignInLimits::new(
+                &security::SecuritySettings::default(),
+            )),
         }
+    }
+
+    /// CORS origins and sign-in rate limits.
+    pub fn with_security(mut self, settings: security::SecuritySettings) -> Self {
+        self.sign_in = Arc::new(security::SignInLimits::new(&settings));
+        self.security = settings;
+        self
     }
 
     /// The alert templates admins' manual alerts use.
@@ -148,14 +167,16 @@ pub fn router(state: AppState) -> Router {
     let guard =
         |roles: &'static [Role]| from_fn_with_state((state.clone(), roles), crate::auth::require);
     let inbox_public = state.demo;
+    let limit = |route| from_fn_with_state((state.sign_in.clone(), route), security::limit_sign_in);
+    let cors = security::cors(&state.security);
     Router::new()
         .merge(ingest::router().route_layer(guard(&[Role::Ingest, Role::Admin])))
         .merge(me::router().route_layer(guard(&[Role::Customer])))
         .merge(admin::router().route_layer(guard(&[Role::Admin])))
         .merge(audit::router().route_layer(guard(&[Role::Auditor])))
         .merge(health::router())
-        .merge(crate::auth::staff::router())
-        .merge(crate::auth::otp::router())
+        .merge(crate::auth::staff::router().route_layer(limit(security::SignInRoute::Login)))
+        .merge(crate::auth::otp::router().route_layer(limit(security::SignInRoute::Otp)))
         .merge(webhooks::router())
         .merge(openapi::router())
         .merge(match (local_mode, inbox_public) {
@@ -166,6 +187,11 @@ pub fn router(state: AppState) -> Router {
         .fallback(unknown_route)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
+        // Inner routers' own limits (ingest, webhooks) override this one.
+        .layer(DefaultBodyLimit::max(security::DEFAULT_BODY_LIMIT))
+        .layer(tower::util::option_layer(cors))
+        .layer(from_fn(security::header_limits))
+        .layer(from_fn(security::headers))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(TraceLayer::new_for_http())
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))

@@ -13,13 +13,14 @@ use std::sync::Arc;
 use alerts::webhook::DeliveryRecorder;
 use alerts::{LocalInbox, Secret};
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use serde::Deserialize;
 
+use super::params::Params;
 use super::problem::Problem;
 use super::AppState;
 
@@ -125,7 +126,24 @@ async fn handshake(
         (status = 503, description = "Database unavailable (see Retry-After)", body = crate::http::problem::Problem, content_type = "application/problem+json")
     )
 )]
-async fn statuses(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+async fn statuses(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    // Over the size limit: a problem like every other refusal (axum's own
+    // rejection is plain text).
+    let body = match body {
+        Ok(b) => b,
+        Err(r) => {
+            let (slug, title) = if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ("too-large", "Body too large")
+            } else {
+                ("unreadable-body", "Unreadable body")
+            };
+            return Problem::new(r.status(), slug, title, r.body_text()).into_response();
+        }
+    };
     let w = match webhook_state(&state) {
         Ok(w) => w,
         Err(p) => return p.into_response(),
@@ -159,14 +177,6 @@ async fn statuses(State(state): State<AppState>, headers: HeaderMap, body: Bytes
     }
 }
 
-/// `?to=+91…&limit=50` on the local inbox.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct InboxQuery {
-    to: Option<String>,
-    limit: Option<usize>,
-}
-
 #[utoipa::path(
     get,
     path = "/v1/local/whatsapp/messages",
@@ -178,20 +188,29 @@ struct InboxQuery {
     ),
     responses(
         (status = 200, description = "Messages, newest first", body = crate::http::openapi::schemas::LocalInboxDoc),
+        (status = 400, description = "Unknown or bad query parameter", body = crate::http::problem::Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or invalid token", body = crate::http::problem::Problem, content_type = "application/problem+json"),
         (status = 403, description = "Role not admitted", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Unknown customer", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field", body = crate::http::problem::Problem, content_type = "application/problem+json")
+        (status = 404, description = "The local adapter is not in use", body = crate::http::problem::Problem, content_type = "application/problem+json")
     ),
     security(("bearer" = []))
 )]
-async fn local_messages(State(state): State<AppState>, Query(q): Query<InboxQuery>) -> Response {
-    let Some(inbox) = state.webhooks.as_ref().and_then(|w| w.local_inbox.clone()) else {
-        return Problem::not_found("the local WhatsApp adapter is not in use").into_response();
+async fn local_messages(
+    State(state): State<AppState>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    // Checked like every other query: unknown or bad parameters are a 400
+    // problem naming them (a typed `Query` rejection would be plain text).
+    let answer = || -> Result<Response, Problem> {
+        let params = Params::new(q, &["to", "limit"])?;
+        let Some(inbox) = state.webhooks.as_ref().and_then(|w| w.local_inbox.clone()) else {
+            return Err(Problem::not_found(
+                "the local WhatsApp adapter is not in use",
+            ));
+        };
+        let limit = usize::try_from(params.limit(50, 500)?).unwrap_or(50);
+        let messages = inbox.list(params.text("to"), limit);
+        Ok(Json(serde_json::json!({ "messages": messages })).into_response())
     };
-    let limit = q.limit.unwrap_or(50);
-    if !(1..=500).contains(&limit) {
-        return Problem::field("limit", "must be between 1 and 500").into_response();
-    }
-    Json(serde_json::json!({ "messages": inbox.list(q.to.as_deref(), limit) })).into_response()
+    answer().unwrap_or_else(IntoResponse::into_response)
 }

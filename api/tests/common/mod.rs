@@ -49,14 +49,7 @@ async fn spawn(read_side: bool) -> TestApp {
             },
         ));
     }
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let app = api::http::router(state.clone());
-    tokio::spawn(async move {
-        axum::serve(listener, app).await.expect("serve");
-    });
+    let base = serve(state.clone()).await;
     let tokens = api::auth::Tokens::new(&test_auth());
     let ingest = tokens.issue(
         "bank-core",
@@ -69,7 +62,7 @@ async fn spawn(read_side: bool) -> TestApp {
         reqwest::header::HeaderValue::from_str(&format!("Bearer {ingest}")).expect("header"),
     );
     TestApp {
-        base: format!("http://{addr}"),
+        base,
         db,
         client: reqwest::Client::builder()
             .default_headers(headers)
@@ -78,6 +71,21 @@ async fn spawn(read_side: bool) -> TestApp {
         tokens,
         state,
     }
+}
+
+/// Serves the router over `state` on a free port as `serve` does (with the
+/// peer address, which keys the sign-in rate limits); returns its base URL.
+pub async fn serve(state: api::http::AppState) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let app =
+        api::http::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    tokio::spawn(async move {
+        axum::serve(listener, app).await.expect("serve");
+    });
+    format!("http://{addr}")
 }
 
 impl TestApp {

@@ -6,6 +6,7 @@
 //! the router agree in both directions.
 
 pub mod audit_schemas;
+pub mod limits;
 pub mod schemas;
 
 use axum::routing::get;
@@ -15,6 +16,7 @@ use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
 use super::AppState;
+use limits::BodyLimitResponses;
 
 /// Every (method, path) the router serves, except the docs themselves.
 pub const OPERATIONS: &[(&str, &str)] = &[
@@ -105,7 +107,7 @@ impl Modify for BearerAuth {
         super::audit::handlers::decision,
         super::audit::handlers::replay,
     ),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &BodyLimitResponses),
     tags(
         (name = "ingest", description = "The bank's systems write customers and card activity (roles ingest, admin)"),
         (name = "auth", description = "Staff and customer sign-in"),
