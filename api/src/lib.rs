@@ -2,6 +2,7 @@
 //! the embedded-database default. `main.rs` only parses arguments and calls in.
 //!
 //! # Layout
+//! - [`console`] — the web console (static pages and modules served at `/`).
 //! - [`cli`] — subcommands (`serve`, `migrate`, `import`, …).
 //! - [`alerting`] — WhatsApp alert settings and runtime wiring.
 //! - [`auth`] — tokens, roles, staff accounts, customer OTP sign-in.
@@ -20,6 +21,7 @@ pub mod alerting;
 pub mod audit_cli;
 pub mod auth;
 pub mod cli;
+pub mod console;
 pub mod database;
 pub mod demo;
 pub mod http;

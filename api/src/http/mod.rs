@@ -179,6 +179,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::auth::otp::router().route_layer(limit(security::SignInRoute::Otp)))
         .merge(webhooks::router())
         .merge(openapi::router())
+        .merge(crate::console::router())
         .merge(match (local_mode, inbox_public) {
             (false, _) => Router::new(),
             (true, true) => webhooks::inbox_router(),

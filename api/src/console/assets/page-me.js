@@ -1,0 +1,48 @@
+// A card holder's own page (GET /v1/me): credit usage, their band in plain
+// words with the reasons and what would help, recent transactions and the
+// alerts they received.
+
+import { api } from "./api.js";
+import { h, fill, loading, errorBox, section, pairs, badge, money, day, rendered } from "./dom.js";
+import { gauge } from "./charts.js";
+import { reasonsList, transactionsTable, alertsTable } from "./page-customer.js";
+
+const BAND_WORDS = {
+  Low: "Your card looks healthy. Keep it up.",
+  Medium: "A few signs suggest your card could become hard to manage. Small changes now help a lot.",
+  High: "Your card shows strong signs of payment stress. Please look at what would help below, or talk to us.",
+};
+
+export async function render(view) {
+  const body = h("div.stack", {}, loading("Loading your card…"));
+  fill(view, h("h1", {}, "My card"), body);
+  let me;
+  try {
+    me = await api("/v1/me");
+  } catch (e) {
+    fill(body, errorBox(e, "Your card could not be loaded"));
+    return;
+  }
+  view.querySelector("h1").textContent = `Hello, ${me.name}`;
+  const u = me.usage;
+  fill(
+    body,
+    h("div.grid-2", {},
+      section("Credit usage",
+        h("div.split", {},
+          pairs([
+            ["Limit", money(u.credit_limit_minor, u.currency)],
+            ["Balance", money(u.balance_minor, u.currency)],
+            ["Available", money(u.available_minor, u.currency)],
+          ]),
+          gauge(u.utilisation, "Credit used"))),
+      section("How your card is doing",
+        h("p.band-line", {}, badge(me.band), " ", BAND_WORDS[me.band] || ""),
+        me.band_since && h("p.muted", {}, `Since ${day(me.band_since)}.`),
+        h("h3", {}, "Why, and what would help"),
+        reasonsList(me.reasons))),
+    section("Recent transactions", transactionsTable(me.recent_transactions)),
+    section("Messages we sent you", alertsTable(me.alerts)),
+  );
+  rendered("me");
+}

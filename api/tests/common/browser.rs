@@ -1,0 +1,278 @@
+//! Helpers for the browser tests: the app as `serve --demo` runs it (demo
+//! customers, read side, local WhatsApp inbox that is public, alert
+//! dispatcher sending one-time codes), plus chromedriver and a headless
+//! Chromium driven over WebDriver.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use commands::testing::{fresh_database, TestDatabase};
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{json, Value};
+
+use super::test_auth;
+
+/// The demo auditor (the demo itself only has an admin).
+pub const AUDITOR: (&str, &str) = ("auditor", "demo-auditor-password");
+
+/// How long any one condition may take before the test fails.
+pub const PATIENCE: Duration = Duration::from_secs(20);
+
+/// The app with demo data, as `serve --demo` runs it.
+pub struct DemoApp {
+    pub base: String,
+    pub db: TestDatabase,
+    pub inbox: Arc<alerts::LocalInbox>,
+    pub tokens: api::auth::Tokens,
+    _alerts: alerts::AlertsRuntime,
+}
+
+/// Starts the demo app and waits until every demo customer has a recorded
+/// decision (the pages are only worth looking at once they do).
+pub async fn spawn_demo_app() -> DemoApp {
+    let db = fresh_database().await;
+    let inbox = Arc::new(alerts::LocalInbox::default());
+    let state = api::http::AppState::new(db.pool.clone())
+        .with_auth(&test_auth())
+        .with_demo(true);
+    let webhooks = api::http::webhooks::WebhookState {
+        app_secret: None,
+        verify_token: None,
+        recorder: alerts::webhook::DeliveryRecorder::new(db.pool.clone(), state.customers.clone()),
+        local_inbox: Some(inbox.clone()),
+    };
+    let state = state.with_webhooks(webhooks);
+    let model = Arc::new(domain::risk::demo_artifact());
+    commands::registry::register(&db.pool, &model)
+        .await
+        .expect("register model");
+    // Runs until the test's runtime ends.
+    std::mem::forget(projections::supervisor::ReadSide::start(
+        projections::supervisor::ReadSideConfig {
+            pool: db.pool.clone(),
+            lag: state.lag.clone(),
+            notifier: Some(state.notifier.clone()),
+            model,
+            bus: state.customers.clone(),
+        },
+    ));
+    let runtime = alerts::AlertsRuntime::start(alerts::AlertsConfig {
+        pool: db.pool.clone(),
+        bus: state.customers.clone(),
+        lag: state.lag.clone(),
+        notifier: Some(state.notifier.clone()),
+        policy: alerts::AlertPolicy::default(),
+        dispatch: alerts::DispatchConfig {
+            poll: Duration::from_millis(20),
+            recipient_interval: Duration::ZERO,
+            ..alerts::DispatchConfig::default()
+        },
+        adapter: alerts::Adapter::Local(inbox.clone()),
+        codes: Some(alerts::dispatcher::CodeSender {
+            logins: state.logins.clone(),
+            keys: state.otp_keys.clone(),
+        }),
+    });
+    let customers = api::demo::seed(&state.customers).await.expect("demo data");
+    api::demo::seed_accounts(&db.pool).await.expect("demo admin");
+    api::auth::staff::add_user(&db.pool, AUDITOR.0, api::auth::Role::Auditor, AUDITOR.1)
+        .await
+        .expect("demo auditor");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let app = api::http::router(state.clone());
+    tokio::spawn(async move {
+        axum::serve(listener, app).await.expect("serve");
+    });
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let decided: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM customer_overview o WHERE EXISTS \
+             (SELECT 1 FROM risk_decisions d WHERE d.customer_id = o.customer_id)",
+        )
+        .fetch_one(&db.pool)
+        .await
+        .expect("count");
+        if decided == customers as i64 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "demo data was not projected in 60 s");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    DemoApp {
+        base: format!("http://{addr}"),
+        db,
+        inbox,
+        tokens: api::auth::Tokens::new(&test_auth()),
+        _alerts: runtime,
+    }
+}
+
+impl DemoApp {
+    /// GET with a token of `role` for `subject`.
+    pub async fn get_as(&self, role: api::auth::Role, subject: &str, path: &str) -> Value {
+        let token = self.tokens.issue(subject, role, chrono::Utc::now().timestamp());
+        let r = reqwest::Client::new()
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request");
+        assert!(r.status().is_success(), "GET {path}: {}", r.status());
+        r.json().await.expect("json")
+    }
+}
+
+/// chromedriver and a headless Chromium session; both end on drop.
+pub struct Browser {
+    pub client: Client,
+    driver: Child,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        // The child is ours alone (spawned below); Chromium ends with it.
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+fn find_binary(env: &str, candidates: &[&str]) -> Option<PathBuf> {
+    if let Ok(p) = std::env::var(env) {
+        return Some(PathBuf::from(p));
+    }
+    candidates.iter().map(PathBuf::from).find(|p| p.exists())
+}
+
+/// Starts chromedriver and Chromium. Without them: `None` (the test skips
+/// with a message) — unless `CI` is set, where a skip would hide a broken
+/// set-up, so it panics.
+pub async fn start_browser() -> Option<Browser> {
+    let chromium = find_binary("CHROME_BIN", &["/usr/bin/chromium", "/usr/bin/chromium-browser"]);
+    let driver = find_binary("CHROMEDRIVER", &["/usr/bin/chromedriver"]);
+    let (Some(chromium), Some(driver)) = (chromium, driver) else {
+        let msg = "chromium and chromedriver are needed for the browser tests \
+                   (apt-get install -y chromium chromium-driver)";
+        assert!(std::env::var_os("CI").is_none(), "{msg}; CI is set, so this fails");
+        eprintln!("SKIPPED: {msg}");
+        return None;
+    };
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let child = Command::new(&driver)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromedriver");
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        json!({
+            "binary": chromium,
+            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                     "--disable-component-update", "--disable-sync", "--no-first-run",
+                     "--disable-dev-shm-usage", "--window-size=1280,900"],
+        }),
+    );
+    let url = format!("http://127.0.0.1:{port}");
+    let deadline = Instant::now() + PATIENCE;
+    // chromedriver needs a moment to listen; connect as soon as it does.
+    let client = loop {
+        let mut builder = ClientBuilder::new(
+            hyper_util::client::legacy::connect::HttpConnector::new(),
+        );
+        builder.capabilities(caps.clone());
+        match builder.connect(&url).await {
+            Ok(c) => break c,
+            Err(e) if Instant::now() < deadline => {
+                let _ = e;
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(e) => panic!("no WebDriver session from {}: {e}", driver.display()),
+        }
+    };
+    Some(Browser {
+        client,
+        driver: child,
+    })
+}
+
+impl Browser {
+    /// The first element matching `css`, once it is there.
+    pub async fn wait_css(&self, css: &str) -> fantoccini::elements::Element {
+        self.client
+            .wait()
+            .at_most(PATIENCE)
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("waiting for {css}: {e}"))
+    }
+
+    /// Waits until the JavaScript expression `expr` is truthy.
+    pub async fn wait_js(&self, expr: &str) -> Value {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let v = self
+                .client
+                .execute(&format!("return ({expr});"), vec![])
+                .await
+                .expect("script");
+            let truthy = !matches!(&v, Value::Null | Value::Bool(false))
+                && v != json!(0)
+                && v != json!("");
+            if truthy {
+                return v;
+            }
+            assert!(Instant::now() < deadline, "waited {PATIENCE:?} for {expr}");
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+
+    /// Types into the field `css` (cleared first).
+    pub async fn type_into(&self, css: &str, text: &str) {
+        let e = self.wait_css(css).await;
+        e.clear().await.expect("clear");
+        e.send_keys(text).await.expect("type");
+    }
+
+    pub async fn click(&self, css: &str) {
+        self.wait_css(css).await.click().await.expect("click");
+    }
+
+    /// Saves a screenshot as `target/console-screenshots/<name>.png`.
+    pub async fn screenshot(&self, name: &str) -> PathBuf {
+        let png = self.client.screenshot().await.expect("screenshot");
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/console-screenshots");
+        std::fs::create_dir_all(&dir).expect("screenshot dir");
+        let path = dir.join(format!("{name}.png"));
+        std::fs::write(&path, png).expect("write screenshot");
+        path
+    }
+
+    /// Loads `url` afresh and returns (navigation-to-load ms, navigation-to-
+    /// data-rendered ms) for `view` (see `rendered()` in the console's dom.js).
+    pub async fn timed_load(&self, url: &str, view: &str) -> (f64, f64) {
+        self.client.goto("about:blank").await.expect("blank");
+        self.client.goto(url).await.expect("goto");
+        let rendered = self
+            .wait_js(&format!(
+                "performance.getEntriesByName('rendered:{view}')[0]?.startTime"
+            ))
+            .await;
+        let load = self
+            .wait_js("performance.getEntriesByType('navigation')[0]?.loadEventEnd")
+            .await;
+        (
+            load.as_f64().expect("load time"),
+            rendered.as_f64().expect("render time"),
+        )
+    }
+}
