@@ -7,8 +7,8 @@ import { h, s, day, pct, num } from "./dom.js";
 
 export const BANDS = ["Low", "Medium", "High"];
 
-const W = 640;
-const H = 240;
+const W = 800;
+const H = 260;
 const PAD = { l: 44, r: 12, t: 12, b: 28 };
 
 function frame(label, cls) {
@@ -21,23 +21,30 @@ function frame(label, cls) {
   }, s("title", {}, label));
 }
 
-function axisY(svg, max, fmt) {
+/** Y grid and labels; with `whole`, steps are whole numbers (counts). */
+function axisY(svg, max, fmt, whole = false) {
+  const step = whole ? Math.max(1, Math.ceil(max / 4)) : max / 4;
+  const top = step * 4;
   for (let i = 0; i <= 4; i++) {
-    const v = (max * i) / 4;
-    const y = PAD.t + (H - PAD.t - PAD.b) * (1 - i / 4);
+    const v = step * i;
+    const y = PAD.t + (H - PAD.t - PAD.b) * (1 - v / top);
     svg.append(
       s("line", { x1: PAD.l, x2: W - PAD.r, y1: y, y2: y, class: "grid" }),
       s("text", { x: PAD.l - 6, y: y + 4, class: "tick", "text-anchor": "end" }, fmt(v)),
     );
   }
+  return top;
 }
 
 function axisX(svg, labels, x) {
   // About six labels, whatever the range.
   const step = Math.max(1, Math.ceil(labels.length / 6));
   labels.forEach((l, i) => {
-    if (i % step !== 0 && i !== labels.length - 1) return;
-    svg.append(s("text", { x: x(i), y: H - 8, class: "tick", "text-anchor": "middle" }, l));
+    const last = labels.length - 1;
+    if (i !== last && (i % step !== 0 || last - i < step / 2)) return;
+    // The last label ends at the right edge instead of running off it.
+    const anchor = i === labels.length - 1 && labels.length > 1 ? "end" : i === 0 ? "start" : "middle";
+    svg.append(s("text", { x: x(i), y: H - 8, class: "tick", "text-anchor": anchor }, l));
   });
 }
 
@@ -47,10 +54,9 @@ export function bandMix(mix) {
   const svg = frame(label, "band-mix");
   if (mix.length === 0) return svg;
   const totals = mix.map((d) => BANDS.reduce((t, b) => t + (d.bands[b] || 0), 0));
-  const max = Math.max(1, ...totals);
+  const max = axisY(svg, Math.max(1, ...totals), num, true);
   const x = (i) => PAD.l + ((W - PAD.l - PAD.r) * i) / Math.max(1, mix.length - 1);
   const y = (v) => PAD.t + (H - PAD.t - PAD.b) * (1 - v / max);
-  axisY(svg, max, (v) => num(Math.round(v)));
   let below = mix.map(() => 0);
   for (const band of BANDS) {
     const above = mix.map((d, i) => below[i] + (d.bands[band] || 0));
@@ -135,16 +141,18 @@ export function gauge(fraction, label) {
 /** Horizontal bars, one per [label, value, class]. */
 export function bars(rows, { fmt = num, label = "bars" } = {}) {
   const max = Math.max(1, ...rows.map((r) => r[1]));
+  // Narrower than the area charts: it sits in half a row.
+  const BW = 480;
   const rowH = 30;
   const svg = s("svg", {
-    viewBox: `0 0 ${W} ${rows.length * rowH + 4}`,
+    viewBox: `0 0 ${BW} ${rows.length * rowH + 4}`,
     class: "chart bars",
     role: "img",
     "aria-label": label,
   }, s("title", {}, label));
   rows.forEach(([name, v, cls], i) => {
     const y = i * rowH + 2;
-    const w = ((W - 260) * v) / max;
+    const w = ((BW - 200) * v) / max;
     svg.append(
       s("text", { x: 120, y: y + 18, class: "tick", "text-anchor": "end" }, name),
       s("rect", { x: 130, y, width: Math.max(v > 0 ? 2 : 0, w), height: rowH - 8, rx: 3, class: `bar ${cls || ""}` }),

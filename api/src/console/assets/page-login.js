@@ -108,6 +108,8 @@ function customerForm(query) {
     } catch (err) {
       busy(form, false);
       fill(msg, errorBox(err, "Cannot send a code"));
+      // Too soon for another code: the last one still works.
+      if (err.status === 429) codeStep.hidden = false;
     }
   };
   form.querySelector("#request-code").addEventListener("click", request);
