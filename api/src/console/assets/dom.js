@@ -95,6 +95,12 @@ export function tree(v, depth = 0) {
   if (Array.isArray(v)) {
     if (v.length === 0) return h("span.muted", {}, "none");
     if (v.every((x) => typeof x !== "object" || x === null)) return v.join(", ");
+    // Rows of plain fields (fired rules, reasons, diffs) read best as a table.
+    const flat = (x) => x && typeof x === "object" && !Array.isArray(x) && Object.values(x).every((y) => y === null || typeof y !== "object");
+    if (v.every(flat)) {
+      const keys = [...new Set(v.flatMap((x) => Object.keys(x)))];
+      return table(keys.map((k) => [k.replaceAll("_", " "), (x) => (x[k] === null || x[k] === undefined ? "—" : String(x[k]))]), v);
+    }
     return h("ol.tree", {}, v.map((x) => h("li", {}, tree(x, depth + 1))));
   }
   if (typeof v === "object") {
@@ -104,7 +110,7 @@ export function tree(v, depth = 0) {
       Object.entries(v).map(([k, x]) => [h("dt", {}, k.replaceAll("_", " ")), h("dd", {}, tree(x, depth + 1))]),
     );
   }
-  if (typeof v === "number") return num(v);
+  // Exact values: an auditor compares them digit for digit.
   return String(v);
 }
 
