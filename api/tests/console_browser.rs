@@ -316,7 +316,7 @@ async fn auditor_replays_a_decision(
         .get_as(
             Role::Auditor,
             AUDITOR.0,
-            &format!("/v1/audit/customers/{customer}/decisions"),
+            &format!("/v1/audit/customers/{customer}/decisions?limit=50&follow_limit=0"),
         )
         .await;
     let n = api["decisions"].as_array().expect("decisions").len();

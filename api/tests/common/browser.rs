@@ -13,10 +13,10 @@ use commands::testing::{fresh_database, TestDatabase};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
 
-use super::test_auth;
+use crate::common::test_auth;
 
-/// The demo auditor (the demo itself only has an admin).
-pub const AUDITOR: (&str, &str) = ("auditor", "demo-auditor-password");
+/// The demo auditor, as `serve --demo` creates it.
+pub const AUDITOR: (&str, &str) = api::demo::DEMO_AUDITOR;
 
 /// How long any one condition may take before the test fails.
 pub const PATIENCE: Duration = Duration::from_secs(20);
@@ -77,10 +77,9 @@ pub async fn spawn_demo_app() -> DemoApp {
         }),
     });
     let customers = api::demo::seed(&state.customers).await.expect("demo data");
-    api::demo::seed_accounts(&db.pool).await.expect("demo admin");
-    api::auth::staff::add_user(&db.pool, AUDITOR.0, api::auth::Role::Auditor, AUDITOR.1)
+    api::demo::seed_accounts(&db.pool)
         .await
-        .expect("demo auditor");
+        .expect("demo admin and auditor");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -89,16 +88,23 @@ pub async fn spawn_demo_app() -> DemoApp {
     tokio::spawn(async move {
         axum::serve(listener, app).await.expect("serve");
     });
+    // Settled: every projection has applied the whole log and no decision
+    // waits to be recorded (a recorded decision appends to the log, so both
+    // hold together only once scoring has finished).
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let decided: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM customer_overview o WHERE EXISTS \
-             (SELECT 1 FROM risk_decisions d WHERE d.customer_id = o.customer_id)",
+        let settled: bool = sqlx::query_scalar(
+            "SELECT (SELECT count(*) FROM customer_overview) = $1 \
+                AND (SELECT count(*) FROM projection_checkpoints) > 0 \
+                AND NOT EXISTS (SELECT 1 FROM projection_checkpoints \
+                                WHERE position < (SELECT max(global_position) FROM events)) \
+                AND NOT EXISTS (SELECT 1 FROM decision_outbox WHERE last_error IS NULL)",
         )
+        .bind(customers as i64)
         .fetch_one(&db.pool)
         .await
-        .expect("count");
-        if decided == customers as i64 {
+        .expect("settled");
+        if settled {
             break;
         }
         assert!(Instant::now() < deadline, "demo data was not projected in 60 s");

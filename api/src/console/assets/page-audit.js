@@ -73,9 +73,12 @@ async function customer(view, id, query) {
         .catch((e) => fill(state, errorBox(e, "The state could not be computed")))
     : Promise.resolve();
   try {
-    const r = await api(`/v1/audit/customers/${enc(id)}/decisions`);
-    // Newest first: an auditor usually starts from the latest.
-    const rows = [...r.decisions].reverse();
+    // Oldest first, a page at a time; the list needs no later events.
+    const after = query.get("after") || "";
+    const r = await api(withQuery(`/v1/audit/customers/${enc(id)}/decisions`, { limit: 50, follow_limit: 0, after }));
+    const rows = r.decisions;
+    const more = (key, value, label) =>
+      h("a.button", { href: withQuery(`#/audit/customers/${enc(id)}`, { as_of: asOf || "", [key]: value }) }, label);
     fill(list, table(
       [
         ["Decision", (d) => h("a.decision-link", { href: `#/audit/decisions/${enc(d.decision_id)}` }, d.decision_id)],
@@ -86,8 +89,10 @@ async function customer(view, id, query) {
         ["Recorded", (d) => when(d.recorded_at)],
       ],
       rows,
-      { caption: `${rows.length} decisions`, empty: "No decision recorded for this customer." },
-    ));
+      { caption: `${rows.length} decisions, oldest first`, empty: "No decision recorded for this customer." },
+    ), h("nav.pager", { "aria-label": "Pages" },
+      after && more("after", "", "First decisions"),
+      r.next_after !== null && r.next_after !== undefined && more("after", r.next_after, "Later decisions")));
   } catch (e) {
     fill(list, errorBox(e, "The decisions could not be loaded"));
   }
