@@ -9,9 +9,9 @@
 //! Needs `chromium` and `chromium-driver` (Debian); without them the test
 //! skips, unless `CI` is set, where it fails.
 
-mod common;
 #[path = "common/browser.rs"]
 mod browser;
+mod common;
 
 use api::auth::Role;
 use browser::{spawn_demo_app, start_browser, Browser, DemoApp, AUDITOR};
@@ -115,7 +115,10 @@ async fn the_console_works_in_a_real_browser() {
     fits_width(&b, "the customer page").await;
     shots.push(b.screenshot("08-me-phone").await);
 
-    println!("console assets: {} bytes in total", api::console::total_size());
+    println!(
+        "console assets: {} bytes in total",
+        api::console::total_size()
+    );
     for (view, (load, data)) in &timings {
         println!("page {view}: load event {load:.0} ms, data rendered {data:.0} ms after navigation start");
         // Far above the ~300 ms aim, so only something broken trips it.
@@ -144,7 +147,11 @@ async fn portfolio_chart_matches_the_api(b: &Browser, app: &DemoApp) {
             &format!("/v1/admin/portfolio?from={from}&to={to}"),
         )
         .await;
-    let last = &p["band_mix"].as_array().expect("mix").last().expect("a day")["bands"];
+    let last = &p["band_mix"]
+        .as_array()
+        .expect("mix")
+        .last()
+        .expect("a day")["bands"];
     let expected: Vec<String> = ["Low", "Medium", "High"]
         .iter()
         .map(|band| {
@@ -211,16 +218,20 @@ async fn top_risks_filter(b: &Browser, app: &DemoApp) -> String {
         .map(|r| r["customer_id"].as_str().expect("id"))
         .collect();
     assert!(!expected.is_empty(), "the demo has a High customer");
-    assert_eq!(ids, serde_json::json!(expected), "rows and order as the API");
+    assert_eq!(
+        ids,
+        serde_json::json!(expected),
+        "rows and order as the API"
+    );
     assert!(
-        bands
-            .as_array()
-            .expect("bands")
-            .iter()
-            .all(|b| b == "High"),
+        bands.as_array().expect("bands").iter().all(|b| b == "High"),
         "only High rows: {bands}"
     );
-    assert!(js(b, "location.hash").await.as_str().unwrap_or("").contains("band=High"));
+    assert!(js(b, "location.hash")
+        .await
+        .as_str()
+        .unwrap_or("")
+        .contains("band=High"));
     expected[0].to_owned()
 }
 
@@ -229,18 +240,29 @@ async fn open_customer_and_send_alert(b: &Browser, app: &DemoApp, customer: &str
     b.click("#results a.row-link").await;
     rendered(b, "customer").await;
     let detail = app
-        .get_as(Role::Admin, "admin", &format!("/v1/admin/customers/{customer}"))
+        .get_as(
+            Role::Admin,
+            "admin",
+            &format!("/v1/admin/customers/{customer}"),
+        )
         .await;
-    let points = js(b, "document.querySelectorAll('svg.risk-history circle').length").await;
+    let points = js(
+        b,
+        "document.querySelectorAll('svg.risk-history circle').length",
+    )
+    .await;
     assert_eq!(
         points.as_u64(),
         Some(detail["risk_history"].as_array().expect("history").len() as u64),
         "one point per scoring"
     );
     assert_eq!(
-        js(b, "document.querySelectorAll('svg.risk-history line.threshold').length")
-            .await
-            .as_u64(),
+        js(
+            b,
+            "document.querySelectorAll('svg.risk-history line.threshold').length"
+        )
+        .await
+        .as_u64(),
         Some(2)
     );
 
@@ -332,7 +354,11 @@ async fn auditor_replays_a_decision(
     rendered(b, "audit-decision").await;
     b.click("#replay").await;
     let verdict = b.wait_css("#replay-result").await;
-    let class = verdict.attr("class").await.expect("class").unwrap_or_default();
+    let class = verdict
+        .attr("class")
+        .await
+        .expect("class")
+        .unwrap_or_default();
     let id = js(b, "decodeURIComponent(location.hash.split('/').pop())").await;
     let replay: Value = reqwest::Client::new()
         .post(format!(
@@ -340,7 +366,10 @@ async fn auditor_replays_a_decision(
             app.base,
             id.as_str().expect("id")
         ))
-        .bearer_auth(app.tokens.issue(AUDITOR.0, Role::Auditor, chrono::Utc::now().timestamp()))
+        .bearer_auth(
+            app.tokens
+                .issue(AUDITOR.0, Role::Auditor, chrono::Utc::now().timestamp()),
+        )
         .send()
         .await
         .expect("replay")
@@ -349,8 +378,15 @@ async fn auditor_replays_a_decision(
         .expect("json");
     assert_eq!(replay["outcome"], "match", "demo decisions replay exactly");
     assert!(class.split(' ').any(|c| c == "match"), "shown as {class}");
-    let url = format!("{}/#/audit/decisions/{}", app.base, id.as_str().expect("id"));
-    timings.push(("audit-decision".into(), b.timed_load(&url, "audit-decision").await));
+    let url = format!(
+        "{}/#/audit/decisions/{}",
+        app.base,
+        id.as_str().expect("id")
+    );
+    timings.push((
+        "audit-decision".into(),
+        b.timed_load(&url, "audit-decision").await,
+    ));
 }
 
 async fn customer_signs_in_with_a_code(
@@ -374,7 +410,9 @@ async fn customer_signs_in_with_a_code(
     b.type_into("#code", &code).await;
     b.click("#verify-code").await;
     rendered(b, "me").await;
-    let token = app.tokens.issue("DEMO-002", Role::Customer, chrono::Utc::now().timestamp());
+    let token = app
+        .tokens
+        .issue("DEMO-002", Role::Customer, chrono::Utc::now().timestamp());
     let me: Value = reqwest::Client::new()
         .get(format!("{}/v1/me", app.base))
         .bearer_auth(token)
@@ -385,7 +423,10 @@ async fn customer_signs_in_with_a_code(
         .await
         .expect("json");
     let heading = b.wait_css("h1").await.text().await.expect("heading");
-    assert_eq!(heading, format!("Hello, {}", me["name"].as_str().expect("name")));
+    assert_eq!(
+        heading,
+        format!("Hello, {}", me["name"].as_str().expect("name"))
+    );
     let gauge = b
         .wait_css("svg.gauge")
         .await

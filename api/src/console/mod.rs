@@ -101,7 +101,10 @@ fn serve(name: &str, headers: &HeaderMap) -> Response {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
         (
-            [(header::CONTENT_TYPE, HeaderValue::from_static(asset.content_type))],
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(asset.content_type),
+            )],
             asset.body,
         )
             .into_response()
@@ -176,7 +179,11 @@ mod tests {
             assert_eq!(external, 0, "{} names another origin", a.name);
             if a.name.ends_with(".html") {
                 for line in text.lines().filter(|l| l.contains("<script")) {
-                    assert!(line.contains(" src=\"/console/"), "inline script in {}: {line}", a.name);
+                    assert!(
+                        line.contains(" src=\"/console/"),
+                        "inline script in {}: {line}",
+                        a.name
+                    );
                 }
             }
         }

@@ -107,7 +107,10 @@ pub async fn spawn_demo_app() -> DemoApp {
         if settled {
             break;
         }
-        assert!(Instant::now() < deadline, "demo data was not projected in 60 s");
+        assert!(
+            Instant::now() < deadline,
+            "demo data was not projected in 60 s"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     DemoApp {
@@ -122,7 +125,9 @@ pub async fn spawn_demo_app() -> DemoApp {
 impl DemoApp {
     /// GET with a token of `role` for `subject`.
     pub async fn get_as(&self, role: api::auth::Role, subject: &str, path: &str) -> Value {
-        let token = self.tokens.issue(subject, role, chrono::Utc::now().timestamp());
+        let token = self
+            .tokens
+            .issue(subject, role, chrono::Utc::now().timestamp());
         let r = reqwest::Client::new()
             .get(format!("{}{path}", self.base))
             .bearer_auth(token)
@@ -159,12 +164,18 @@ fn find_binary(env: &str, candidates: &[&str]) -> Option<PathBuf> {
 /// with a message) — unless `CI` is set, where a skip would hide a broken
 /// set-up, so it panics.
 pub async fn start_browser() -> Option<Browser> {
-    let chromium = find_binary("CHROME_BIN", &["/usr/bin/chromium", "/usr/bin/chromium-browser"]);
+    let chromium = find_binary(
+        "CHROME_BIN",
+        &["/usr/bin/chromium", "/usr/bin/chromium-browser"],
+    );
     let driver = find_binary("CHROMEDRIVER", &["/usr/bin/chromedriver"]);
     let (Some(chromium), Some(driver)) = (chromium, driver) else {
         let msg = "chromium and chromedriver are needed for the browser tests \
                    (apt-get install -y chromium chromium-driver)";
-        assert!(std::env::var_os("CI").is_none(), "{msg}; CI is set, so this fails");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{msg}; CI is set, so this fails"
+        );
         eprintln!("SKIPPED: {msg}");
         return None;
     };
@@ -192,9 +203,8 @@ pub async fn start_browser() -> Option<Browser> {
     let deadline = Instant::now() + PATIENCE;
     // chromedriver needs a moment to listen; connect as soon as it does.
     let client = loop {
-        let mut builder = ClientBuilder::new(
-            hyper_util::client::legacy::connect::HttpConnector::new(),
-        );
+        let mut builder =
+            ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new());
         builder.capabilities(caps.clone());
         match builder.connect(&url).await {
             Ok(c) => break c,
@@ -231,9 +241,8 @@ impl Browser {
                 .execute(&format!("return ({expr});"), vec![])
                 .await
                 .expect("script");
-            let truthy = !matches!(&v, Value::Null | Value::Bool(false))
-                && v != json!(0)
-                && v != json!("");
+            let truthy =
+                !matches!(&v, Value::Null | Value::Bool(false)) && v != json!(0) && v != json!("");
             if truthy {
                 return v;
             }
