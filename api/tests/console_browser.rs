@@ -40,6 +40,10 @@ async fn js(b: &Browser, expr: &str) -> Value {
         .expect("script")
 }
 
+fn json_str(v: &Value) -> &str {
+    v.as_str().unwrap_or_else(|| panic!("not a string: {v}"))
+}
+
 async fn sign_out(b: &Browser) {
     b.click("#sign-out").await;
     b.wait_css("#staff-login").await;
@@ -70,6 +74,30 @@ async fn the_console_works_in_a_real_browser() {
     b.client.goto(&app.base).await.expect("open");
     b.wait_css("#staff-login").await;
     shots.push(b.screenshot("01-login").await);
+    // A refused login shows the API's problem detail.
+    b.type_into("#username", "admin").await;
+    b.type_into("#password", "not-the-password").await;
+    b.click("#staff-login button[type=submit]").await;
+    let refused: Value = reqwest::Client::new()
+        .post(format!("{}/v1/auth/login", app.base))
+        .json(&serde_json::json!({"username": "admin", "password": "not-the-password"}))
+        .send()
+        .await
+        .expect("login")
+        .json()
+        .await
+        .expect("json");
+    let shown = b
+        .wait_css("#staff-login .error")
+        .await
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        shown.contains(json_str(&refused["detail"])),
+        "{shown} lacks the API's detail {}",
+        refused["detail"]
+    );
     b.type_into("#username", "admin").await;
     b.type_into("#password", "demo-admin-password").await;
     b.click("#staff-login button[type=submit]").await;
@@ -103,17 +131,16 @@ async fn the_console_works_in_a_real_browser() {
     b.client.set_window_size(1280, 900).await.expect("resize");
     sign_out(&b).await;
 
-    auditor_replays_a_decision(&b, &app, &customer, &mut timings).await;
-    shots.push(b.screenshot("06-audit-replay").await);
+    auditor_replays_a_decision(&b, &app, &customer, &mut timings, &mut shots).await;
     sign_out(&b).await;
 
     customer_signs_in_with_a_code(&b, &app, &mut timings).await;
-    shots.push(b.screenshot("07-me").await);
+    shots.push(b.screenshot("08-me").await);
     b.client.set_window_size(390, 844).await.expect("resize");
     b.client.refresh().await.expect("reload");
     rendered(&b, "me").await;
     fits_width(&b, "the customer page").await;
-    shots.push(b.screenshot("08-me-phone").await);
+    shots.push(b.screenshot("09-me-phone").await);
 
     println!(
         "console assets: {} bytes in total",
@@ -312,6 +339,7 @@ async fn auditor_replays_a_decision(
     app: &DemoApp,
     customer: &str,
     timings: &mut Vec<(String, (f64, f64))>,
+    shots: &mut Vec<std::path::PathBuf>,
 ) {
     // Keyboard only: type, Tab to the password, Enter to submit.
     b.wait_css("#username").await.click().await.expect("focus");
@@ -378,6 +406,34 @@ async fn auditor_replays_a_decision(
         .expect("json");
     assert_eq!(replay["outcome"], "match", "demo decisions replay exactly");
     assert!(class.split(' ').any(|c| c == "match"), "shown as {class}");
+    shots.push(b.screenshot("06-audit-replay").await);
+
+    // The state as of now: the band the API computes from the log.
+    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    expect_render(b).await;
+    b.client
+        .goto(&format!(
+            "{}/#/audit/customers/{customer}?as_of={now}",
+            app.base
+        ))
+        .await
+        .expect("goto");
+    rendered(b, "audit-customer").await;
+    let state = app
+        .get_as(
+            Role::Auditor,
+            AUDITOR.0,
+            &format!("/v1/audit/customers/{customer}/state?as_of={now}"),
+        )
+        .await;
+    let shown = b
+        .wait_css("#state-result .badge")
+        .await
+        .text()
+        .await
+        .expect("band");
+    assert_eq!(json_str(&state["band"]), shown);
+    shots.push(b.screenshot("07-audit-state").await);
     let url = format!(
         "{}/#/audit/decisions/{}",
         app.base,

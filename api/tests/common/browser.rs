@@ -269,7 +269,7 @@ impl Browser {
         std::fs::create_dir_all(&dir).expect("screenshot dir");
         let path = dir.join(format!("{name}.png"));
         std::fs::write(&path, png).expect("write screenshot");
-        path
+        path.canonicalize().unwrap_or(path)
     }
 
     /// Loads `url` afresh and returns (navigation-to-load ms, navigation-to-
