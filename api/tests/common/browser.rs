@@ -154,10 +154,10 @@ impl Drop for Browser {
 }
 
 fn find_binary(env: &str, candidates: &[&str]) -> Option<PathBuf> {
-    if let Ok(p) = std::env::var(env) {
-        return Some(PathBuf::from(p));
+    match std::env::var(env) {
+        Ok(p) => Some(PathBuf::from(p)).filter(|p| p.exists()),
+        Err(_) => candidates.iter().map(PathBuf::from).find(|p| p.exists()),
     }
-    candidates.iter().map(PathBuf::from).find(|p| p.exists())
 }
 
 /// Starts chromedriver and Chromium. Without them: `None` (the test skips
