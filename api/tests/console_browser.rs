@@ -526,3 +526,56 @@ async fn read_code(app: &DemoApp, path: &str) -> String {
         tokio::time::sleep(std::time::Duration::from_millis(25)).await;
     }
 }
+
+/// Without a browser too: the page and every asset through the real router,
+/// with their types, a revalidating cache and a 304 for a known ETag.
+#[tokio::test]
+async fn the_console_files_are_served_by_the_api() {
+    let app = common::spawn_app().await;
+    let http = reqwest::Client::new();
+    let page = http
+        .get(format!("{}/", app.base))
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(page.status(), 200);
+    assert_eq!(page.headers()["content-type"], "text/html; charset=utf-8");
+    let mut total = 0;
+    for name in api::console::asset_names() {
+        let r = http
+            .get(format!("{}/console/{name}", app.base))
+            .send()
+            .await
+            .expect("asset");
+        assert_eq!(r.status(), 200, "{name}");
+        let ty = r.headers()["content-type"]
+            .to_str()
+            .expect("type")
+            .to_owned();
+        let expected = match name.rsplit('.').next() {
+            Some("js") => "text/javascript",
+            Some("css") => "text/css",
+            Some("html") => "text/html",
+            Some("svg") => "image/svg+xml",
+            other => panic!("unexpected asset kind {other:?}"),
+        };
+        assert!(ty.starts_with(expected), "{name} served as {ty}");
+        assert_eq!(r.headers()["cache-control"], "no-cache");
+        let tag = r.headers()["etag"].clone();
+        total += r.bytes().await.expect("body").len();
+        let again = http
+            .get(format!("{}/console/{name}", app.base))
+            .header("if-none-match", tag)
+            .send()
+            .await
+            .expect("revalidate");
+        assert_eq!(again.status(), 304, "{name}");
+    }
+    assert_eq!(total, api::console::total_size());
+    let missing = http
+        .get(format!("{}/console/nope.js", app.base))
+        .send()
+        .await
+        .expect("missing");
+    assert_eq!(missing.status(), 404);
+}
