@@ -28,9 +28,13 @@ async fn expect_render(b: &Browser) {
         .expect("reset marker");
 }
 
+/// Waits for `view`'s data on screen; nothing on the way was blocked by the
+/// page's `default-src 'self'` policy.
 async fn rendered(b: &Browser, view: &str) {
     b.wait_js(&format!("document.body.dataset.rendered === '{view}'"))
         .await;
+    let blocked = js(b, "document.documentElement.dataset.cspViolations || '0'").await;
+    assert_eq!(blocked, "0", "the policy blocked something on {view}");
 }
 
 async fn js(b: &Browser, expr: &str) -> Value {
@@ -141,6 +145,11 @@ async fn the_console_works_in_a_real_browser() {
     rendered(&b, "me").await;
     fits_width(&b, "the customer page").await;
     shots.push(b.screenshot("09-me-phone").await);
+
+    // The policy check above can fail: an inline style is blocked and counted.
+    js(&b, "document.body.setAttribute('style', 'color: red') || 1").await;
+    b.wait_js("document.documentElement.dataset.cspViolations === '1'")
+        .await;
 
     println!(
         "console assets: {} bytes in total",

@@ -98,5 +98,14 @@ async function route() {
   }
 }
 
+// The page declares `default-src 'self'` itself (and the server may add the
+// same as a header). Anything the policy blocks is counted where the browser
+// tests look, and reported in the console.
+document.addEventListener("securitypolicyviolation", (e) => {
+  const root = document.documentElement;
+  root.dataset.cspViolations = String(Number(root.dataset.cspViolations || 0) + 1);
+  console.error(`blocked by the content security policy: ${e.violatedDirective} ${e.blockedURI}`);
+});
+
 window.addEventListener("hashchange", route);
 route();

@@ -33,7 +33,7 @@ function lookup(view) {
 }
 
 function stateForm(id, asOf) {
-  const input = h("input", { id: "as-of", name: "as_of", type: "datetime-local", step: 1, required: true, value: asOf ? toLocalInput(asOf) : "" });
+  const input = h("input", { id: "as-of", name: "as_of", type: "datetime-local", step: 1, required: true, value: toLocalInput(asOf || new Date().toISOString()) });
   const form = h("form#state-form.filters", {}, h("p.field", {}, h("label", { for: "as-of" }, "State as of (your local time)"), input),
     h("p.field.actions", {}, h("button.primary", { type: "submit" }, "Show")));
   form.addEventListener("submit", (e) => {
