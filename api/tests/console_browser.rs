@@ -302,6 +302,25 @@ async fn open_customer_and_send_alert(b: &Browser, app: &DemoApp, customer: &str
         Some(2)
     );
 
+    // "Show more" continues the transactions from the API's cursor.
+    let first = detail["transactions"]["items"]
+        .as_array()
+        .expect("items")
+        .len();
+    let cursor = json_str(&detail["transactions"]["next_cursor"]).to_owned();
+    let next = app
+        .get_as(
+            Role::Admin,
+            "admin",
+            &format!("/v1/admin/customers/{customer}/transactions?limit=50&cursor={cursor}"),
+        )
+        .await;
+    let rows = "document.querySelector('#more-transactions').parentElement.querySelectorAll('tbody tr').length";
+    assert_eq!(js(b, rows).await.as_u64(), Some(first as u64));
+    b.click("#more-transactions").await;
+    let all = first + next["items"].as_array().expect("items").len();
+    b.wait_js(&format!("{rows} === {all}")).await;
+
     // A reason is required: nothing is raised without one.
     let events_before = alert_events(app, customer, "").await;
     b.click("#send-alert-button").await;

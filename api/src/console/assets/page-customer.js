@@ -78,7 +78,7 @@ export function transactionsTable(items) {
   );
 }
 
-function statements(c) {
+function statementsTable(c, items) {
   return table(
     [
       ["Period", (s) => s.period],
@@ -86,7 +86,7 @@ function statements(c) {
       ["Minimum due", (s) => money(s.minimum_due_minor, c.profile.currency), "num"],
       ["Due", (s) => day(s.due_date)],
     ],
-    c.statements.items,
+    items,
     { caption: "Statements", empty: "No statements yet." },
   );
 }
@@ -154,6 +154,33 @@ function sendAlert(id, onSent) {
   return section("Send WhatsApp alert", form);
 }
 
+/**
+ * A table with "Show more": `page` is the first page ({items, next_cursor});
+ * later pages come from `path?cursor=`.
+ */
+function paged(page, path, render, name) {
+  const items = [...page.items];
+  const box = h("div", {}, render(items));
+  let cursor = page.next_cursor;
+  const more = h("button", { type: "button", id: `more-${name}` }, `Show more ${name}`);
+  more.hidden = !cursor;
+  more.addEventListener("click", async () => {
+    more.disabled = true;
+    try {
+      const next = await api(`${path}?limit=50&cursor=${encodeURIComponent(cursor)}`);
+      items.push(...next.items);
+      cursor = next.next_cursor;
+      fill(box, render(items));
+      more.hidden = !cursor;
+    } catch (e) {
+      box.append(errorBox(e, `More ${name} could not be loaded`));
+    } finally {
+      more.disabled = false;
+    }
+  });
+  return [box, more];
+}
+
 async function load(id) {
   return api(`/v1/admin/customers/${encodeURIComponent(id)}`);
 }
@@ -170,6 +197,7 @@ export async function render(view, { params }) {
     return;
   }
   view.querySelector("h1").textContent = `${c.profile.name} (${id})`;
+  const base = `/v1/admin/customers/${encodeURIComponent(id)}`;
   const alertsBox = h("div#alerts", { "aria-live": "polite" }, alertsTable(c.alerts));
   // The alert reaches the list once the read side has projected it; follow
   // it for a few seconds so its delivery state shows up without a reload.
@@ -192,8 +220,10 @@ export async function render(view, { params }) {
     h("div.grid-2", {}, profile(c), risk(c)),
     section("Risk score history", riskHistory(c.risk_history, c.band_thresholds)),
     h("div.grid-2", {}, sendAlert(id, follow), section("Alerts", alertsBox)),
-    section("Transactions", transactionsTable(c.transactions.items)),
-    h("div.grid-2", {}, section("Statements", statements(c)), features(c)),
+    section("Transactions", paged(c.transactions, `${base}/transactions`, transactionsTable, "transactions")),
+    h("div.grid-2", {},
+      section("Statements", paged(c.statements, `${base}/statements`, (items) => statementsTable(c, items), "statements")),
+      features(c)),
   );
   rendered("customer");
 }
