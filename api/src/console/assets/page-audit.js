@@ -35,7 +35,8 @@ function lookup(view) {
 function stateForm(id, asOf) {
   const input = h("input", { id: "as-of", name: "as_of", type: "datetime-local", step: 1, required: true, value: toLocalInput(asOf || new Date().toISOString()) });
   const form = h("form#state-form.filters", {}, h("p.field", {}, h("label", { for: "as-of" }, "State as of (your local time)"), input),
-    h("p.field.actions", {}, h("button.primary", { type: "submit" }, "Show")));
+    h("p.field.actions", {}, h("button.primary", { type: "submit" }, "Show")),
+    h("p.muted", {}, "Counts what the log had recorded by then: features, band and decision in force, open alerts."));
   form.addEventListener("submit", (e) => {
     e.preventDefault();
     if (!input.value) return;
