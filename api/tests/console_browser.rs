@@ -14,56 +14,11 @@ mod browser;
 mod common;
 
 use api::auth::Role;
-use browser::{spawn_demo_app, start_browser, Browser, DemoApp, AUDITOR};
+use browser::{
+    expect_render, fits_width, js, json_str, rendered, sign_out, spawn_demo_app, start_browser,
+    Browser, DemoApp, AUDITOR, ENTER, TAB,
+};
 use serde_json::Value;
-
-const TAB: &str = "\u{E004}";
-const ENTER: &str = "\u{E007}";
-
-/// Forgets which view rendered last, so the next wait sees the new one.
-async fn expect_render(b: &Browser) {
-    b.client
-        .execute("delete document.body.dataset.rendered; return 1;", vec![])
-        .await
-        .expect("reset marker");
-}
-
-/// Waits for `view`'s data on screen; nothing on the way was blocked by the
-/// page's `default-src 'self'` policy.
-async fn rendered(b: &Browser, view: &str) {
-    b.wait_js(&format!("document.body.dataset.rendered === '{view}'"))
-        .await;
-    let blocked = js(b, "document.documentElement.dataset.cspViolations || '0'").await;
-    assert_eq!(blocked, "0", "the policy blocked something on {view}");
-}
-
-async fn js(b: &Browser, expr: &str) -> Value {
-    b.client
-        .execute(&format!("return ({expr});"), vec![])
-        .await
-        .expect("script")
-}
-
-fn json_str(v: &Value) -> &str {
-    v.as_str().unwrap_or_else(|| panic!("not a string: {v}"))
-}
-
-async fn sign_out(b: &Browser) {
-    b.click("#sign-out").await;
-    b.wait_css("#staff-login").await;
-}
-
-/// The page fits the window: nothing scrolls sideways.
-async fn fits_width(b: &Browser, what: &str) {
-    let (scroll, inner) = (
-        js(b, "document.documentElement.scrollWidth").await,
-        js(b, "window.innerWidth").await,
-    );
-    assert!(
-        scroll.as_f64() <= inner.as_f64(),
-        "{what} scrolls sideways at {inner}px: {scroll}px wide"
-    );
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_console_works_in_a_real_browser() {

@@ -291,3 +291,54 @@ impl Browser {
         )
     }
 }
+
+// Steps the page tests share.
+
+/// WebDriver key codes.
+pub const TAB: &str = "\u{E004}";
+pub const ENTER: &str = "\u{E007}";
+
+/// Forgets which view rendered last, so the next wait sees the new one.
+pub async fn expect_render(b: &Browser) {
+    b.client
+        .execute("delete document.body.dataset.rendered; return 1;", vec![])
+        .await
+        .expect("reset marker");
+}
+
+/// Waits for `view`'s data on screen; nothing on the way was blocked by the
+/// page's `default-src 'self'` policy.
+pub async fn rendered(b: &Browser, view: &str) {
+    b.wait_js(&format!("document.body.dataset.rendered === '{view}'"))
+        .await;
+    let blocked = js(b, "document.documentElement.dataset.cspViolations || '0'").await;
+    assert_eq!(blocked, "0", "the policy blocked something on {view}");
+}
+
+pub async fn js(b: &Browser, expr: &str) -> Value {
+    b.client
+        .execute(&format!("return ({expr});"), vec![])
+        .await
+        .expect("script")
+}
+
+pub fn json_str(v: &Value) -> &str {
+    v.as_str().unwrap_or_else(|| panic!("not a string: {v}"))
+}
+
+pub async fn sign_out(b: &Browser) {
+    b.click("#sign-out").await;
+    b.wait_css("#staff-login").await;
+}
+
+/// The page fits the window: nothing scrolls sideways.
+pub async fn fits_width(b: &Browser, what: &str) {
+    let (scroll, inner) = (
+        js(b, "document.documentElement.scrollWidth").await,
+        js(b, "window.innerWidth").await,
+    );
+    assert!(
+        scroll.as_f64() <= inner.as_f64(),
+        "{what} scrolls sideways at {inner}px: {scroll}px wide"
+    );
+}
