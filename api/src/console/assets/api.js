@@ -52,20 +52,26 @@ export class ApiError extends Error {
  * A 401 ends the session (the token lapsed or was refused) and sends the
  * user to the login page.
  */
-export async function api(path, { method = "GET", body, headers = {}, auth = true } = {}) {
+export async function api(path, { method = "GET", body, headers = {}, auth = true, retryConflict = method === "GET" } = {}) {
   const h = { Accept: "application/json", ...headers };
   if (body !== undefined) h["Content-Type"] = "application/json";
   const s = session();
   if (auth && s) h.Authorization = `Bearer ${s.token}`;
   let r;
-  try {
-    r = await fetch(path, {
-      method,
-      headers: h,
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-  } catch (e) {
-    throw new ApiError(0, { detail: `the server cannot be reached (${e.message})` });
+  // A 409 on a read means a concurrent write won a race (an auditor's reads
+  // are recorded on one stream); the API calls it safe to retry.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      r = await fetch(path, {
+        method,
+        headers: h,
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (e) {
+      throw new ApiError(0, { detail: `the server cannot be reached (${e.message})` });
+    }
+    if (!(r.status === 409 && retryConflict && attempt < 4)) break;
+    await new Promise((done) => setTimeout(done, 50 * attempt + Math.random() * 50));
   }
   const text = await r.text();
   let data = null;

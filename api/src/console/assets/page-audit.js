@@ -126,7 +126,7 @@ async function decision(view, id) {
     button.disabled = true;
     fill(out, loading("Replaying from the log…"));
     try {
-      fill(out, verdict(await api(`/v1/audit/decisions/${enc(id)}/replay`, { method: "POST" })));
+      fill(out, verdict(await api(`/v1/audit/decisions/${enc(id)}/replay`, { method: "POST", retryConflict: true })));
     } catch (e) {
       fill(out, errorBox(e, "The replay failed"));
     } finally {
