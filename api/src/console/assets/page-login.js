@@ -4,7 +4,7 @@
 // WhatsApp inbox is public, and the page points to it so the code can be
 // read off.
 
-import { api, signIn, withQuery } from "./api.js";
+import { api, session, signIn, withQuery } from "./api.js";
 import { h, fill, errorBox, rendered } from "./dom.js";
 
 const HOME = { admin: "#/portfolio", auditor: "#/audit", customer: "#/me" };
@@ -133,6 +133,12 @@ function customerForm(query) {
 }
 
 export async function render(view, { query }) {
-  fill(view, h("h1", {}, "Sign in"), h("div.grid-2", {}, staffForm(query), customerForm(query)));
+  const s = session();
+  fill(
+    view,
+    h("h1", {}, "Sign in"),
+    s && h("p.ok", {}, `Signed in as ${s.subject} (${s.role}). `, h("a", { href: HOME[s.role] || "#/" }, "Go to your pages"), " or sign in as someone else."),
+    h("div.grid-2", {}, staffForm(query), customerForm(query)),
+  );
   rendered("login");
 }
