@@ -9,6 +9,8 @@
 //! Needs `chromium` and `chromium-driver` (Debian); without them the test
 //! skips, unless `CI` is set, where it fails.
 
+#[path = "console/audit.rs"]
+mod audit;
 #[path = "common/browser.rs"]
 mod browser;
 mod common;
@@ -16,7 +18,7 @@ mod common;
 use api::auth::Role;
 use browser::{
     expect_render, fits_width, js, json_str, rendered, sign_out, spawn_demo_app, start_browser,
-    Browser, DemoApp, AUDITOR, ENTER, TAB,
+    Browser, DemoApp,
 };
 use serde_json::Value;
 
@@ -97,7 +99,7 @@ async fn the_console_works_in_a_real_browser() {
     b.client.set_window_size(1280, 900).await.expect("resize");
     sign_out(&b).await;
 
-    auditor_replays_a_decision(&b, &app, &customer, &mut timings, &mut shots).await;
+    audit::auditor_replays_a_decision(&b, &app, &customer, &mut timings, &mut shots).await;
     sign_out(&b).await;
 
     customer_signs_in_with_a_code(&b, &app, &mut timings).await;
@@ -322,117 +324,6 @@ async fn alert_events(app: &DemoApp, customer: &str, reason: &str) -> i64 {
     .fetch_one(&app.db.pool)
     .await
     .expect("count")
-}
-
-async fn auditor_replays_a_decision(
-    b: &Browser,
-    app: &DemoApp,
-    customer: &str,
-    timings: &mut Vec<(String, (f64, f64))>,
-    shots: &mut Vec<std::path::PathBuf>,
-) {
-    // Keyboard only: type, Tab to the password, Enter to submit.
-    b.wait_css("#username").await.click().await.expect("focus");
-    b.client
-        .active_element()
-        .await
-        .expect("focus")
-        .send_keys(&format!("{}{TAB}", AUDITOR.0))
-        .await
-        .expect("type");
-    b.client
-        .active_element()
-        .await
-        .expect("focus")
-        .send_keys(&format!("{}{ENTER}", AUDITOR.1))
-        .await
-        .expect("type");
-    rendered(b, "audit").await;
-    b.type_into("#customer", customer).await;
-    expect_render(b).await;
-    b.click("#audit-lookup button[type=submit]").await;
-    rendered(b, "audit-customer").await;
-    let api = app
-        .get_as(
-            Role::Auditor,
-            AUDITOR.0,
-            &format!("/v1/audit/customers/{customer}/decisions?limit=50&follow_limit=0"),
-        )
-        .await;
-    let n = api["decisions"].as_array().expect("decisions").len();
-    assert!(n > 0, "{customer} has decisions");
-    assert_eq!(
-        js(b, "document.querySelectorAll('a.decision-link').length")
-            .await
-            .as_u64(),
-        Some(n as u64)
-    );
-    expect_render(b).await;
-    b.click("a.decision-link").await;
-    rendered(b, "audit-decision").await;
-    b.click("#replay").await;
-    let verdict = b.wait_css("#replay-result").await;
-    let class = verdict
-        .attr("class")
-        .await
-        .expect("class")
-        .unwrap_or_default();
-    let id = js(b, "decodeURIComponent(location.hash.split('/').pop())").await;
-    let replay: Value = reqwest::Client::new()
-        .post(format!(
-            "{}/v1/audit/decisions/{}/replay",
-            app.base,
-            id.as_str().expect("id")
-        ))
-        .bearer_auth(
-            app.tokens
-                .issue(AUDITOR.0, Role::Auditor, chrono::Utc::now().timestamp()),
-        )
-        .send()
-        .await
-        .expect("replay")
-        .json()
-        .await
-        .expect("json");
-    assert_eq!(replay["outcome"], "match", "demo decisions replay exactly");
-    assert!(class.split(' ').any(|c| c == "match"), "shown as {class}");
-    shots.push(b.screenshot("06-audit-replay").await);
-
-    // The state as of now: the band the API computes from the log.
-    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    expect_render(b).await;
-    b.client
-        .goto(&format!(
-            "{}/#/audit/customers/{customer}?as_of={now}",
-            app.base
-        ))
-        .await
-        .expect("goto");
-    rendered(b, "audit-customer").await;
-    let state = app
-        .get_as(
-            Role::Auditor,
-            AUDITOR.0,
-            &format!("/v1/audit/customers/{customer}/state?as_of={now}"),
-        )
-        .await;
-    let shown = b
-        .wait_css("#state-result .badge")
-        .await
-        .text()
-        .await
-        .expect("band");
-    assert_eq!(json_str(&state["band"]), shown);
-    shots.push(b.screenshot("07-audit-state").await);
-    let url = format!(
-        "{}/#/audit/decisions/{}",
-        app.base,
-        id.as_str().expect("id")
-    );
-    timings.push((
-        "audit-decision".into(),
-        b.timed_load(&url, "audit-decision").await,
-    ));
 }
 
 async fn customer_signs_in_with_a_code(

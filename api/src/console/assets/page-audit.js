@@ -106,7 +106,7 @@ function verdict(r) {
   return h(`div#replay-result.verdict.${ok ? "match" : "mismatch"}`, { role: "status" },
     h("p", {}, h("strong", {}, ok ? "Match" : "Mismatch"),
       ok ? ": replaying the log up to the checkpoint gives the same decision, field for field."
-        : `: ${r.diffs.length} field${r.diffs.length === 1 ? "" : "s"} differ.`),
+        : r.diffs.length === 1 ? ": 1 field differs." : `: ${r.diffs.length} fields differ.`),
     !ok && table([["Field", (d) => d.field], ["Recorded", (d) => d.recorded], ["Replayed", (d) => d.replayed]], r.diffs, { caption: "Differences" }));
 }
 
