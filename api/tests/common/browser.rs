@@ -160,6 +160,11 @@ fn find_binary(env: &str, candidates: &[&str]) -> Option<PathBuf> {
     }
 }
 
+/// Where screenshots go (the workspace's `target/console-screenshots`).
+fn screenshot_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/console-screenshots")
+}
+
 /// Starts chromedriver and Chromium. Without them: `None` (the test skips
 /// with a message) — unless `CI` is set, where a skip would hide a broken
 /// set-up, so it panics.
@@ -179,6 +184,8 @@ pub async fn start_browser() -> Option<Browser> {
         eprintln!("SKIPPED: {msg}");
         return None;
     };
+    // Only this run's screenshots are left as artifacts.
+    let _ = std::fs::remove_dir_all(screenshot_dir());
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("free port")
@@ -265,7 +272,7 @@ impl Browser {
     /// Saves a screenshot as `target/console-screenshots/<name>.png`.
     pub async fn screenshot(&self, name: &str) -> PathBuf {
         let png = self.client.screenshot().await.expect("screenshot");
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/console-screenshots");
+        let dir = screenshot_dir();
         std::fs::create_dir_all(&dir).expect("screenshot dir");
         let path = dir.join(format!("{name}.png"));
         std::fs::write(&path, png).expect("write screenshot");
