@@ -143,11 +143,27 @@ impl DemoApp {
 pub struct Browser {
     pub client: Client,
     driver: Child,
+    port: u16,
+    session: Option<String>,
 }
 
 impl Drop for Browser {
     fn drop(&mut self) {
-        // The child is ours alone (spawned below); Chromium ends with it.
+        // Chromium is chromedriver's child but outlives a killed chromedriver,
+        // so first end the session (which quits Chromium), even when a failed
+        // assertion is unwinding. Plain blocking HTTP: no runtime in drop.
+        if let Some(id) = &self.session {
+            use std::io::{Read, Write};
+            if let Ok(mut tcp) = std::net::TcpStream::connect(("127.0.0.1", self.port)) {
+                let _ = tcp.set_read_timeout(Some(Duration::from_secs(5)));
+                let _ = write!(
+                    tcp,
+                    "DELETE /session/{id} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+                );
+                let _ = tcp.read_to_end(&mut Vec::new());
+            }
+        }
+        // The child is ours alone (spawned below).
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
@@ -222,9 +238,12 @@ pub async fn start_browser() -> Option<Browser> {
             Err(e) => panic!("no WebDriver session from {}: {e}", driver.display()),
         }
     };
+    let session = client.session_id().await.ok().flatten();
     Some(Browser {
         client,
         driver: child,
+        port,
+        session,
     })
 }
 
