@@ -110,9 +110,10 @@ async fn the_console_works_in_a_real_browser() {
     fits_width(&b, "the customer page").await;
     shots.push(b.screenshot("09-me-phone").await);
 
-    // The policy check above can fail: an inline style is blocked and counted.
+    // The policy check above can fail: an inline style is blocked and counted
+    // (once per policy: the page's own and the server's header).
     js(&b, "document.body.setAttribute('style', 'color: red') || 1").await;
-    b.wait_js("document.documentElement.dataset.cspViolations === '1'")
+    b.wait_js("Number(document.documentElement.dataset.cspViolations) >= 1")
         .await;
 
     println!(

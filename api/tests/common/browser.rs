@@ -80,14 +80,7 @@ pub async fn spawn_demo_app() -> DemoApp {
     api::demo::seed_accounts(&db.pool)
         .await
         .expect("demo admin and auditor");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let app = api::http::router(state.clone());
-    tokio::spawn(async move {
-        axum::serve(listener, app).await.expect("serve");
-    });
+    let base = crate::common::serve(state.clone()).await;
     // Settled: every projection has applied the whole log and no decision
     // waits to be recorded (a recorded decision appends to the log, so both
     // hold together only once scoring has finished).
@@ -114,7 +107,7 @@ pub async fn spawn_demo_app() -> DemoApp {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     DemoApp {
-        base: format!("http://{addr}"),
+        base,
         db,
         inbox,
         tokens: api::auth::Tokens::new(&test_auth()),
