@@ -541,9 +541,8 @@ async fn serve(
         .with_context(|| format!("binding {bind}"))?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "listening");
-    println!("early-risk listening on http://{addr} (try: curl http://{addr}/readyz)");
-    // Without TCP_NODELAY, small responses wait on Nagle's algorithm and
-    // the client's delayed ACK.
+    println!("early-risk listening on http://{addr} (console: http://{addr}/, health: /readyz)");
+    // TCP_NODELAY: small responses must not wait on Nagle and delayed ACKs.
     let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
         if let Err(e) = tcp.set_nodelay(true) {
             tracing::debug!(error = %e, "could not set TCP_NODELAY");
