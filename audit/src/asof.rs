@@ -115,14 +115,7 @@ pub async fn state_as_of(
         }
         Cutoff::Checkpoint(cp) => log::stream_until(pool, customer, cp).await?,
     };
-    let registered: bool = sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM events WHERE aggregate_type = $1 AND aggregate_id = $2)",
-    )
-    .bind(log::customer_type())
-    .bind(customer)
-    .fetch_one(pool)
-    .await?;
-    if !registered {
+    if !log::customer_exists(pool, customer).await? {
         return Err(AuditError::NotFound(format!("customer {customer}")));
     }
     let mut fold = ScoringFold::default();

@@ -65,6 +65,17 @@ fn decode(r: &PgRow) -> Result<LogEvent, AuditError> {
     })
 }
 
+/// Whether `id` has a stream (any event at all).
+pub async fn customer_exists<'e>(db: impl PgExecutor<'e>, id: &str) -> Result<bool, AuditError> {
+    Ok(sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM events WHERE aggregate_type = $1 AND aggregate_id = $2)",
+    )
+    .bind(customer_type())
+    .bind(id)
+    .fetch_one(db)
+    .await?)
+}
+
 /// Every event of the customers `ids`, by customer id, then commit order.
 pub async fn streams<'e>(
     db: impl PgExecutor<'e>,

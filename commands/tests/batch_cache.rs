@@ -24,6 +24,14 @@ fn statement(period: &str, issued: &str) -> CustomerCommand {
     })
 }
 
+/// The limit `register()` opens with is 10,000,000.
+fn limit(minor: i64) -> CustomerCommand {
+    CustomerCommand::ChangeCreditLimit(ChangeCreditLimit {
+        credit_limit_minor: NonNegativeAmount::parse(minor).expect("limit"),
+        effective_at: at("2026-03-01T00:00:00Z"),
+    })
+}
+
 async fn sequences(pool: &sqlx::PgPool, id: &str) -> Vec<(i64, String)> {
     sqlx::query("SELECT sequence, event_type FROM events WHERE aggregate_id = $1 ORDER BY sequence")
         .bind(id)
@@ -121,26 +129,34 @@ async fn a_refusal_is_decided_on_fresh_state_not_on_the_cache() {
         "April after May must be refused: {:?}",
         out[0]
     );
-    // And the other way round: the cache says "not registered" for a
-    // customer the other process has registered since.
-    let _ = here
-        .execute("C2", addressed("C2", purchase("T1", 100, 1)), &meta())
-        .await;
-    there
-        .execute("C2", addressed("C2", register()), &meta())
+    // And the other way round: a no-op on cached state. The other process
+    // raised the limit; here the cache still holds the old one, so setting
+    // it back looks like "unchanged" — on fresh state it is a change.
+    here.execute("C2", addressed("C2", register()), &meta())
         .await
-        .expect("register C2 elsewhere");
+        .expect("register C2 (cached here)");
+    there
+        .execute("C2", addressed("C2", limit(20_000_000)), &meta())
+        .await
+        .expect("raise the limit elsewhere");
     let out = here
         .execute_batch(
-            vec![("C2".to_string(), addressed("C2", purchase("T1", 100, 1)))],
+            vec![("C2".to_string(), addressed("C2", limit(10_000_000)))],
             &meta(),
         )
         .await
         .expect("batch");
     assert!(
         matches!(out[0], ItemOutcome::Recorded(_)),
-        "refused on stale state: {:?}",
+        "decided on stale state: {:?}",
         out[0]
     );
-    assert_eq!(sequences(&db.pool, "C2").await.len(), 2);
+    assert_eq!(
+        sequences(&db.pool, "C2").await,
+        vec![
+            (1, "CustomerRegistered".to_owned()),
+            (2, "CreditLimitChanged".to_owned()),
+            (3, "CreditLimitChanged".to_owned()),
+        ]
+    );
 }

@@ -45,20 +45,7 @@ pub async fn spawn_demo_app() -> DemoApp {
         local_inbox: Some(inbox.clone()),
     };
     let state = state.with_webhooks(webhooks);
-    let model = Arc::new(domain::risk::demo_artifact());
-    commands::registry::register(&db.pool, &model)
-        .await
-        .expect("register model");
-    // Runs until the test's runtime ends.
-    std::mem::forget(projections::supervisor::ReadSide::start(
-        projections::supervisor::ReadSideConfig {
-            pool: db.pool.clone(),
-            lag: state.lag.clone(),
-            notifier: Some(state.notifier.clone()),
-            model,
-            bus: state.customers.clone(),
-        },
-    ));
+    crate::common::start_read_side(&db, &state).await;
     let runtime = alerts::AlertsRuntime::start(alerts::AlertsConfig {
         pool: db.pool.clone(),
         bus: state.customers.clone(),

@@ -30,24 +30,29 @@ pub async fn spawn_app_with_read_side() -> TestApp {
     spawn(true).await
 }
 
+/// Registers the demo model and starts the read side (runners, scoring,
+/// decision recorder) as `serve` does; it runs until the test's runtime ends.
+pub async fn start_read_side(db: &TestDatabase, state: &api::http::AppState) {
+    let model = std::sync::Arc::new(domain::risk::demo_artifact());
+    commands::registry::register(&db.pool, &model)
+        .await
+        .expect("register model");
+    std::mem::forget(projections::supervisor::ReadSide::start(
+        projections::supervisor::ReadSideConfig {
+            pool: db.pool.clone(),
+            lag: state.lag.clone(),
+            notifier: Some(state.notifier.clone()),
+            model,
+            bus: state.customers.clone(),
+        },
+    ));
+}
+
 async fn spawn(read_side: bool) -> TestApp {
     let db = fresh_database().await;
     let state = api::http::AppState::new(db.pool.clone()).with_auth(&test_auth());
     if read_side {
-        // Runs until the test's runtime ends.
-        let model = std::sync::Arc::new(domain::risk::demo_artifact());
-        commands::registry::register(&db.pool, &model)
-            .await
-            .expect("register model");
-        std::mem::forget(projections::supervisor::ReadSide::start(
-            projections::supervisor::ReadSideConfig {
-                pool: db.pool.clone(),
-                lag: state.lag.clone(),
-                notifier: Some(state.notifier.clone()),
-                model,
-                bus: state.customers.clone(),
-            },
-        ));
+        start_read_side(&db, &state).await;
     }
     let base = serve(state.clone()).await;
     let tokens = api::auth::Tokens::new(&test_auth());

@@ -61,9 +61,6 @@ pub fn canonical(v: &Value, out: &mut String) {
 /// [`canonical`] into bytes, without building strings per key or scalar
 /// (this runs for every event appended).
 fn write_canonical(v: &Value, out: &mut Vec<u8>) {
-    // Writing JSON into a Vec cannot fail; a failure would mean a broken
-    // serializer, and then the hash must not silently cover less.
-    let scalar = |out: &mut Vec<u8>, x: &dyn erased::Json| x.write(out);
     match v {
         Value::Object(map) => {
             let mut keys: Vec<&String> = map.keys().collect();
@@ -73,7 +70,7 @@ fn write_canonical(v: &Value, out: &mut Vec<u8>) {
                 if i > 0 {
                     out.push(b',');
                 }
-                scalar(out, k);
+                compact(k, out);
                 out.push(b':');
                 write_canonical(&map[k], out);
             }
@@ -89,21 +86,15 @@ fn write_canonical(v: &Value, out: &mut Vec<u8>) {
             }
             out.push(b']');
         }
-        other => scalar(out, other),
+        other => compact(other, out),
     }
 }
 
-mod erased {
-    /// Something written as compact JSON (a key or a scalar).
-    pub trait Json {
-        fn write(&self, out: &mut Vec<u8>);
-    }
-
-    impl<T: serde::Serialize + ?Sized> Json for T {
-        fn write(&self, out: &mut Vec<u8>) {
-            serde_json::to_writer(&mut *out, self).expect("writing JSON into memory cannot fail");
-        }
-    }
+/// A key or scalar as compact JSON.
+fn compact<T: serde::Serialize + ?Sized>(x: &T, out: &mut Vec<u8>) {
+    // Writing JSON into a Vec cannot fail; a failure would mean a broken
+    // serializer, and then the hash must not silently cover less.
+    serde_json::to_writer(&mut *out, x).expect("writing JSON into memory cannot fail");
 }
 
 #[cfg(test)]

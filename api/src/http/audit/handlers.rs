@@ -79,14 +79,10 @@ fn follow_limit(p: &Params, default: i64) -> Result<usize, Problem> {
 }
 
 async fn customer_exists(state: &AppState, id: &str) -> Result<(), Problem> {
-    let exists: bool = sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM events WHERE aggregate_type = $1 AND aggregate_id = $2)",
-    )
-    .bind(::audit::log::customer_type())
-    .bind(id)
-    .fetch_one(&state.pool)
-    .await?;
-    if exists {
+    if ::audit::log::customer_exists(&state.pool, id)
+        .await
+        .map_err(problem)?
+    {
         Ok(())
     } else {
         Err(Problem::not_found(format!("no customer {id}")))
