@@ -55,14 +55,16 @@ impl AlertsRuntime {
             EscalationPolicy::new(cfg.bus.clone(), cfg.policy.clone()),
             cfg.pool.clone(),
             cfg.lag.clone(),
-        );
+        )
+        .with_min_interval(projections::supervisor::DECISION_INTERVAL);
         let policy = match &cfg.notifier {
             Some(n) => policy.with_notifier(n.clone()),
             None => policy,
         };
         tasks.spawn(policy.run(rx.clone()));
         let outbox = Runner::new(AlertOutbox, cfg.pool.clone(), cfg.lag.clone())
-            .with_after_commit(due.clone());
+            .with_after_commit(due.clone())
+            .with_min_interval(projections::supervisor::DECISION_INTERVAL);
         let outbox = match &cfg.notifier {
             Some(n) => outbox.with_notifier(n.clone()),
             None => outbox,

@@ -12,6 +12,7 @@ use serde_json::{Map, Value};
 use std::sync::Arc;
 
 use crate::cache::{self, StreamCache};
+use crate::group::{self, GroupCommitter};
 use crate::metadata::Metadata;
 use crate::store::{CommittedEvent, PendingCommit, PgEventStore, StoreError};
 use crate::stream::Stream;
@@ -52,18 +53,20 @@ impl<E: std::error::Error> From<StoreError> for CommandError<E> {
 }
 
 /// Runs commands for aggregates of type `A`.
-pub struct CommandBus<A> {
+pub struct CommandBus<A: Stream> {
     store: PgEventStore<A>,
     attempts: u32,
     cache: Arc<StreamCache<A>>,
+    committer: Arc<GroupCommitter<A>>,
 }
 
-impl<A> Clone for CommandBus<A> {
+impl<A: Stream> Clone for CommandBus<A> {
     fn clone(&self) -> Self {
         Self {
             store: self.store.clone(),
             attempts: self.attempts,
             cache: self.cache.clone(),
+            committer: self.committer.clone(),
         }
     }
 }
@@ -72,13 +75,22 @@ impl<A: Stream> CommandBus<A>
 where
     A::Command: Clone,
 {
-    /// A bus over `store` with [`DEFAULT_ATTEMPTS`].
+    /// A bus over `store` with [`DEFAULT_ATTEMPTS`], committing concurrent
+    /// commands in groups over [`group::DEFAULT_LANES`] lanes.
     pub fn new(store: PgEventStore<A>) -> Self {
         Self {
+            committer: GroupCommitter::new(store.clone(), group::DEFAULT_LANES),
             store,
             attempts: DEFAULT_ATTEMPTS,
             cache: Arc::new(StreamCache::new(cache::DEFAULT_CAPACITY)),
         }
+    }
+
+    /// Sets how many group appends may be in flight at once (0 = every
+    /// command appends on its own, in its own statement and commit).
+    pub fn with_group_commit(mut self, lanes: usize) -> Self {
+        self.committer = GroupCommitter::new(self.store.clone(), lanes);
+        self
     }
 
     /// Sets how many streams the in-memory cache keeps (0 disables it).
@@ -90,6 +102,12 @@ where
     /// The stream cache (the batch path forgets what it wrote).
     pub(crate) fn cache(&self) -> &StreamCache<A> {
         &self.cache
+    }
+
+    /// Commands decided and waiting for a free group-commit lane (a gauge of
+    /// how far the database is behind the callers).
+    pub fn waiting_to_commit(&self) -> usize {
+        self.committer.waiting()
     }
 
     /// Sets how many attempts a conflicting command gets.
@@ -157,7 +175,7 @@ where
                 events,
                 metadata: metadata.clone(),
             };
-            match self.store.append(vec![commit]).await {
+            match self.committer.append(commit).await {
                 Ok(recorded) => {
                     if let Some(last) = recorded.last() {
                         next.version = last.sequence;

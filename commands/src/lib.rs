@@ -9,6 +9,7 @@
 //! - [`stream`] — what the store needs to know about an aggregate's events.
 //! - [`cache`] — latest state of recent streams, so most commands need no read.
 //! - [`bus`] — [`CommandBus`]: one command, retried on conflict, answered once.
+//! - `group` — group commit: concurrent commands share one INSERT and commit.
 //! - [`batch`] — many commands over many customers in one commit.
 //! - [`registry`] — model artifacts by version, for scoring and replay.
 //! - [`notifier`] — wakes log readers after commits without serialising them.
@@ -18,6 +19,7 @@ pub mod batch;
 pub mod bus;
 pub mod cache;
 pub mod db;
+mod group;
 pub mod metadata;
 pub mod notifier;
 pub mod registry;

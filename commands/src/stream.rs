@@ -7,7 +7,7 @@ use cqrs_es::Aggregate;
 use domain::{Customer, CustomerEvent, KnownFacts};
 
 /// An aggregate the [`crate::PgEventStore`] can persist.
-pub trait Stream: Aggregate + Clone {
+pub trait Stream: Aggregate + Clone + 'static {
     /// Bumped whenever the aggregate's serialised state changes shape:
     /// snapshots of another version are ignored (the stream is replayed).
     const SNAPSHOT_VERSION: i32;

@@ -3,12 +3,17 @@
 //! projection's checkpoint) into a `RecordRiskAssessment` command on the
 //! customer's stream, then deletes the row.
 //!
-//! The command is idempotent on its decision id, so a crash between recording
-//! and deleting only makes the next pass record nothing new. Rows are claimed
-//! with `FOR UPDATE SKIP LOCKED`, so several processes can drain together. A
-//! decision the aggregate refuses is kept with its reason for operators and
-//! not retried; a database error leaves the row for the next pass.
+//! The command is idempotent on its decision id (a unique fact of the
+//! stream), so a crash between recording and deleting only makes the next
+//! pass record nothing new. One process drains at a time, under a
+//! session-level advisory lock: not row locks in a transaction held across
+//! the commands, because an open writing transaction holds back every log
+//! reader's horizon (`pg_snapshot_xmin`) and so the views and the next
+//! decisions for as long as it runs. A decision the aggregate refuses is
+//! kept with its reason for operators and not retried; a database error
+//! leaves the row for the next pass.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -18,36 +23,75 @@ use domain::values::CustomerId;
 use domain::Customer;
 use sqlx::{PgPool, Row};
 use tokio::sync::{watch, Notify};
+use tokio::task::JoinSet;
 
 /// Drains the decision outbox.
 pub struct DecisionRecorder {
     pool: PgPool,
     bus: CommandBus<Customer>,
     wake: Arc<Notify>,
+    min_interval: Duration,
 }
 
 const BATCH: i64 = 200;
+
+/// The session-level advisory lock key one draining process holds (any
+/// fixed number no other lock uses).
+pub const DRAIN_LOCK: i64 = 0x0dec_1510_4ec0_4de4;
 const POLL: Duration = Duration::from_millis(250);
 
 impl DecisionRecorder {
     /// A recorder writing through `bus`, woken by `wake`.
     pub fn new(pool: PgPool, bus: CommandBus<Customer>, wake: Arc<Notify>) -> Self {
-        Self { pool, bus, wake }
+        Self {
+            pool,
+            bus,
+            wake,
+            min_interval: Duration::ZERO,
+        }
+    }
+
+    /// Drains at most once per `interval` (the runners' reason: each pass
+    /// costs the database the same few statements however few decisions it
+    /// carries).
+    pub fn with_min_interval(mut self, interval: Duration) -> Self {
+        self.min_interval = interval;
+        self
     }
 
     /// Records up to one batch of pending decisions; returns how many rows it
     /// finished (recorded, already recorded, or refused).
     pub async fn drain_once(&self) -> Result<usize, sqlx::Error> {
-        let mut tx = self.pool.begin().await?;
+        let mut conn = DrainLock {
+            conn: Some(self.pool.acquire().await?),
+        };
+        let held: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+            .bind(DRAIN_LOCK)
+            .fetch_one(conn.get())
+            .await?;
+        if !held {
+            // Another process is draining; it will take these rows too.
+            conn.release_unlocked();
+            return Ok(0);
+        }
+        let drained = self.drain_held(conn.get()).await;
+        conn.unlock().await;
+        drained
+    }
+
+    async fn drain_held(&self, conn: &mut sqlx::PgConnection) -> Result<usize, sqlx::Error> {
         let rows = sqlx::query(
             "SELECT decision_id, customer_id, command FROM decision_outbox WHERE last_error IS NULL \
-             ORDER BY created_at, decision_id LIMIT $1 FOR UPDATE SKIP LOCKED",
+             ORDER BY created_at, decision_id LIMIT $1",
         )
         .bind(BATCH)
-        .fetch_all(&mut *tx)
+        .fetch_all(&mut *conn)
         .await?;
         let mut done = Vec::new();
         let mut refused = Vec::new();
+        // Each customer's decisions in order; customers side by side, so
+        // their commands share group commits instead of queueing one by one.
+        let mut by_customer: BTreeMap<String, Vec<(String, Addressed, Metadata)>> = BTreeMap::new();
         for r in rows {
             let decision_id: String = r.try_get("decision_id")?;
             let customer: String = r.try_get("customer_id")?;
@@ -71,40 +115,55 @@ impl DecisionRecorder {
                 customer_id,
                 command: CustomerCommand::RecordRiskAssessment(Box::new(command)),
             };
-            match self.bus.execute(&customer, addressed, &meta).await {
-                Ok(_) => done.push(decision_id),
-                Err(CommandError::Rejected(e)) => {
-                    tracing::error!(decision = %decision_id, error = %e, "risk decision refused");
-                    refused.push((decision_id, e.to_string()));
-                }
-                Err(e) => {
-                    tracing::warn!(decision = %decision_id, error = %e, "risk decision not recorded yet; will retry");
-                    break;
-                }
-            }
+            by_customer
+                .entry(customer)
+                .or_default()
+                .push((decision_id, addressed, meta));
         }
+        let mut recording = JoinSet::new();
+        for (customer, decisions) in by_customer {
+            let bus = self.bus.clone();
+            recording.spawn(async move { record(&bus, &customer, decisions).await });
+        }
+        while let Some(finished) = recording.join_next().await {
+            let (d, r) =
+                finished.map_err(|e| sqlx::Error::Protocol(format!("recorder task: {e}")))?;
+            done.extend(d);
+            refused.extend(r);
+        }
+        // Outside any transaction: each statement is its own short one.
         sqlx::query("DELETE FROM decision_outbox WHERE decision_id = ANY($1)")
             .bind(&done)
-            .execute(&mut *tx)
+            .execute(&mut *conn)
             .await?;
         for (id, reason) in &refused {
             sqlx::query("UPDATE decision_outbox SET last_error = $2 WHERE decision_id = $1")
                 .bind(id)
                 .bind(reason)
-                .execute(&mut *tx)
+                .execute(&mut *conn)
                 .await?;
         }
-        tx.commit().await?;
         Ok(done.len() + refused.len())
     }
 
     /// Drains until `shutdown` turns true.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         let mut backoff = Duration::from_millis(100);
+        let mut last_pass: Option<tokio::time::Instant> = None;
         while !*shutdown.borrow() {
+            if let Some(due) = last_pass.map(|at| at + self.min_interval) {
+                tokio::select! {
+                    _ = tokio::time::sleep_until(due) => {}
+                    _ = shutdown.changed() => continue,
+                }
+            }
+            last_pass = Some(tokio::time::Instant::now());
             match self.drain_once().await {
                 Ok(n) if n > 0 => {
                     backoff = Duration::from_millis(100);
+                    if n as i64 >= BATCH {
+                        last_pass = None;
+                    }
                     continue;
                 }
                 Ok(_) => {}
@@ -123,6 +182,70 @@ impl DecisionRecorder {
                 _ = tokio::time::sleep(POLL) => {}
                 _ = shutdown.changed() => {}
             }
+        }
+    }
+}
+
+/// Records one customer's decisions in order; stops at the first that cannot
+/// be recorded yet (it and those after it stay in the outbox). Returns the
+/// decisions finished and those refused, with the reason.
+async fn record(
+    bus: &CommandBus<Customer>,
+    customer: &str,
+    decisions: Vec<(String, Addressed, Metadata)>,
+) -> (Vec<String>, Vec<(String, String)>) {
+    let (mut done, mut refused) = (Vec::new(), Vec::new());
+    for (decision_id, addressed, meta) in decisions {
+        match bus.execute(customer, addressed, &meta).await {
+            Ok(_) => done.push(decision_id),
+            Err(CommandError::Rejected(e)) => {
+                tracing::error!(decision = %decision_id, error = %e, "risk decision refused");
+                refused.push((decision_id, e.to_string()));
+            }
+            Err(e) => {
+                tracing::warn!(decision = %decision_id, error = %e, "risk decision not recorded yet; will retry");
+                break;
+            }
+        }
+    }
+    (done, refused)
+}
+
+/// A pooled connection holding the drain's session-level advisory lock. If
+/// the pass is abandoned before it unlocks (the task is cancelled), the
+/// connection is closed instead of going back to the pool, so the lock goes
+/// with it rather than staying held by an idle pooled session.
+struct DrainLock {
+    conn: Option<sqlx::pool::PoolConnection<sqlx::Postgres>>,
+}
+
+impl DrainLock {
+    fn get(&mut self) -> &mut sqlx::PgConnection {
+        self.conn
+            .as_deref_mut()
+            .expect("the connection is held until unlock")
+    }
+
+    /// Gives the connection back when the lock was never taken.
+    fn release_unlocked(mut self) {
+        drop(self.conn.take());
+    }
+
+    async fn unlock(mut self) {
+        let unlocked = sqlx::query("SELECT pg_advisory_unlock($1)")
+            .bind(DRAIN_LOCK)
+            .execute(self.get())
+            .await;
+        if unlocked.is_ok() {
+            drop(self.conn.take());
+        }
+    }
+}
+
+impl Drop for DrainLock {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.as_mut() {
+            conn.close_on_drop();
         }
     }
 }

@@ -11,6 +11,7 @@
 //! retried with backoff; an event that cannot be projected stops the runner
 //! and is recorded in `projection_checkpoints.last_error` — never skipped.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -37,6 +38,12 @@ pub struct Runner<P> {
     lag: Arc<LagTracker>,
     notifier: Option<Arc<Notifier>>,
     after_commit: Option<Arc<tokio::sync::Notify>>,
+    /// Whether this runner has made sure its checkpoint row exists (once is
+    /// enough: the row is never deleted).
+    has_checkpoint: AtomicBool,
+    /// Least time between the starts of two steps, unless a full batch says
+    /// more is waiting.
+    min_interval: Duration,
 }
 
 /// A projection's position and health, as stored.
@@ -64,6 +71,8 @@ impl<P: Projection> Runner<P> {
             lag,
             notifier: None,
             after_commit: None,
+            has_checkpoint: AtomicBool::new(false),
+            min_interval: Duration::ZERO,
         }
     }
 
@@ -79,6 +88,18 @@ impl<P: Projection> Runner<P> {
         self
     }
 
+    /// Steps at most once per `interval` while the log trickles in (a full
+    /// batch still goes on at once). Each step costs the database the same
+    /// handful of statements however few events it carries: under steady
+    /// ingest, stepping on every commit spent far more of the database on
+    /// the runners than on the writes they follow. A short interval lets each
+    /// step carry the events of several commits, for at most `interval` of
+    /// extra lag.
+    pub fn with_min_interval(mut self, interval: Duration) -> Self {
+        self.min_interval = interval;
+        self
+    }
+
     /// Pokes `notify` after every batch it commits (wakes the decision
     /// recorder without polling).
     pub fn with_after_commit(mut self, notify: Arc<tokio::sync::Notify>) -> Self {
@@ -87,10 +108,14 @@ impl<P: Projection> Runner<P> {
     }
 
     async fn ensure_checkpoint(&self) -> Result<(), sqlx::Error> {
+        if self.has_checkpoint.load(Ordering::Relaxed) {
+            return Ok(());
+        }
         sqlx::query("INSERT INTO projection_checkpoints (name) VALUES ($1) ON CONFLICT DO NOTHING")
             .bind(P::NAME)
             .execute(&self.pool)
             .await?;
+        self.has_checkpoint.store(true, Ordering::Relaxed);
         Ok(())
     }
 
@@ -213,10 +238,22 @@ impl<P: Projection> Runner<P> {
         };
         let mut backoff = Duration::from_millis(100);
         tracing::info!(projection = P::NAME, "projection runner started");
+        let mut last_step: Option<tokio::time::Instant> = None;
         while !*shutdown.borrow() {
+            if let Some(due) = last_step.map(|at| at + self.min_interval) {
+                tokio::select! {
+                    _ = tokio::time::sleep_until(due) => {}
+                    _ = shutdown.changed() => continue,
+                }
+            }
+            last_step = Some(tokio::time::Instant::now());
             match self.step().await {
                 Ok(n) if n > 0 => {
                     backoff = Duration::from_millis(100);
+                    if n as i64 >= self.batch {
+                        // A full batch: more is waiting, no pause.
+                        last_step = None;
+                    }
                     continue;
                 }
                 Ok(_) => {}

@@ -4,6 +4,7 @@
 //! from the API).
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use commands::notifier::Notifier;
 use commands::CommandBus;
@@ -22,6 +23,14 @@ use crate::views::decisions::RiskDecisions;
 use crate::views::features::CustomerFeatures;
 use crate::views::overview::CustomerOverview;
 use crate::{Projection, ProjectionError, Runner};
+
+/// How often the views follow the log under steady ingest, at most: a few
+/// milliseconds of lag buy steps that each carry several commits.
+pub const VIEW_INTERVAL: Duration = Duration::from_millis(20);
+
+/// The same for scoring and the decision recorder, which are on the path
+/// from a transaction to its decision and so step more often.
+pub const DECISION_INTERVAL: Duration = Duration::from_millis(5);
 
 /// Names of every projection, for `rebuild --projection`.
 pub const PROJECTIONS: &[&str] = &[
@@ -61,32 +70,38 @@ impl ReadSide {
         let n = &cfg.notifier;
         spawn(
             &mut tasks,
-            Runner::new(CustomerOverview, cfg.pool.clone(), cfg.lag.clone()),
+            Runner::new(CustomerOverview, cfg.pool.clone(), cfg.lag.clone())
+                .with_min_interval(VIEW_INTERVAL),
             n,
             rx.clone(),
         );
         spawn(
             &mut tasks,
-            Runner::new(CustomerActivity, cfg.pool.clone(), cfg.lag.clone()),
+            Runner::new(CustomerActivity, cfg.pool.clone(), cfg.lag.clone())
+                .with_min_interval(VIEW_INTERVAL),
             n,
             rx.clone(),
         );
         spawn(
             &mut tasks,
-            Runner::new(RiskDecisions, cfg.pool.clone(), cfg.lag.clone()),
+            Runner::new(RiskDecisions, cfg.pool.clone(), cfg.lag.clone())
+                .with_min_interval(VIEW_INTERVAL),
             n,
             rx.clone(),
         );
         spawn(
             &mut tasks,
-            Runner::new(CustomerAlerts, cfg.pool.clone(), cfg.lag.clone()),
+            Runner::new(CustomerAlerts, cfg.pool.clone(), cfg.lag.clone())
+                .with_min_interval(VIEW_INTERVAL),
             n,
             rx.clone(),
         );
         let scoring = Runner::new(CustomerFeatures::new(cfg.model), cfg.pool.clone(), cfg.lag)
-            .with_after_commit(decided.clone());
+            .with_after_commit(decided.clone())
+            .with_min_interval(DECISION_INTERVAL);
         spawn(&mut tasks, scoring, n, rx.clone());
-        let recorder = DecisionRecorder::new(cfg.pool, cfg.bus, decided);
+        let recorder =
+            DecisionRecorder::new(cfg.pool, cfg.bus, decided).with_min_interval(DECISION_INTERVAL);
         tasks.spawn(recorder.run(rx));
         Self { shutdown, tasks }
     }

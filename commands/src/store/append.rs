@@ -15,7 +15,16 @@ impl<A: Stream> PgEventStore<A> {
         &self,
         commits: Vec<PendingCommit<A>>,
     ) -> Result<Vec<CommittedEvent>, StoreError> {
-        let committed = self.append_in(&self.pool, commits).await?;
+        self.append_all(commits.iter().collect()).await
+    }
+
+    /// [`Self::append`] of borrowed commits (the group committer keeps them
+    /// to retry one by one when the group as a whole conflicts).
+    pub(crate) async fn append_all(
+        &self,
+        commits: Vec<&PendingCommit<A>>,
+    ) -> Result<Vec<CommittedEvent>, StoreError> {
+        let committed = self.append_refs(&self.pool, commits).await?;
         self.committed();
         Ok(committed)
     }
@@ -35,6 +44,14 @@ impl<A: Stream> PgEventStore<A> {
         db: impl PgExecutor<'e>,
         commits: Vec<PendingCommit<A>>,
     ) -> Result<Vec<CommittedEvent>, StoreError> {
+        self.append_refs(db, commits.iter().collect()).await
+    }
+
+    async fn append_refs<'e>(
+        &self,
+        db: impl PgExecutor<'e>,
+        commits: Vec<&PendingCommit<A>>,
+    ) -> Result<Vec<CommittedEvent>, StoreError> {
         let mut ev = EventColumns::default();
         let mut snap = SnapshotColumns::default();
         // Rows go in stream-id order: two commits touching the same streams
@@ -43,18 +60,18 @@ impl<A: Stream> PgEventStore<A> {
         let mut commits = commits;
         commits.sort_by(|a, b| a.context.aggregate_id.cmp(&b.context.aggregate_id));
         for commit in commits.into_iter().filter(|c| !c.events.is_empty()) {
-            let ctx = commit.context;
+            let ctx = &commit.context;
             let mut previous = ctx.last_hash;
             let mut sequence = ctx.version;
-            for event in commit.events {
+            for event in &commit.events {
                 sequence += 1;
                 let mut metadata = commit.metadata.clone();
                 metadata.insert(
                     "occurred_at".into(),
-                    Value::String(A::occurred_at(&event).to_rfc3339()),
+                    Value::String(A::occurred_at(event).to_rfc3339()),
                 );
                 let metadata = Value::Object(metadata);
-                let payload = serde_json::to_value(&event)
+                let payload = serde_json::to_value(event)
                     .map_err(|e| StoreError::Corrupt(format!("serialising an event: {e}")))?;
                 let (event_type, event_version) = (event.event_type(), event.event_version());
                 previous = hash::chain(
@@ -75,7 +92,7 @@ impl<A: Stream> PgEventStore<A> {
                 ev.versions.push(event_version);
                 ev.payloads.push(payload);
                 ev.metadata.push(metadata);
-                ev.dedup_keys.push(A::event_dedup_key(&event));
+                ev.dedup_keys.push(A::event_dedup_key(event));
                 ev.hashes.push(previous.to_vec());
             }
             let crossed = self.snapshot_every > 0
@@ -93,12 +110,17 @@ impl<A: Stream> PgEventStore<A> {
         if ev.ids.is_empty() {
             return Ok(Vec::new());
         }
+        // One `recorded_at` for every row of the statement: a group commit
+        // writes many customers' events, and each of them was recorded — and
+        // becomes visible — with the whole statement, not row by row (the
+        // auditor's "as of" counts a transaction once all of it is recorded).
         let rows = sqlx::query(
-            "WITH ins AS ( \
+            "WITH now AS MATERIALIZED (SELECT clock_timestamp() AS at), \
+             ins AS ( \
                INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, \
-                                   payload, metadata, dedup_key, hash) \
-               SELECT $1, * FROM unnest($2::text[], $3::bigint[], $4::text[], $5::text[], \
-                                        $6::jsonb[], $7::jsonb[], $8::text[], $9::bytea[]) \
+                                   payload, metadata, dedup_key, hash, recorded_at) \
+               SELECT $1, u.*, now.at FROM unnest($2::text[], $3::bigint[], $4::text[], $5::text[], \
+                                        $6::jsonb[], $7::jsonb[], $8::text[], $9::bytea[]) AS u, now \
                RETURNING aggregate_id, sequence, event_type, global_position, hash), \
              snap AS ( \
                INSERT INTO snapshots (aggregate_type, aggregate_id, snapshot_version, sequence, last_hash, payload) \
