@@ -71,20 +71,52 @@ pub struct Assessment {
     pub reasons: Vec<ReasonCode>,
 }
 
-/// Assesses `features` with `model` (a validated artifact, e.g. from
-/// [`ModelArtifact::parse`]). Record `model.version()` with the result.
-pub fn assess(model: &ModelArtifact, features: &Features) -> Assessment {
-    let x = model.inputs(features);
-    let scores = model.score_inputs(&x);
+/// The scores, fired rules and final band of an assessment, without its
+/// explanation and reasons: all that a score needs when it asks for no
+/// decision (a rebuild's history, an unchanged band), at a fraction of the
+/// cost — the explanation runs TreeSHAP and the reasons render text.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Verdict {
+    /// The model's probabilities and band.
+    pub scores: Scores,
+    /// The rules that fired, in rule order.
+    pub fired_rules: Vec<FiredRule>,
+    /// The final band: the highest of the model's and the fired rules'.
+    pub band: Band,
+}
+
+/// Scores `features` with `model` and applies its rules (a validated
+/// artifact); [`Verdict::explained`] completes it into the [`assess`] result.
+pub fn verdict(model: &ModelArtifact, features: &Features) -> Verdict {
+    let scores = model.score(features);
     let fired_rules = model.rules.evaluate(features);
     let band = final_band(scores.band, &fired_rules);
-    let explanation = model.explain_inputs(&x);
-    let reasons = reason_codes(&explanation, &fired_rules, DEFAULT_TOP_N);
-    Assessment {
+    Verdict {
         scores,
         fired_rules,
         band,
-        explanation,
-        reasons,
     }
+}
+
+impl Verdict {
+    /// The full assessment: this verdict of `features`, explained.
+    pub fn explained(self, model: &ModelArtifact, features: &Features) -> Assessment {
+        let explanation = model.explain(features);
+        let reasons = reason_codes(&explanation, &self.fired_rules, DEFAULT_TOP_N);
+        Assessment {
+            scores: self.scores,
+            fired_rules: self.fired_rules,
+            band: self.band,
+            explanation,
+            reasons,
+        }
+    }
+}
+
+/// Assesses `features` with `model` (a validated artifact, e.g. from
+/// [`ModelArtifact::parse`]). Record `model.version()` with the result.
+pub fn assess(model: &ModelArtifact, features: &Features) -> Assessment {
+    // One definition of the verdict, so a score kept without its explanation
+    // is always the one a decision would carry.
+    verdict(model, features).explained(model, features)
 }

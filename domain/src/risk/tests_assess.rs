@@ -176,6 +176,26 @@ fn assessing_is_bit_for_bit_deterministic_across_a_json_round_trip() {
     }
 }
 
+#[test]
+fn a_verdict_is_the_assessment_without_its_explanation() {
+    let model = demo_artifact();
+    let mut rng = Rng(7);
+    let mut fired = 0;
+    for _ in 0..500 {
+        let features = random_features(&mut rng);
+        let v = verdict(&model, &features);
+        let a = assess(&model, &features);
+        assert_eq!(v.scores.ensemble.to_bits(), a.scores.ensemble.to_bits());
+        assert_eq!(v.scores, a.scores);
+        assert_eq!(v.fired_rules, a.fired_rules);
+        assert_eq!(v.band, a.band);
+        assert_eq!(v.clone().explained(&model, &features), a);
+        fired += usize::from(!v.fired_rules.is_empty());
+    }
+    // The comparison covered rules that fire, not only quiet customers.
+    assert!(fired > 0);
+}
+
 /// Pinned bits: a change here means decisions would not replay identically.
 #[test]
 fn demo_scores_are_pinned() {
