@@ -25,6 +25,7 @@ pub struct AlertOutbox;
 impl Projection for AlertOutbox {
     const NAME: &'static str = "alert_outbox";
     const TABLES: &'static [&'static str] = &["alert_outbox"];
+    type RebuildMemory = ();
 
     async fn apply(
         &self,

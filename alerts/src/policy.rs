@@ -109,6 +109,7 @@ impl EscalationPolicy {
 impl Projection for EscalationPolicy {
     const NAME: &'static str = "alert_escalations";
     const TABLES: &'static [&'static str] = &[];
+    type RebuildMemory = ();
 
     async fn apply(
         &self,

@@ -86,6 +86,10 @@ pub trait Projection: Send + Sync + 'static {
     /// The tables it writes (logical names = live table names).
     const TABLES: &'static [&'static str];
 
+    /// What a rebuild keeps in memory from one batch to the next (`()` for
+    /// a projection whose state lives in its tables alone).
+    type RebuildMemory: Default + Send;
+
     /// Applies a batch of events (in commit order) inside `tx`.
     fn apply(
         &self,
@@ -93,6 +97,36 @@ pub trait Projection: Send + Sync + 'static {
         tables: &Tables,
         events: &[RecordedEvent],
     ) -> impl Future<Output = Result<(), ProjectionError>> + Send;
+
+    /// Applies a batch while rebuilding into fresh `tables`, with `memory`
+    /// carried over from the previous batch: a projection that rereads and
+    /// rewrites the same rows batch after batch can keep them in memory
+    /// instead. Tables and memory together are the state until
+    /// [`Projection::finish_rebuild`] writes the rest. By default, exactly
+    /// [`Projection::apply`].
+    fn apply_rebuilding(
+        &self,
+        tx: &mut PgConnection,
+        tables: &Tables,
+        events: &[RecordedEvent],
+        memory: &mut Self::RebuildMemory,
+    ) -> impl Future<Output = Result<(), ProjectionError>> + Send {
+        let _ = memory;
+        self.apply(tx, tables, events)
+    }
+
+    /// Writes what a rebuild still holds in `memory` to `tables`, after its
+    /// last batch and before the tables are swapped in (from then on batches
+    /// go through [`Projection::apply`] again). By default, nothing.
+    fn finish_rebuild(
+        &self,
+        tx: &mut PgConnection,
+        tables: &Tables,
+        memory: Self::RebuildMemory,
+    ) -> impl Future<Output = Result<(), ProjectionError>> + Send {
+        let _ = (tx, tables, memory);
+        async { Ok(()) }
+    }
 }
 
 /// Decodes customer events of a batch; other aggregate types are skipped

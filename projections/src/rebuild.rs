@@ -2,7 +2,9 @@
 //! in batches of their own transactions (no long transaction holding the log
 //! readers back), then — under the projection's lock, so the live runner
 //! pauses — apply the last few events and swap the copies in. The API keeps
-//! reading the old tables until the swap.
+//! reading the old tables until the swap. A projection may carry state in
+//! memory from one replayed batch to the next
+//! ([`Projection::apply_rebuilding`]) and write it once at the end.
 
 use std::time::Instant;
 
@@ -92,12 +94,15 @@ pub async fn rebuild<P: Projection>(
         let pool = pool.clone();
         tokio::spawn(async move { read_all(&pool, from, batch).await })
     };
+    let mut memory = P::RebuildMemory::default();
     let mut events = read_all(pool, at, batch).await?;
     while let Some(last) = events.last() {
         at = last.checkpoint;
         let next = read(at);
         let mut tx = pool.begin().await?;
-        projection.apply(&mut tx, &fresh, &events).await?;
+        projection
+            .apply_rebuilding(&mut tx, &fresh, &events, &mut memory)
+            .await?;
         tx.commit().await?;
         events_done += events.len() as u64;
         bar.inc(events.len() as u64);
@@ -105,6 +110,11 @@ pub async fn rebuild<P: Projection>(
             .await
             .map_err(|e| ProjectionError::Unavailable(format!("log reader stopped: {e}")))??;
     }
+    // What the replay kept in memory goes to the tables before their indexes
+    // are built; the last events, under the lock, are applied as usual.
+    let mut tx = pool.begin().await?;
+    projection.finish_rebuild(&mut tx, &fresh, memory).await?;
+    tx.commit().await?;
     for def in &deferred {
         sqlx::query(def).execute(pool).await?;
     }

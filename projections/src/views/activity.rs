@@ -13,6 +13,7 @@ pub struct CustomerActivity;
 impl Projection for CustomerActivity {
     const NAME: &'static str = "customer_activity";
     const TABLES: &'static [&'static str] = &["customer_transactions", "customer_statements"];
+    type RebuildMemory = ();
 
     async fn apply(
         &self,

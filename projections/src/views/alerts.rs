@@ -28,6 +28,7 @@ const RANK: &str = "CASE {} WHEN 'sent' THEN 1 WHEN 'delivered' THEN 2 WHEN 'rea
 impl Projection for CustomerAlerts {
     const NAME: &'static str = "customer_alerts";
     const TABLES: &'static [&'static str] = &["customer_alerts"];
+    type RebuildMemory = ();
 
     async fn apply(
         &self,

@@ -15,6 +15,7 @@ pub struct RiskDecisions;
 impl Projection for RiskDecisions {
     const NAME: &'static str = "risk_decisions";
     const TABLES: &'static [&'static str] = &["risk_decisions"];
+    type RebuildMemory = ();
 
     async fn apply(
         &self,

@@ -9,50 +9,92 @@
 //! wall clock, with the same domain code the trainer and the auditor's replay
 //! use. Decisions are requested only by the live projection: a rebuild
 //! recomputes scores but never re-decides history.
+//!
+//! A batch is scored once per customer: the last behaviour event of each
+//! customer in the batch is the trigger of one `risk_history` row. A rebuild
+//! keeps the same granularity, but holds the states and `customer_risk` rows
+//! in a [`RebuildMemory`] between batches instead of rereading and rewriting
+//! every customer's row per batch, and writes them once at the end.
+//!
+//! # Layout
+//! - this file — the projection: folding a batch, scoring, the rebuild memory.
+//! - `feature_rows` — loading states and writing the rows.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
 use commands::RecordedEvent;
 use domain::customer::{DecisionTrigger, LogCheckpoint, RecordRiskAssessment};
-use domain::features::{FeatureState, Features, FEATURE_NAMES};
-use domain::risk::{assess, ModelArtifact};
+use domain::risk::{verdict, ModelArtifact};
 use domain::CustomerEvent;
-use sqlx::{PgConnection, Row};
+use sqlx::PgConnection;
 
-use super::risk_state::{self, band_name, RiskRow};
+use super::feature_rows::{load_states, poison, write_all, Entry, Output, States};
+use super::risk_state::{self, RiskRow};
 use crate::projection::{customer_events, Projection, ProjectionError, Tables};
+
+/// Customers a rebuild keeps in memory at most by default; past it, the
+/// memory is written to the tables and emptied. A state holds at most 200
+/// daily buckets and 14 statements (tens of KiB), so this bounds a rebuild's
+/// memory to about a gigabyte however large the portfolio.
+pub const REBUILD_MEMORY_CUSTOMERS: usize = 50_000;
 
 /// The projection, scoring with one model artifact.
 pub struct CustomerFeatures {
     model: Arc<ModelArtifact>,
     version: String,
+    memory_customers: usize,
 }
 
 impl CustomerFeatures {
     /// Scores with `model`.
     pub fn new(model: Arc<ModelArtifact>) -> Self {
         let version = model.version();
-        Self { model, version }
+        Self {
+            model,
+            version,
+            memory_customers: REBUILD_MEMORY_CUSTOMERS,
+        }
+    }
+
+    /// Keeps at most `customers` customers in memory while rebuilding
+    /// (default [`REBUILD_MEMORY_CUSTOMERS`]; the result is the same, only
+    /// the memory and the time it takes change).
+    pub fn with_rebuild_memory(mut self, customers: usize) -> Self {
+        self.memory_customers = customers;
+        self
     }
 }
 
-struct Entry {
-    state: FeatureState,
-    last_sequence: i64,
+/// What a rebuild of [`CustomerFeatures`] keeps between batches: the states
+/// and risk rows of the customers seen so far, as the tables would hold them.
+#[derive(Default)]
+pub struct RebuildMemory {
+    states: States,
+    /// Whether the memory has been written out and emptied before: then a
+    /// customer missing from it may be in the tables.
+    spilled: bool,
 }
 
-fn poison(reason: String) -> ProjectionError {
-    ProjectionError::Poison {
-        position: 0,
-        reason,
-    }
+/// The events of a batch decoded, and the customers they are about (sorted).
+type Batch<'a> = (Vec<(&'a RecordedEvent, CustomerEvent)>, Vec<String>);
+
+fn decode(events: &[RecordedEvent]) -> Result<Batch<'_>, ProjectionError> {
+    let decoded = customer_events(events)?;
+    let mut ids: Vec<&str> = decoded
+        .iter()
+        .map(|(e, _)| e.aggregate_id.as_str())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let ids = ids.into_iter().map(str::to_owned).collect();
+    Ok((decoded, ids))
 }
 
 impl Projection for CustomerFeatures {
     const NAME: &'static str = "customer_features";
     const TABLES: &'static [&'static str] = &["customer_features", "customer_risk", "risk_history"];
+    type RebuildMemory = RebuildMemory;
 
     async fn apply(
         &self,
@@ -60,60 +102,182 @@ impl Projection for CustomerFeatures {
         tables: &Tables,
         events: &[RecordedEvent],
     ) -> Result<(), ProjectionError> {
-        let decoded = customer_events(events)?;
+        let (decoded, ids) = decode(events)?;
         if decoded.is_empty() {
             return Ok(());
         }
-        let mut ids: Vec<String> = decoded
-            .iter()
-            .map(|(e, _)| e.aggregate_id.clone())
-            .collect();
-        ids.sort();
-        ids.dedup();
-        let mut entries = load_states(tx, tables.name("customer_features"), &ids).await?;
-        let mut risk = risk_state::load(tx, tables.name("customer_risk"), &ids).await?;
-        // The last behaviour event of each customer in this batch: what the
-        // new score is about.
-        let mut triggers: BTreeMap<String, &RecordedEvent> = BTreeMap::new();
-        for (stored, event) in &decoded {
-            let id = &stored.aggregate_id;
-            let entry = entries.entry(id.clone()).or_insert_with(|| Entry {
-                state: FeatureState::default(),
-                last_sequence: 0,
-            });
-            if stored.sequence <= entry.last_sequence {
-                continue; // already folded (a rebuild overlapping the live log)
-            }
-            entry.last_sequence = stored.sequence;
-            match event {
-                CustomerEvent::RiskAssessed(e) => {
-                    risk.entry(id.clone())
-                        .or_insert_with(|| RiskRow::new(e.assessment.as_of))
-                        .record(e);
-                }
-                // Alerts are the bank's reaction, not behaviour: no rescoring.
-                other if !other.is_behaviour() => {}
-                other => {
-                    entry.state.apply(other);
-                    triggers.insert(id.clone(), stored);
-                }
+        let mut states = States::default();
+        load_states(
+            tx,
+            tables.name("customer_features"),
+            &ids,
+            &mut states.entries,
+        )
+        .await?;
+        risk_state::load(tx, tables.name("customer_risk"), &ids, &mut states.risk).await?;
+        let triggers = fold(&decoded, &mut states);
+        let mut out = Output::default();
+        self.score(
+            &ids,
+            &mut states,
+            &triggers,
+            tables.is_live(),
+            true,
+            &mut out,
+        )?;
+        out.save(tx, tables, &self.version).await?;
+        let rows = ids.iter().filter_map(|id| states.risk.get_key_value(id));
+        risk_state::save(tx, tables.name("customer_risk"), rows).await
+    }
+
+    async fn apply_rebuilding(
+        &self,
+        tx: &mut PgConnection,
+        tables: &Tables,
+        events: &[RecordedEvent],
+        memory: &mut RebuildMemory,
+    ) -> Result<(), ProjectionError> {
+        let (decoded, ids) = decode(events)?;
+        if decoded.is_empty() {
+            return Ok(());
+        }
+        let states = &mut memory.states;
+        if memory.spilled {
+            let missing: Vec<String> = ids
+                .iter()
+                .filter(|id| !states.entries.contains_key(*id))
+                .cloned()
+                .collect();
+            load_states(
+                tx,
+                tables.name("customer_features"),
+                &missing,
+                &mut states.entries,
+            )
+            .await?;
+            let missing: Vec<String> = ids
+                .iter()
+                .filter(|id| !states.risk.contains_key(*id))
+                .cloned()
+                .collect();
+            risk_state::load(tx, tables.name("customer_risk"), &missing, &mut states.risk).await?;
+        }
+        let triggers = fold(&decoded, states);
+        let mut scored: Vec<String> = triggers.keys().map(|id| (*id).to_owned()).collect();
+        scored.sort_unstable();
+        let mut out = Output::default();
+        self.score(
+            &scored,
+            states,
+            &triggers,
+            tables.is_live(),
+            false,
+            &mut out,
+        )?;
+        out.save(tx, tables, &self.version).await?;
+        // A state with no behaviour folded yet is never stored, so the next
+        // batch would start it afresh: forget it here too.
+        for id in &ids {
+            if states
+                .entries
+                .get(id)
+                .is_some_and(|e| e.state.latest_event_at().is_none())
+            {
+                states.entries.remove(id);
             }
         }
-        let mut out = Output::default();
-        for (id, entry) in &entries {
+        if states.entries.len() > self.memory_customers {
+            write_all(tx, tables, &self.version, states).await?;
+            *memory = RebuildMemory {
+                spilled: true,
+                ..RebuildMemory::default()
+            };
+        }
+        Ok(())
+    }
+
+    async fn finish_rebuild(
+        &self,
+        tx: &mut PgConnection,
+        tables: &Tables,
+        memory: RebuildMemory,
+    ) -> Result<(), ProjectionError> {
+        write_all(tx, tables, &self.version, &memory.states).await
+    }
+}
+
+/// Folds a batch into the customers' states and risk rows (creating what is
+/// missing); returns the trigger of each customer with new behaviour: its
+/// last behaviour event in the batch, what the new score is about.
+fn fold<'a>(
+    decoded: &'a [(&'a RecordedEvent, CustomerEvent)],
+    states: &mut States,
+) -> HashMap<&'a str, &'a RecordedEvent> {
+    let States { entries, risk } = states;
+    let mut triggers = HashMap::new();
+    for (stored, event) in decoded {
+        let id = &stored.aggregate_id;
+        if !entries.contains_key(id) {
+            entries.insert(id.clone(), Entry::default());
+        }
+        let Some(entry) = entries.get_mut(id) else {
+            continue; // inserted just above
+        };
+        if stored.sequence <= entry.last_sequence {
+            continue; // already folded (a rebuild overlapping the live log)
+        }
+        entry.last_sequence = stored.sequence;
+        match event {
+            CustomerEvent::RiskAssessed(e) => {
+                risk.entry(id.clone())
+                    .or_insert_with(|| RiskRow::new(e.assessment.as_of))
+                    .record(e);
+            }
+            // Alerts are the bank's reaction, not behaviour: no rescoring.
+            other if !other.is_behaviour() => {}
+            other => {
+                entry.state.apply(other);
+                triggers.insert(id.as_str(), *stored);
+            }
+        }
+    }
+    triggers
+}
+
+impl CustomerFeatures {
+    /// Scores the customers of `ids` (sorted) that have a trigger, moving
+    /// their risk rows, and — with `rows` — writes the feature row of every
+    /// one of them. Decisions are asked for only on `live` tables.
+    fn score(
+        &self,
+        ids: &[String],
+        states: &mut States,
+        triggers: &HashMap<&str, &RecordedEvent>,
+        live: bool,
+        rows: bool,
+        out: &mut Output,
+    ) -> Result<(), ProjectionError> {
+        let States { entries, risk } = states;
+        for id in ids {
+            let Some(entry) = entries.get(id) else {
+                continue;
+            };
             let Some(at) = entry.state.latest_event_at() else {
                 continue;
             };
             let features = entry.state.features(at);
-            out.feature_row(id, at, &entry.state, entry.last_sequence, &features)?;
-            let Some(trigger) = triggers.get(id) else {
+            if rows {
+                out.feature_row(id, at, &entry.state, entry.last_sequence, &features)?;
+            }
+            let Some(trigger) = triggers.get(id.as_str()) else {
                 continue;
             };
-            let a = assess(&self.model, &features);
-            let rules: Vec<String> = a.fired_rules.iter().map(|r| r.id.clone()).collect();
+            // Explanation and reasons are only worked out for a decision.
+            let v = verdict(&self.model, &features);
+            let rules: Vec<String> = v.fired_rules.iter().map(|r| r.id.clone()).collect();
             let row = risk.entry(id.clone()).or_insert_with(|| RiskRow::new(at));
-            row.score = a.scores.ensemble;
-            row.band = a.band;
+            row.score = v.scores.ensemble;
+            row.band = v.band;
             row.fired_rules = rules.clone();
             row.scored_at = at;
             row.scored_sequence = trigger.sequence;
@@ -122,11 +286,12 @@ impl Projection for CustomerFeatures {
                 id.clone(),
                 trigger.sequence,
                 at,
-                a.scores,
-                a.band,
+                v.scores,
+                v.band,
                 rules.clone(),
             ));
-            if tables.is_live() && row.is_news(a.band, &rules) {
+            if live && row.is_news(v.band, &rules) {
+                let a = v.explained(&self.model, &features);
                 let decision_id = format!("{id}:{}", trigger.checkpoint.position);
                 let command = RecordRiskAssessment {
                     decision_id: decision_id.clone(),
@@ -155,187 +320,6 @@ impl Projection for CustomerFeatures {
                 row.requested = Some((a.band, rules));
                 row.last_decision_id = Some(decision_id);
             }
-        }
-        out.save(tx, tables, &self.version).await?;
-        risk_state::save(tx, tables.name("customer_risk"), &risk).await
-    }
-}
-
-async fn load_states(
-    tx: &mut PgConnection,
-    table: &str,
-    ids: &[String],
-) -> Result<BTreeMap<String, Entry>, ProjectionError> {
-    let rows = sqlx::query(&format!(
-        "SELECT customer_id, state::text AS state, last_sequence FROM {table} WHERE customer_id = ANY($1)"
-    ))
-    .bind(ids)
-    .fetch_all(&mut *tx)
-    .await?;
-    let mut entries = BTreeMap::new();
-    for r in rows {
-        let id: String = r.try_get("customer_id")?;
-        // Decoded from text straight into the state (no JSON tree between).
-        let state = serde_json::from_str(r.try_get::<&str, _>("state")?)
-            .map_err(|e| poison(format!("stored feature state of {id} is unreadable: {e}")))?;
-        entries.insert(
-            id,
-            Entry {
-                state,
-                last_sequence: r.try_get("last_sequence")?,
-            },
-        );
-    }
-    Ok(entries)
-}
-
-/// One `risk_history` row: customer, trigger sequence, as-of, scores, final
-/// band, fired rule ids.
-type HistoryRow = (
-    String,
-    i64,
-    DateTime<Utc>,
-    domain::risk::Scores,
-    domain::risk::Band,
-    Vec<String>,
-);
-
-/// Rows to write, as columns.
-#[derive(Default)]
-struct Output {
-    ids: Vec<String>,
-    as_of: Vec<DateTime<Utc>>,
-    /// Serialised feature states (JSON text, cast to jsonb by the insert).
-    states: Vec<String>,
-    sequences: Vec<i64>,
-    columns: Vec<Vec<f64>>,
-    history: Vec<HistoryRow>,
-    outbox: Vec<(String, String, serde_json::Value)>,
-}
-
-impl Output {
-    fn feature_row(
-        &mut self,
-        id: &str,
-        at: DateTime<Utc>,
-        state: &FeatureState,
-        seq: i64,
-        f: &Features,
-    ) -> Result<(), ProjectionError> {
-        if self.columns.is_empty() {
-            self.columns = vec![Vec::new(); FEATURE_NAMES.len()];
-        }
-        for (col, value) in self.columns.iter_mut().zip(f.to_vec()) {
-            col.push(value);
-        }
-        self.ids.push(id.to_owned());
-        self.as_of.push(at);
-        self.states.push(
-            serde_json::to_string(state)
-                .map_err(|e| poison(format!("feature state does not serialise: {e}")))?,
-        );
-        self.sequences.push(seq);
-        Ok(())
-    }
-
-    async fn save(
-        &self,
-        tx: &mut PgConnection,
-        tables: &Tables,
-        version: &str,
-    ) -> Result<(), ProjectionError> {
-        if !self.ids.is_empty() {
-            let table = tables.name("customer_features");
-            let names = FEATURE_NAMES.join(", ");
-            let params: Vec<String> = (0..FEATURE_NAMES.len())
-                .map(|i| format!("${}::float8[]", i + 5))
-                .collect();
-            let updates: Vec<String> = FEATURE_NAMES
-                .iter()
-                .map(|n| format!("{n} = EXCLUDED.{n}"))
-                .collect();
-            let sql = format!(
-                "INSERT INTO {table} (customer_id, as_of, state, last_sequence, {names}) \
-                 SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::text[]::jsonb[], $4::bigint[], {}) \
-                 ON CONFLICT (customer_id) DO UPDATE SET as_of = EXCLUDED.as_of, state = EXCLUDED.state, \
-                   last_sequence = EXCLUDED.last_sequence, {}",
-                params.join(", "),
-                updates.join(", ")
-            );
-            let mut q = sqlx::query(&sql)
-                .bind(&self.ids)
-                .bind(&self.as_of)
-                .bind(&self.states)
-                .bind(&self.sequences);
-            for col in &self.columns {
-                q = q.bind(col);
-            }
-            q.execute(&mut *tx).await?;
-        }
-        if !self.history.is_empty() {
-            let mut c = (
-                Vec::new(),
-                Vec::new(),
-                Vec::new(),
-                Vec::new(),
-                Vec::new(),
-                Vec::new(),
-                Vec::new(),
-                Vec::new(),
-                Vec::new(),
-            );
-            for (id, seq, at, s, band, rules) in &self.history {
-                c.0.push(id.clone());
-                c.1.push(*seq);
-                c.2.push(*at);
-                c.3.push(s.ensemble);
-                c.4.push(s.logistic);
-                c.5.push(s.tree);
-                c.6.push(band_name(s.band).to_owned());
-                c.7.push(band_name(*band).to_owned());
-                c.8.push(serde_json::to_value(rules).unwrap_or_default());
-            }
-            sqlx::query(&format!(
-                "INSERT INTO {} (customer_id, sequence, scored_at, score, logistic, tree, model_band, band, fired_rules, model_version) \
-                 SELECT id, seq, at, score, lr, tree, mband, band, ARRAY(SELECT jsonb_array_elements_text(rules)), $10 \
-                 FROM unnest($1::text[], $2::bigint[], $3::timestamptz[], $4::float8[], $5::float8[], $6::float8[], \
-                     $7::text[], $8::text[], $9::jsonb[]) AS u(id, seq, at, score, lr, tree, mband, band, rules) \
-                 ON CONFLICT DO NOTHING",
-                tables.name("risk_history")
-            ))
-            .bind(&c.0)
-            .bind(&c.1)
-            .bind(&c.2)
-            .bind(&c.3)
-            .bind(&c.4)
-            .bind(&c.5)
-            .bind(&c.6)
-            .bind(&c.7)
-            .bind(&c.8)
-            .bind(version)
-            .execute(&mut *tx)
-            .await?;
-        }
-        if !self.outbox.is_empty() {
-            let (ids, customers, commands): (Vec<_>, Vec<_>, Vec<_>) =
-                self.outbox.iter().cloned().fold(
-                    (Vec::new(), Vec::new(), Vec::new()),
-                    |mut acc, (d, c, j)| {
-                        acc.0.push(d);
-                        acc.1.push(c);
-                        acc.2.push(j);
-                        acc
-                    },
-                );
-            sqlx::query(
-                "INSERT INTO decision_outbox (decision_id, customer_id, command) \
-                 SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[]) ON CONFLICT DO NOTHING",
-            )
-            .bind(&ids)
-            .bind(&customers)
-            .bind(&commands)
-            .execute(&mut *tx)
-            .await?;
         }
         Ok(())
     }

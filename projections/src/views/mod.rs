@@ -4,6 +4,8 @@
 //! - [`activity`] — `customer_transactions` and `customer_statements`.
 //! - [`features`] — `customer_features` and scoring: features, their state,
 //!   `customer_risk`, `risk_history`, decision requests.
+//! - `feature_rows` — the scoring projection's stored states and the rows it
+//!   writes.
 //! - [`risk_state`] — the `customer_risk` rows of the scoring projection.
 //! - [`decisions`] — `risk_decisions`: every recorded decision.
 //! - [`alerts`] — `customer_alerts`: every alert and its delivery state.
@@ -11,6 +13,7 @@
 pub mod activity;
 pub mod alerts;
 pub mod decisions;
+mod feature_rows;
 pub mod features;
 pub mod overview;
 pub mod risk_state;

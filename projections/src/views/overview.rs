@@ -44,6 +44,7 @@ pub fn utilisation(balance_minor: i64, limit_minor: i64) -> f64 {
 impl Projection for CustomerOverview {
     const NAME: &'static str = "customer_overview";
     const TABLES: &'static [&'static str] = &["customer_overview"];
+    type RebuildMemory = ();
 
     async fn apply(
         &self,

@@ -2,7 +2,7 @@
 //! row (latest score, recorded decision, requested decision), how recorded
 //! `RiskAssessed` events move it, and when a new score is worth a decision.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use domain::customer::RiskAssessed;
@@ -99,12 +99,16 @@ pub fn band_name(b: Band) -> &'static str {
     }
 }
 
-/// Loads the rows of `ids` from `table`.
+/// Loads the rows of `ids` from `table` into `into`.
 pub async fn load(
     tx: &mut PgConnection,
     table: &str,
     ids: &[String],
-) -> Result<BTreeMap<String, RiskRow>, ProjectionError> {
+    into: &mut HashMap<String, RiskRow>,
+) -> Result<(), ProjectionError> {
+    if ids.is_empty() {
+        return Ok(());
+    }
     let rows = sqlx::query(&format!(
         "SELECT customer_id, score, band, fired_rules, scored_at, scored_sequence, model_version, recorded_band, \
                 recorded_rules, recorded_since, requested_band, requested_rules, last_decision_id \
@@ -113,11 +117,10 @@ pub async fn load(
     .bind(ids)
     .fetch_all(&mut *tx)
     .await?;
-    let mut out = BTreeMap::new();
     for r in rows {
         let requested_band: Option<String> = r.try_get("requested_band")?;
         let requested_rules: Option<Vec<String>> = r.try_get("requested_rules")?;
-        out.insert(
+        into.insert(
             r.try_get("customer_id")?,
             RiskRow {
                 score: r.try_get("score")?,
@@ -135,18 +138,15 @@ pub async fn load(
             },
         );
     }
-    Ok(out)
+    Ok(())
 }
 
-/// Writes `rows` to `table`.
-pub async fn save(
+/// Writes `rows` to `table`, in the order given.
+pub async fn save<'a>(
     tx: &mut PgConnection,
     table: &str,
-    rows: &BTreeMap<String, RiskRow>,
+    rows: impl IntoIterator<Item = (&'a String, &'a RiskRow)>,
 ) -> Result<(), ProjectionError> {
-    if rows.is_empty() {
-        return Ok(());
-    }
     // Arrays of arrays are awkward to bind: rule lists travel as JSON.
     let rules = |v: &Vec<String>| serde_json::to_value(v).unwrap_or_default();
     let mut c = Cols::default();
@@ -166,6 +166,9 @@ pub async fn save(
         c.req_rules
             .push(r.requested.as_ref().map(|(_, rs)| rules(rs)));
         c.decision.push(r.last_decision_id.clone());
+    }
+    if c.ids.is_empty() {
+        return Ok(());
     }
     sqlx::query(&format!(
         "INSERT INTO {table} (customer_id, score, band, fired_rules, scored_at, scored_sequence, model_version, \
