@@ -56,7 +56,7 @@ impl AlertsRuntime {
             cfg.pool.clone(),
             cfg.lag.clone(),
         )
-        .with_min_interval(projections::supervisor::DECISION_INTERVAL);
+        .with_min_interval(projections::supervisor::VIEW_INTERVAL);
         let policy = match &cfg.notifier {
             Some(n) => policy.with_notifier(n.clone()),
             None => policy,
@@ -64,7 +64,7 @@ impl AlertsRuntime {
         tasks.spawn(policy.run(rx.clone()));
         let outbox = Runner::new(AlertOutbox, cfg.pool.clone(), cfg.lag.clone())
             .with_after_commit(due.clone())
-            .with_min_interval(projections::supervisor::DECISION_INTERVAL);
+            .with_min_interval(projections::supervisor::VIEW_INTERVAL);
         let outbox = match &cfg.notifier {
             Some(n) => outbox.with_notifier(n.clone()),
             None => outbox,

@@ -119,12 +119,32 @@ impl<P: Projection> Runner<P> {
         Ok(())
     }
 
+    /// A step's transaction, holding the projection's lock, in one round
+    /// trip. Its commit does not wait for the WAL flush: a projection is
+    /// derived from the log and its checkpoint commits with it, so if the
+    /// database crashed before the flush the step is lost whole and applied
+    /// again — and any later synchronous commit (an event appended, a
+    /// decision recorded from this step's outbox row) flushes it first. Not
+    /// waiting keeps the step's transaction short, and an open writing
+    /// transaction holds back every log reader's horizon.
+    async fn begin_locked(
+        &self,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
+        // The name is the projection's own constant, never input.
+        self.pool
+            .begin_with(format!(
+                "BEGIN; SET LOCAL synchronous_commit TO off; \
+                 SELECT pg_advisory_xact_lock(hashtextextended('projection:{}', 0))",
+                P::NAME
+            ))
+            .await
+    }
+
     /// Applies the next batch; returns how many events it applied (0 when
     /// there was nothing visible to read).
     pub async fn step(&self) -> Result<usize, ProjectionError> {
         self.ensure_checkpoint().await?;
-        let mut tx = self.pool.begin().await?;
-        lock_projection(&mut tx, P::NAME).await?;
+        let mut tx = self.begin_locked().await?;
         let at = read_checkpoint(&mut tx, P::NAME).await?;
         let events = read_all(&mut *tx, at, self.batch).await?;
         let Some(last) = events.last() else {
@@ -149,8 +169,7 @@ impl<P: Projection> Runner<P> {
                 .iter()
                 .take_while(|ev| ev.checkpoint.position != *position)
                 .count();
-            tx = self.pool.begin().await?;
-            lock_projection(&mut tx, P::NAME).await?;
+            tx = self.begin_locked().await?;
             if good == 0 || read_checkpoint(&mut tx, P::NAME).await? != at {
                 return Err(e);
             }

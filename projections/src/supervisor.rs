@@ -24,9 +24,12 @@ use crate::views::features::CustomerFeatures;
 use crate::views::overview::CustomerOverview;
 use crate::{Projection, ProjectionError, Runner};
 
-/// How often the views follow the log under steady ingest, at most: a few
-/// milliseconds of lag buy steps that each carry several commits.
-pub const VIEW_INTERVAL: Duration = Duration::from_millis(20);
+/// How often the views (and the alert policy) follow the log under steady
+/// ingest, at most: tens of milliseconds of lag — nothing to a dashboard or
+/// to a WhatsApp message — buy steps that each carry many commits. Stepping
+/// on every commit cost the database about 0.4 ms of CPU per ingested
+/// transaction at 2,000 transactions/s, more than the writes themselves.
+pub const VIEW_INTERVAL: Duration = Duration::from_millis(50);
 
 /// The same for scoring and the decision recorder, which are on the path
 /// from a transaction to its decision and so step more often.
