@@ -9,6 +9,8 @@
 //! aggregate answers a repeated `RaiseAlert` with no event. The cooldown is
 //! the aggregate's call too, so it holds however many runners race.
 
+use std::collections::BTreeMap;
+
 use commands::{CommandBus, CommandError, Metadata, RecordedEvent};
 use domain::customer::{Addressed, AlertCause, CustomerCommand, RaiseAlert, RiskAssessed};
 use domain::login::{Login, LoginEvent};
@@ -16,6 +18,7 @@ use domain::values::{CustomerId, ExternalId};
 use domain::{Customer, CustomerEvent};
 use projections::{Projection, ProjectionError, Tables};
 use sqlx::PgConnection;
+use tokio::task::JoinSet;
 
 use crate::config::AlertPolicy;
 
@@ -74,35 +77,70 @@ impl EscalationPolicy {
 }
 
 impl EscalationPolicy {
-    async fn raise(
-        &self,
-        stored: &RecordedEvent,
-        (customer, command, correlation): (String, RaiseAlert, String),
-    ) -> Result<(), ProjectionError> {
-        let customer_id = CustomerId::parse(&customer).map_err(|e| ProjectionError::Poison {
-            position: stored.checkpoint.position,
-            reason: e,
-        })?;
-        let meta = Metadata {
-            actor: "alert-policy".into(),
-            request_id: command.alert_id.to_string(),
-            correlation_id: correlation,
-            causation_id: Some(format!("event:{}", stored.checkpoint.position)),
-        };
-        let addressed = Addressed {
-            customer_id,
-            command: CustomerCommand::RaiseAlert(Box::new(command)),
-        };
-        match self.bus.execute(&customer, addressed, &meta).await {
-            Ok(_) => Ok(()),
-            // A refusal is a business answer that no retry changes: keep it
-            // visible and go on (the triggering event stays recorded).
-            Err(CommandError::Rejected(e)) => {
-                tracing::error!(customer = %customer, error = %e, "alert refused");
-                Ok(())
-            }
-            Err(e) => Err(ProjectionError::Unavailable(e.to_string())),
+    /// Raises the alerts: each customer's in order, customers side by side
+    /// (their commands then share group commits instead of queueing behind
+    /// each other one by one). Every raise is idempotent on its alert id, so a
+    /// step that fails part-way and is applied again raises nothing twice.
+    async fn raise_all(&self, raises: Vec<Raise>) -> Result<(), ProjectionError> {
+        let mut by_customer: BTreeMap<String, Vec<Raise>> = BTreeMap::new();
+        for r in raises {
+            by_customer.entry(r.customer.clone()).or_default().push(r);
         }
+        let mut raising = JoinSet::new();
+        for (_, mine) in by_customer {
+            let bus = self.bus.clone();
+            raising.spawn(async move {
+                for r in mine {
+                    raise(&bus, r).await?;
+                }
+                Ok::<(), ProjectionError>(())
+            });
+        }
+        let mut failed = None;
+        while let Some(done) = raising.join_next().await {
+            let outcome = done
+                .map_err(|e| ProjectionError::Unavailable(format!("alert raise task: {e}")))
+                .and_then(|r| r);
+            if let Err(e) = outcome {
+                failed.get_or_insert(e);
+            }
+        }
+        failed.map_or(Ok(()), Err)
+    }
+}
+
+/// One alert to raise, with the event that caused it.
+struct Raise {
+    position: i64,
+    customer: String,
+    command: RaiseAlert,
+    correlation: String,
+}
+
+async fn raise(bus: &CommandBus<Customer>, r: Raise) -> Result<(), ProjectionError> {
+    let customer_id = CustomerId::parse(&r.customer).map_err(|e| ProjectionError::Poison {
+        position: r.position,
+        reason: e,
+    })?;
+    let meta = Metadata {
+        actor: "alert-policy".into(),
+        request_id: r.command.alert_id.to_string(),
+        correlation_id: r.correlation,
+        causation_id: Some(format!("event:{}", r.position)),
+    };
+    let addressed = Addressed {
+        customer_id,
+        command: CustomerCommand::RaiseAlert(Box::new(r.command)),
+    };
+    match bus.execute(&r.customer, addressed, &meta).await {
+        Ok(_) => Ok(()),
+        // A refusal is a business answer that no retry changes: keep it
+        // visible and go on (the triggering event stays recorded).
+        Err(CommandError::Rejected(e)) => {
+            tracing::error!(customer = %r.customer, error = %e, "alert refused");
+            Ok(())
+        }
+        Err(e) => Err(ProjectionError::Unavailable(e.to_string())),
     }
 }
 
@@ -120,6 +158,7 @@ impl Projection for EscalationPolicy {
         if !tables.is_live() {
             return Ok(()); // history is never re-messaged
         }
+        let mut raises = Vec::new();
         for stored in events {
             let command = match stored.aggregate_type.as_str() {
                 t if t == <Customer as cqrs_es::Aggregate>::TYPE
@@ -163,8 +202,22 @@ impl Projection for EscalationPolicy {
                 }
                 _ => continue,
             };
-            self.raise(stored, command).await?;
+            let (customer, command, correlation) = command;
+            if let Err(reason) = CustomerId::parse(&customer) {
+                // Raise what came before it, then stop on it.
+                self.raise_all(raises).await?;
+                return Err(ProjectionError::Poison {
+                    position: stored.checkpoint.position,
+                    reason,
+                });
+            }
+            raises.push(Raise {
+                position: stored.checkpoint.position,
+                customer,
+                command,
+                correlation,
+            });
         }
-        Ok(())
+        self.raise_all(raises).await
     }
 }

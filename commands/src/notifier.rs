@@ -43,11 +43,9 @@ impl Notifier {
                 // Pokes that arrive while we notify leave one permit: they
                 // are folded into the next round.
                 task.poked.notified().await;
-                if let Err(e) = sqlx::query("SELECT pg_notify($1, '')")
-                    .bind(CHANNEL)
-                    .execute(&pool)
-                    .await
-                {
+                // A wake-up is best effort (readers also poll), so its commit
+                // need not wait for a WAL flush of its own.
+                if let Err(e) = notify(&pool).await {
                     tracing::debug!(error = %e, "could not send the append notification; readers will poll");
                 }
                 // At most one NOTIFY per interval: each is a transaction of its
@@ -69,4 +67,15 @@ impl Notifier {
     pub async fn appended(&self) {
         self.local.notified().await;
     }
+}
+
+async fn notify(pool: &PgPool) -> Result<(), sqlx::Error> {
+    let mut tx = pool
+        .begin_with("BEGIN; SET LOCAL synchronous_commit TO off")
+        .await?;
+    sqlx::query("SELECT pg_notify($1, '')")
+        .bind(CHANNEL)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await
 }
