@@ -131,18 +131,28 @@ impl DecisionRecorder {
             done.extend(d);
             refused.extend(r);
         }
-        // Outside any transaction: each statement is its own short one.
+        if done.is_empty() && refused.is_empty() {
+            return Ok(0);
+        }
+        // A short transaction of its own, whose commit need not wait for the
+        // WAL flush: a deletion lost in a database crash only makes the next
+        // pass record nothing new (the decisions themselves were committed
+        // synchronously, which flushed everything before them).
+        let mut tx =
+            sqlx::Connection::begin_with(&mut *conn, "BEGIN; SET LOCAL synchronous_commit TO off")
+                .await?;
         sqlx::query("DELETE FROM decision_outbox WHERE decision_id = ANY($1)")
             .bind(&done)
-            .execute(&mut *conn)
+            .execute(&mut *tx)
             .await?;
         for (id, reason) in &refused {
             sqlx::query("UPDATE decision_outbox SET last_error = $2 WHERE decision_id = $1")
                 .bind(id)
                 .bind(reason)
-                .execute(&mut *conn)
+                .execute(&mut *tx)
                 .await?;
         }
+        tx.commit().await?;
         Ok(done.len() + refused.len())
     }
 

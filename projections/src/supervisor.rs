@@ -104,7 +104,10 @@ impl ReadSide {
             .with_min_interval(DECISION_INTERVAL);
         spawn(&mut tasks, scoring, n, rx.clone());
         let recorder =
-            DecisionRecorder::new(cfg.pool, cfg.bus, decided).with_min_interval(DECISION_INTERVAL);
+            // Decisions get a group-commit lane of their own (same stream
+            // cache), so they do not queue behind the ingest's groups.
+            DecisionRecorder::new(cfg.pool, cfg.bus.with_group_commit(1), decided)
+                .with_min_interval(DECISION_INTERVAL);
         tasks.spawn(recorder.run(rx));
         Self { shutdown, tasks }
     }
