@@ -9,16 +9,14 @@
 //! aggregate answers a repeated `RaiseAlert` with no event. The cooldown is
 //! the aggregate's call too, so it holds however many runners race.
 
-use std::collections::BTreeMap;
-
 use commands::{CommandBus, CommandError, Metadata, RecordedEvent};
 use domain::customer::{Addressed, AlertCause, CustomerCommand, RaiseAlert, RiskAssessed};
 use domain::login::{Login, LoginEvent};
 use domain::values::{CustomerId, ExternalId};
 use domain::{Customer, CustomerEvent};
+use projections::pace::per_customer;
 use projections::{Projection, ProjectionError, Tables};
 use sqlx::PgConnection;
-use tokio::task::JoinSet;
 
 use crate::config::AlertPolicy;
 
@@ -82,22 +80,21 @@ impl EscalationPolicy {
     /// each other one by one). Every raise is idempotent on its alert id, so a
     /// step that fails part-way and is applied again raises nothing twice.
     async fn raise_all(&self, raises: Vec<Raise>) -> Result<(), ProjectionError> {
-        let mut by_customer: BTreeMap<String, Vec<Raise>> = BTreeMap::new();
-        for r in raises {
-            by_customer.entry(r.customer.clone()).or_default().push(r);
-        }
-        let mut raising = JoinSet::new();
-        for (_, mine) in by_customer {
-            let bus = self.bus.clone();
-            raising.spawn(async move {
-                for r in mine {
-                    raise(&bus, r).await?;
+        let raised = per_customer(
+            raises.into_iter().map(|r| (r.customer.clone(), r)),
+            |_, mine| {
+                let bus = self.bus.clone();
+                async move {
+                    for r in mine {
+                        raise(&bus, r).await?;
+                    }
+                    Ok::<(), ProjectionError>(())
                 }
-                Ok::<(), ProjectionError>(())
-            });
-        }
+            },
+        )
+        .await;
         let mut failed = None;
-        while let Some(done) = raising.join_next().await {
+        for done in raised {
             let outcome = done
                 .map_err(|e| ProjectionError::Unavailable(format!("alert raise task: {e}")))
                 .and_then(|r| r);

@@ -13,6 +13,7 @@
 //! - [`views`] — the projections themselves.
 
 pub mod lag;
+pub mod pace;
 pub mod projection;
 pub mod rebuild;
 pub mod recorder;

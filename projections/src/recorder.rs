@@ -13,7 +13,6 @@
 //! kept with its reason for operators and not retried; a database error
 //! leaves the row for the next pass.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -23,7 +22,8 @@ use domain::values::CustomerId;
 use domain::Customer;
 use sqlx::{PgPool, Row};
 use tokio::sync::{watch, Notify};
-use tokio::task::JoinSet;
+
+use crate::pace::{per_customer, Pace};
 
 /// Drains the decision outbox.
 pub struct DecisionRecorder {
@@ -89,9 +89,7 @@ impl DecisionRecorder {
         .await?;
         let mut done = Vec::new();
         let mut refused = Vec::new();
-        // Each customer's decisions in order; customers side by side, so
-        // their commands share group commits instead of queueing one by one.
-        let mut by_customer: BTreeMap<String, Vec<(String, Addressed, Metadata)>> = BTreeMap::new();
+        let mut decisions = Vec::new();
         for r in rows {
             let decision_id: String = r.try_get("decision_id")?;
             let customer: String = r.try_get("customer_id")?;
@@ -115,17 +113,14 @@ impl DecisionRecorder {
                 customer_id,
                 command: CustomerCommand::RecordRiskAssessment(Box::new(command)),
             };
-            by_customer
-                .entry(customer)
-                .or_default()
-                .push((decision_id, addressed, meta));
+            decisions.push((customer, (decision_id, addressed, meta)));
         }
-        let mut recording = JoinSet::new();
-        for (customer, decisions) in by_customer {
+        let recorded = per_customer(decisions, |customer, mine| {
             let bus = self.bus.clone();
-            recording.spawn(async move { record(&bus, &customer, decisions).await });
-        }
-        while let Some(finished) = recording.join_next().await {
+            async move { record(&bus, &customer, mine).await }
+        })
+        .await;
+        for finished in recorded {
             let (d, r) =
                 finished.map_err(|e| sqlx::Error::Protocol(format!("recorder task: {e}")))?;
             done.extend(d);
@@ -159,20 +154,16 @@ impl DecisionRecorder {
     /// Drains until `shutdown` turns true.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         let mut backoff = Duration::from_millis(100);
-        let mut last_pass: Option<tokio::time::Instant> = None;
+        let mut pace = Pace::new(self.min_interval);
         while !*shutdown.borrow() {
-            if let Some(due) = last_pass.map(|at| at + self.min_interval) {
-                tokio::select! {
-                    _ = tokio::time::sleep_until(due) => {}
-                    _ = shutdown.changed() => continue,
-                }
+            if !pace.wait(&mut shutdown).await {
+                continue;
             }
-            last_pass = Some(tokio::time::Instant::now());
             match self.drain_once().await {
                 Ok(n) if n > 0 => {
                     backoff = Duration::from_millis(100);
                     if n as i64 >= BATCH {
-                        last_pass = None;
+                        pace.full();
                     }
                     continue;
                 }

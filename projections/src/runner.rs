@@ -25,6 +25,7 @@ use sqlx::{PgPool, Row};
 use tokio::sync::watch;
 
 use crate::lag::LagTracker;
+use crate::pace::Pace;
 use crate::projection::{Projection, ProjectionError, Tables};
 
 /// How often an idle runner looks at the log without being woken.
@@ -130,12 +131,10 @@ impl<P: Projection> Runner<P> {
     async fn begin_locked(
         &self,
     ) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
-        // The name is the projection's own constant, never input.
         self.pool
             .begin_with(format!(
-                "BEGIN; SET LOCAL synchronous_commit TO off; \
-                 SELECT pg_advisory_xact_lock(hashtextextended('projection:{}', 0))",
-                P::NAME
+                "BEGIN; SET LOCAL synchronous_commit TO off; {}",
+                lock_statement(P::NAME)
             ))
             .await
     }
@@ -257,21 +256,16 @@ impl<P: Projection> Runner<P> {
         };
         let mut backoff = Duration::from_millis(100);
         tracing::info!(projection = P::NAME, "projection runner started");
-        let mut last_step: Option<tokio::time::Instant> = None;
+        let mut pace = Pace::new(self.min_interval);
         while !*shutdown.borrow() {
-            if let Some(due) = last_step.map(|at| at + self.min_interval) {
-                tokio::select! {
-                    _ = tokio::time::sleep_until(due) => {}
-                    _ = shutdown.changed() => continue,
-                }
+            if !pace.wait(&mut shutdown).await {
+                continue;
             }
-            last_step = Some(tokio::time::Instant::now());
             match self.step().await {
                 Ok(n) if n > 0 => {
                     backoff = Duration::from_millis(100);
                     if n as i64 >= self.batch {
-                        // A full batch: more is waiting, no pause.
-                        last_step = None;
+                        pace.full();
                     }
                     continue;
                 }
@@ -323,11 +317,15 @@ pub(crate) async fn lock_projection(
     tx: &mut sqlx::PgConnection,
     name: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended('projection:' || $1, 0))")
-        .bind(name)
-        .execute(tx)
-        .await?;
+    sqlx::raw_sql(&lock_statement(name)).execute(tx).await?;
     Ok(())
+}
+
+/// The statement taking a projection's lock. The name is always a
+/// projection's own constant (`Projection::NAME`), never input, so it is
+/// written into the text: the step's opening round trip is one simple query.
+fn lock_statement(name: &str) -> String {
+    format!("SELECT pg_advisory_xact_lock(hashtextextended('projection:{name}', 0))")
 }
 
 pub(crate) async fn read_checkpoint(
