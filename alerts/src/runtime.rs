@@ -37,6 +37,9 @@ pub struct AlertsConfig {
     pub adapter: Adapter,
     /// One-time codes to send, when this process may open them.
     pub codes: Option<crate::dispatcher::CodeSender>,
+    /// The process's shared stretch of the log (`None`: each runner reads
+    /// the database itself).
+    pub tail: Option<Arc<commands::store::tail::LogTail>>,
 }
 
 /// The running alert machinery.
@@ -56,7 +59,8 @@ impl AlertsRuntime {
             cfg.pool.clone(),
             cfg.lag.clone(),
         )
-        .with_min_interval(projections::supervisor::VIEW_INTERVAL);
+        .with_min_interval(projections::supervisor::VIEW_INTERVAL)
+        .with_tail(cfg.tail.clone());
         let policy = match &cfg.notifier {
             Some(n) => policy.with_notifier(n.clone()),
             None => policy,
@@ -64,7 +68,8 @@ impl AlertsRuntime {
         tasks.spawn(policy.run(rx.clone()));
         let outbox = Runner::new(AlertOutbox, cfg.pool.clone(), cfg.lag.clone())
             .with_after_commit(due.clone())
-            .with_min_interval(projections::supervisor::VIEW_INTERVAL);
+            .with_min_interval(projections::supervisor::VIEW_INTERVAL)
+            .with_tail(cfg.tail.clone());
         let outbox = match &cfg.notifier {
             Some(n) => outbox.with_notifier(n.clone()),
             None => outbox,

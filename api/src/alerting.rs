@@ -53,8 +53,13 @@ impl Alerting {
         }
     }
 
-    /// Starts the escalation policy, the outbox and the dispatcher.
-    pub fn start(&self, state: &AppState) -> AlertsRuntime {
+    /// Starts the escalation policy, the outbox and the dispatcher, their
+    /// runners reading the log through `tail` when one is given.
+    pub fn start(
+        &self,
+        state: &AppState,
+        tail: Option<std::sync::Arc<commands::store::tail::LogTail>>,
+    ) -> AlertsRuntime {
         AlertsRuntime::start(AlertsConfig {
             pool: state.pool.clone(),
             bus: state.customers.clone(),
@@ -67,6 +72,7 @@ impl Alerting {
                 logins: state.logins.clone(),
                 keys: state.otp_keys.clone(),
             }),
+            tail,
         })
     }
 }

@@ -283,7 +283,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let db = db.open().await?;
             let model = model.load(&db.pool).await?;
             let state = crate::http::AppState::new(db.pool.clone()).with_auth(&auth);
-            let alerts = whatsapp.start(&state);
+            // One stretch of the log, read once for every runner here.
+            let tail = Some(std::sync::Arc::new(commands::store::tail::LogTail::default()));
+            let alerts = whatsapp.start(&state, tail.clone());
             let read_side =
                 projections::supervisor::ReadSide::start(projections::supervisor::ReadSideConfig {
                     pool: db.pool.clone(),
@@ -291,6 +293,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     notifier: None,
                     model,
                     bus: state.customers.clone(),
+                    tail,
                 });
             println!("projection runners and alert dispatcher started; Ctrl-C to stop");
             shutdown_signal().await;
@@ -518,6 +521,8 @@ async fn serve(
         .with_security(crate::http::security::SecuritySettings::from_env()?);
     let state = state.clone().with_webhooks(whatsapp.webhook_state(&state));
     let read_side = read_side.then(|| {
+        // One stretch of the log, read once for every runner here.
+        let tail = Some(std::sync::Arc::new(commands::store::tail::LogTail::default()));
         let read =
             projections::supervisor::ReadSide::start(projections::supervisor::ReadSideConfig {
                 pool: db.pool.clone(),
@@ -525,8 +530,9 @@ async fn serve(
                 notifier: Some(state.notifier.clone()),
                 model,
                 bus: state.customers.clone(),
+                tail: tail.clone(),
             });
-        (read, whatsapp.start(&state))
+        (read, whatsapp.start(&state, tail))
     });
     if demo {
         let n = crate::demo::seed(&state.customers)

@@ -18,6 +18,7 @@ use std::time::Duration;
 use chrono::Utc;
 use commands::notifier::{Notifier, CHANNEL};
 use commands::store::log::read_all;
+use commands::store::tail::LogTail;
 use commands::Checkpoint;
 use serde::Serialize;
 use sqlx::postgres::PgListener;
@@ -45,6 +46,8 @@ pub struct Runner<P> {
     /// Least time between the starts of two steps, unless a full batch says
     /// more is waiting.
     min_interval: Duration,
+    /// The process's shared stretch of the log, if any.
+    tail: Option<Arc<LogTail>>,
 }
 
 /// A projection's position and health, as stored.
@@ -74,6 +77,7 @@ impl<P: Projection> Runner<P> {
             after_commit: None,
             has_checkpoint: AtomicBool::new(false),
             min_interval: Duration::ZERO,
+            tail: None,
         }
     }
 
@@ -98,6 +102,13 @@ impl<P: Projection> Runner<P> {
     /// extra lag.
     pub fn with_min_interval(mut self, interval: Duration) -> Self {
         self.min_interval = interval;
+        self
+    }
+
+    /// Reads the log through `tail`, shared with the process's other
+    /// runners: a runner behind the head takes its events from memory.
+    pub fn with_tail(mut self, tail: Option<Arc<LogTail>>) -> Self {
+        self.tail = tail;
         self
     }
 
@@ -145,7 +156,10 @@ impl<P: Projection> Runner<P> {
         self.ensure_checkpoint().await?;
         let mut tx = self.begin_locked().await?;
         let at = read_checkpoint(&mut tx, P::NAME).await?;
-        let events = read_all(&mut *tx, at, self.batch).await?;
+        let events = match &self.tail {
+            Some(tail) => tail.read(&mut *tx, at, self.batch).await?,
+            None => read_all(&mut *tx, at, self.batch).await?,
+        };
         let Some(last) = events.last() else {
             tx.rollback().await?;
             return Ok(0);

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use commands::notifier::Notifier;
+use commands::store::tail::LogTail;
 use commands::CommandBus;
 use domain::risk::ModelArtifact;
 use domain::Customer;
@@ -56,6 +57,9 @@ pub struct ReadSideConfig {
     pub model: Arc<ModelArtifact>,
     /// Records decisions.
     pub bus: CommandBus<Customer>,
+    /// The process's shared stretch of the log (`None`: each runner reads
+    /// the database itself).
+    pub tail: Option<Arc<LogTail>>,
 }
 
 /// The running read side.
@@ -70,7 +74,7 @@ impl ReadSide {
         let (shutdown, rx) = watch::channel(false);
         let mut tasks = JoinSet::new();
         let decided = Arc::new(Notify::new());
-        let n = &cfg.notifier;
+        let n = &(cfg.notifier.clone(), cfg.tail.clone());
         spawn(
             &mut tasks,
             Runner::new(CustomerOverview, cfg.pool.clone(), cfg.lag.clone())
@@ -122,13 +126,14 @@ impl ReadSide {
 fn spawn<P: Projection>(
     tasks: &mut JoinSet<()>,
     runner: Runner<P>,
-    notifier: &Option<Arc<Notifier>>,
+    (notifier, tail): &(Option<Arc<Notifier>>, Option<Arc<LogTail>>),
     rx: watch::Receiver<bool>,
 ) {
     let runner = match notifier {
         Some(n) => runner.with_notifier(n.clone()),
         None => runner,
-    };
+    }
+    .with_tail(tail.clone());
     tasks.spawn(runner.run(rx));
 }
 

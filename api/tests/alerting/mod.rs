@@ -117,6 +117,9 @@ impl Harness {
                 logins: self.state.logins.clone(),
                 keys: self.state.otp_keys.clone(),
             }),
+            // Each runner reads the database itself here (the suite's
+            // other apps share a stretch of the log).
+            tail: None,
         })
     }
 

@@ -62,6 +62,9 @@ pub async fn spawn_demo_app() -> DemoApp {
             logins: state.logins.clone(),
             keys: state.otp_keys.clone(),
         }),
+        tail: Some(std::sync::Arc::new(
+            commands::store::tail::LogTail::default(),
+        )),
     });
     let customers = api::demo::seed(&state.customers).await.expect("demo data");
     api::demo::seed_accounts(&db.pool)

@@ -44,6 +44,10 @@ pub async fn start_read_side(db: &TestDatabase, state: &api::http::AppState) {
             notifier: Some(state.notifier.clone()),
             model,
             bus: state.customers.clone(),
+            // A small stretch, so the suite also runs through its trimming.
+            tail: Some(std::sync::Arc::new(
+                commands::store::tail::LogTail::new(64),
+            )),
         },
     ));
 }
@@ -151,6 +155,9 @@ pub fn local_alerts(
             logins: app.state.logins.clone(),
             keys: app.state.otp_keys.clone(),
         }),
+        tail: Some(std::sync::Arc::new(
+            commands::store::tail::LogTail::new(64),
+        )),
     });
     (inbox, runtime)
 }

@@ -12,6 +12,7 @@ mod cqrs;
 pub mod hash;
 mod load;
 pub mod log;
+pub mod tail;
 
 use std::marker::PhantomData;
 use std::sync::Arc;
