@@ -284,7 +284,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let model = model.load(&db.pool).await?;
             let state = crate::http::AppState::new(db.pool.clone()).with_auth(&auth);
             // One stretch of the log, read once for every runner here.
-            let tail = Some(std::sync::Arc::new(commands::store::tail::LogTail::default()));
+            let tail = Some(std::sync::Arc::new(
+                commands::store::tail::LogTail::default(),
+            ));
             let alerts = whatsapp.start(&state, tail.clone());
             let read_side =
                 projections::supervisor::ReadSide::start(projections::supervisor::ReadSideConfig {
@@ -522,7 +524,9 @@ async fn serve(
     let state = state.clone().with_webhooks(whatsapp.webhook_state(&state));
     let read_side = read_side.then(|| {
         // One stretch of the log, read once for every runner here.
-        let tail = Some(std::sync::Arc::new(commands::store::tail::LogTail::default()));
+        let tail = Some(std::sync::Arc::new(
+            commands::store::tail::LogTail::default(),
+        ));
         let read =
             projections::supervisor::ReadSide::start(projections::supervisor::ReadSideConfig {
                 pool: db.pool.clone(),

@@ -53,7 +53,10 @@ async fn a_reader_inside_the_stretch_is_served_from_memory_and_one_outside_from_
     let offline = closed_pool(&db.url).await;
     let tail = LogTail::new(100);
     // The head reads the database, four at a time.
-    let first = tail.read(&db.pool, Checkpoint::START, 4).await.expect("read");
+    let first = tail
+        .read(&db.pool, Checkpoint::START, 4)
+        .await
+        .expect("read");
     let second = tail
         .read(&db.pool, first[3].checkpoint, 4)
         .await
@@ -96,7 +99,10 @@ async fn a_trimmed_stretch_sends_a_reader_behind_it_to_the_database() {
     }
     let offline = closed_pool(&db.url).await;
     let tail = LogTail::new(5);
-    let all = tail.read(&db.pool, Checkpoint::START, 8).await.expect("read");
+    let all = tail
+        .read(&db.pool, Checkpoint::START, 8)
+        .await
+        .expect("read");
     assert_eq!(all.len(), 8);
     assert_eq!(tail.len(), 5);
     // The first three are gone from memory: not served, not skipped.
@@ -119,7 +125,10 @@ async fn a_reader_ahead_of_the_stretch_starts_it_afresh_rather_than_leave_a_gap(
     }
     let offline = closed_pool(&db.url).await;
     let tail = LogTail::new(100);
-    let head = tail.read(&db.pool, Checkpoint::START, 3).await.expect("read");
+    let head = tail
+        .read(&db.pool, Checkpoint::START, 3)
+        .await
+        .expect("read");
     // A reader that got to the sixth event elsewhere (a runner in another
     // process, a restart) reads on through the tail.
     let elsewhere = read_all(&db.pool, Checkpoint::START, 6)
@@ -148,7 +157,10 @@ async fn an_event_whose_transaction_commits_late_is_neither_skipped_nor_served_e
     let offline = closed_pool(&db.url).await;
     let tail = LogTail::new(100);
     insert_raw(&mut fast, "first", 1).await;
-    let head = tail.read(&db.pool, Checkpoint::START, 10).await.expect("read");
+    let head = tail
+        .read(&db.pool, Checkpoint::START, 10)
+        .await
+        .expect("read");
     assert_eq!(head.len(), 1);
     // The slow transaction takes the earlier position but has not committed.
     sqlx::query("BEGIN")
@@ -226,8 +238,8 @@ async fn follow(pool: PgPool, tail: Arc<LogTail>, batch: i64, done: Arc<AtomicBo
 }
 
 #[tokio::test]
-async fn readers_sharing_a_stretch_each_see_the_whole_log_in_commit_order_under_concurrent_writers(
-) {
+async fn readers_sharing_a_stretch_each_see_the_whole_log_in_commit_order_under_concurrent_writers()
+{
     let db = fresh_database().await;
     let bus = bus(&db.pool);
     for c in 0..8 {
@@ -241,14 +253,7 @@ async fn readers_sharing_a_stretch_each_see_the_whole_log_in_commit_order_under_
     let done = Arc::new(AtomicBool::new(false));
     let readers: Vec<_> = [37, 5, 100]
         .into_iter()
-        .map(|batch| {
-            tokio::spawn(follow(
-                db.pool.clone(),
-                tail.clone(),
-                batch,
-                done.clone(),
-            ))
-        })
+        .map(|batch| tokio::spawn(follow(db.pool.clone(), tail.clone(), batch, done.clone())))
         .collect();
     let writers: Vec<_> = (0..16)
         .map(|w| {

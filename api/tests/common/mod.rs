@@ -45,9 +45,7 @@ pub async fn start_read_side(db: &TestDatabase, state: &api::http::AppState) {
             model,
             bus: state.customers.clone(),
             // A small stretch, so the suite also runs through its trimming.
-            tail: Some(std::sync::Arc::new(
-                commands::store::tail::LogTail::new(64),
-            )),
+            tail: Some(std::sync::Arc::new(commands::store::tail::LogTail::new(64))),
         },
     ));
 }
@@ -155,9 +153,7 @@ pub fn local_alerts(
             logins: app.state.logins.clone(),
             keys: app.state.otp_keys.clone(),
         }),
-        tail: Some(std::sync::Arc::new(
-            commands::store::tail::LogTail::new(64),
-        )),
+        tail: Some(std::sync::Arc::new(commands::store::tail::LogTail::new(64))),
     });
     (inbox, runtime)
 }
