@@ -16,6 +16,7 @@ use crate::group::{self, GroupCommitter};
 use crate::metadata::Metadata;
 use crate::store::{CommittedEvent, PendingCommit, PgEventStore, StoreError};
 use crate::stream::Stream;
+use crate::turns::StreamTurns;
 
 /// Default number of attempts before a conflict is reported to the caller.
 pub const DEFAULT_ATTEMPTS: u32 = 10;
@@ -58,6 +59,7 @@ pub struct CommandBus<A: Stream> {
     attempts: u32,
     cache: Arc<StreamCache<A>>,
     committer: Arc<GroupCommitter<A>>,
+    turns: Arc<StreamTurns>,
 }
 
 impl<A: Stream> Clone for CommandBus<A> {
@@ -67,6 +69,7 @@ impl<A: Stream> Clone for CommandBus<A> {
             attempts: self.attempts,
             cache: self.cache.clone(),
             committer: self.committer.clone(),
+            turns: self.turns.clone(),
         }
     }
 }
@@ -83,6 +86,7 @@ where
             store,
             attempts: DEFAULT_ATTEMPTS,
             cache: Arc::new(StreamCache::new(cache::DEFAULT_CAPACITY)),
+            turns: Arc::new(StreamTurns::default()),
         }
     }
 
@@ -135,6 +139,9 @@ where
     ) -> Result<Outcome, CommandError<A::Error>> {
         let keys: Vec<String> = A::command_dedup_key(&command).into_iter().collect();
         let metadata = metadata_map(metadata);
+        // Commands for this stream from this process go one at a time, each
+        // deciding on what the one before left (see `turns`).
+        let _turn = self.turns.take(id).await;
         for attempt in 0..self.attempts {
             // First try on the cached state; anything unusual is decided
             // again on a fresh load.

@@ -5,10 +5,12 @@
 //! # Layout
 //! - [`db`] — connecting, migrations, readiness.
 //! - [`store`] — [`PgEventStore`] (streams, snapshots, hash chain) and
-//!   [`store::log`] (the global read in commit order).
+//!   [`store::log`] (the global read in commit order), [`store::tail`] (its
+//!   newest stretch, read once and shared by a process's readers).
 //! - [`stream`] — what the store needs to know about an aggregate's events.
 //! - [`cache`] — latest state of recent streams, so most commands need no read.
 //! - [`bus`] — [`CommandBus`]: one command, retried on conflict, answered once.
+//! - [`turns`] — commands for one stream take turns within the process.
 //! - `group` — group commit: concurrent commands share one INSERT and commit.
 //! - [`batch`] — many commands over many customers in one commit.
 //! - [`registry`] — model artifacts by version, for scoring and replay.
@@ -27,6 +29,7 @@ pub mod store;
 pub mod stream;
 #[cfg(feature = "test-support")]
 pub mod testing;
+pub mod turns;
 
 pub use bus::{CommandBus, CommandError, Outcome};
 pub use metadata::Metadata;

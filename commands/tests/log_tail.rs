@@ -39,6 +39,23 @@ async fn closed_pool(url: &str) -> PgPool {
     pool
 }
 
+/// Waits until the first `n` events are readable. The horizon is
+/// cluster-wide: another test's open transaction holds it back a while.
+async fn settle(pool: &PgPool, n: usize) {
+    for _ in 0..100_000 {
+        if read_all(pool, Checkpoint::START, n as i64)
+            .await
+            .expect("read")
+            .len()
+            == n
+        {
+            return;
+        }
+        tokio::task::yield_now().await;
+    }
+    panic!("the first {n} events never became readable");
+}
+
 fn positions(events: &[commands::RecordedEvent]) -> Vec<i64> {
     events.iter().map(|e| e.checkpoint.position).collect()
 }
@@ -50,6 +67,7 @@ async fn a_reader_inside_the_stretch_is_served_from_memory_and_one_outside_from_
     for seq in 1..=10 {
         insert_raw(&mut conn, "P1", seq).await;
     }
+    settle(&db.pool, 10).await;
     let offline = closed_pool(&db.url).await;
     let tail = LogTail::new(100);
     // The head reads the database, four at a time.
@@ -97,6 +115,7 @@ async fn a_trimmed_stretch_sends_a_reader_behind_it_to_the_database() {
     for seq in 1..=8 {
         insert_raw(&mut conn, "P1", seq).await;
     }
+    settle(&db.pool, 8).await;
     let offline = closed_pool(&db.url).await;
     let tail = LogTail::new(5);
     let all = tail
@@ -123,6 +142,7 @@ async fn a_reader_ahead_of_the_stretch_starts_it_afresh_rather_than_leave_a_gap(
     for seq in 1..=10 {
         insert_raw(&mut conn, "P1", seq).await;
     }
+    settle(&db.pool, 10).await;
     let offline = closed_pool(&db.url).await;
     let tail = LogTail::new(100);
     let head = tail
@@ -157,6 +177,7 @@ async fn an_event_whose_transaction_commits_late_is_neither_skipped_nor_served_e
     let offline = closed_pool(&db.url).await;
     let tail = LogTail::new(100);
     insert_raw(&mut fast, "first", 1).await;
+    settle(&db.pool, 1).await;
     let head = tail
         .read(&db.pool, Checkpoint::START, 10)
         .await
