@@ -5,7 +5,8 @@
 use std::collections::BTreeMap;
 use std::future::Future;
 
-use commands::RecordedEvent;
+use chrono::{DateTime, Utc};
+use commands::{Checkpoint, RecordedEvent};
 use sqlx::PgConnection;
 
 /// Why a batch could not be applied.
@@ -78,6 +79,17 @@ impl Tables {
     }
 }
 
+/// A projection's checkpoint row as one step found or left it: the
+/// checkpoint and when the row was last written. Equal marks mean nothing
+/// else (another process, a rebuild) has written the projection in between.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StepMark {
+    /// Where the projection stands in the log.
+    pub checkpoint: Checkpoint,
+    /// When the checkpoint row was written (the writing transaction's time).
+    pub written_at: DateTime<Utc>,
+}
+
 /// A read model fed from the log.
 pub trait Projection: Send + Sync + 'static {
     /// Unique name; also the checkpoint's key.
@@ -127,6 +139,25 @@ pub trait Projection: Send + Sync + 'static {
         let _ = (tx, tables, memory);
         async { Ok(()) }
     }
+
+    /// The live runner is about to apply a batch on top of `at`. A
+    /// projection that keeps in memory what its last step wrote may use it
+    /// only if `at` is the mark that step committed ([`Projection::committed`]);
+    /// otherwise something else wrote in between and the memory is stale. By
+    /// default, nothing.
+    fn step_starts(&self, at: &StepMark) {
+        let _ = at;
+    }
+
+    /// The live runner's step committed and left the checkpoint row at
+    /// `mark`. By default, nothing.
+    fn committed(&self, mark: &StepMark) {
+        let _ = mark;
+    }
+
+    /// The live runner's step did not commit (or its outcome is unknown):
+    /// whatever it applied in memory must be forgotten. By default, nothing.
+    fn step_failed(&self) {}
 }
 
 /// Decodes customer events of a batch; other aggregate types are skipped

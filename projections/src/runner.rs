@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use commands::notifier::{Notifier, CHANNEL};
 use commands::store::log::read_all;
 use commands::store::tail::LogTail;
@@ -27,7 +27,7 @@ use tokio::sync::watch;
 
 use crate::lag::LagTracker;
 use crate::pace::Pace;
-use crate::projection::{Projection, ProjectionError, Tables};
+use crate::projection::{Projection, ProjectionError, StepMark, Tables};
 
 /// How often an idle runner looks at the log without being woken.
 pub const POLL: Duration = Duration::from_millis(500);
@@ -153,9 +153,18 @@ impl<P: Projection> Runner<P> {
     /// Applies the next batch; returns how many events it applied (0 when
     /// there was nothing visible to read).
     pub async fn step(&self) -> Result<usize, ProjectionError> {
+        let stepped = self.step_marked().await;
+        if stepped.is_err() {
+            self.projection.step_failed();
+        }
+        stepped
+    }
+
+    async fn step_marked(&self) -> Result<usize, ProjectionError> {
         self.ensure_checkpoint().await?;
         let mut tx = self.begin_locked().await?;
-        let at = read_checkpoint(&mut tx, P::NAME).await?;
+        let mark = read_mark(&mut tx, P::NAME).await?;
+        let at = mark.checkpoint;
         let events = match &self.tail {
             Some(tail) => tail.read(&mut *tx, at, self.batch).await?,
             None => read_all(&mut *tx, at, self.batch).await?,
@@ -164,6 +173,7 @@ impl<P: Projection> Runner<P> {
             tx.rollback().await?;
             return Ok(0);
         };
+        self.projection.step_starts(&mark);
         let mut to = last.checkpoint;
         let mut applied = events.len();
         let mut poison = None;
@@ -178,6 +188,7 @@ impl<P: Projection> Runner<P> {
             // Apply everything before the poison event, so the projection
             // stops exactly on it.
             tx.rollback().await?;
+            self.projection.step_failed();
             let good = events
                 .iter()
                 .take_while(|ev| ev.checkpoint.position != *position)
@@ -194,18 +205,22 @@ impl<P: Projection> Runner<P> {
             poison = Some(e);
         }
         let events = &events[..applied];
-        sqlx::query(
+        let written_at: DateTime<Utc> = sqlx::query_scalar(
             "UPDATE projection_checkpoints SET tx_id = $2::text::xid8, position = $3, \
              events_applied = events_applied + $4, updated_at = now(), last_error = NULL, failed_at = NULL \
-             WHERE name = $1",
+             WHERE name = $1 RETURNING updated_at",
         )
         .bind(P::NAME)
         .bind(to.tx_id.to_string())
         .bind(to.position)
         .bind(events.len() as i64)
-        .execute(&mut *tx)
+        .fetch_one(&mut *tx)
         .await?;
         tx.commit().await?;
+        self.projection.committed(&StepMark {
+            checkpoint: to,
+            written_at,
+        });
         if let Some(n) = &self.after_commit {
             n.notify_one();
         }
@@ -340,6 +355,32 @@ pub(crate) async fn lock_projection(
 /// written into the text: the step's opening round trip is one simple query.
 fn lock_statement(name: &str) -> String {
     format!("SELECT pg_advisory_xact_lock(hashtextextended('projection:{name}', 0))")
+}
+
+/// The checkpoint row as a [`StepMark`].
+async fn read_mark(conn: &mut sqlx::PgConnection, name: &str) -> Result<StepMark, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT tx_id::text AS tx, position, updated_at FROM projection_checkpoints WHERE name = $1",
+    )
+    .bind(name)
+    .fetch_optional(conn)
+    .await?;
+    match row {
+        None => Ok(StepMark {
+            checkpoint: Checkpoint::START,
+            written_at: DateTime::UNIX_EPOCH,
+        }),
+        Some(r) => {
+            let tx: String = r.try_get("tx")?;
+            Ok(StepMark {
+                checkpoint: Checkpoint {
+                    tx_id: tx.parse().map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+                    position: r.try_get("position")?,
+                },
+                written_at: r.try_get("updated_at")?,
+            })
+        }
+    }
 }
 
 pub(crate) async fn read_checkpoint(

@@ -103,9 +103,13 @@ impl ReadSide {
             n,
             rx.clone(),
         );
-        let scoring = Runner::new(CustomerFeatures::new(cfg.model), cfg.pool.clone(), cfg.lag)
-            .with_after_commit(decided.clone())
-            .with_min_interval(DECISION_INTERVAL);
+        // Scoring wakes the recorder after a step that asked for decisions.
+        let scoring = Runner::new(
+            CustomerFeatures::new(cfg.model).with_decided(decided.clone()),
+            cfg.pool.clone(),
+            cfg.lag,
+        )
+        .with_min_interval(DECISION_INTERVAL);
         spawn(&mut tasks, scoring, n, rx.clone());
         let recorder =
             // Decisions get a group-commit lane of their own (same stream

@@ -176,3 +176,83 @@ async fn a_rebuild_through_memory_writes_what_one_through_the_tables_writes() {
     assert_eq!(through_memory, reference);
     assert_eq!(through_small_memory, reference);
 }
+
+/// One late transaction for each of the first `n` portfolio customers.
+fn late_round(n: i64, round: i64) -> Vec<(String, domain::customer::Addressed)> {
+    (0..n)
+        .map(|c| {
+            let id = format!("P{c:03}");
+            let command = serde_json::from_value(serde_json::json!({
+                "command": "record_transaction", "data": {
+                "transaction_id": format!("{id}-late-{round}"), "amount_minor": 40_000 + round * 7_000 + c * 100,
+                "currency": "INR", "kind": if round % 2 == 0 { "cash_withdrawal" } else { "purchase" },
+                "merchant_category_code": if round % 2 == 0 { None } else { Some("5411") },
+                "channel": if round % 2 == 0 { "atm" } else { "pos" },
+                "occurred_at": format!("2026-05-{:02}T12:00:00Z", 2 + round)}}))
+            .expect("command");
+            let customer_id = domain::values::CustomerId::parse(&id).expect("id");
+            (id, domain::customer::Addressed { customer_id, command })
+        })
+        .collect()
+}
+
+/// Every customer's projected features against the domain's replay of its
+/// whole history, bit for bit.
+async fn assert_features_match_history(pool: &sqlx::PgPool) {
+    let store = PgEventStore::<Customer>::new(pool.clone());
+    let rows = sqlx::query("SELECT * FROM customer_features ORDER BY customer_id")
+        .fetch_all(pool)
+        .await
+        .expect("rows");
+    assert!(!rows.is_empty());
+    for row in &rows {
+        let id: String = row.get("customer_id");
+        let (history, as_of) = history(&store, &id).await;
+        let expected = features_from_history(&history, as_of).to_vec();
+        for (name, want) in FEATURE_NAMES.iter().zip(expected) {
+            let got: f64 = row.get(*name);
+            assert_eq!(
+                got.to_bits(),
+                want.to_bits(),
+                "{id} {name}: projected {got}, replayed {want}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_runner_keeping_its_states_in_memory_rereads_them_after_another_process_wrote() {
+    // Two runners of the scoring projection, as in two processes: each keeps
+    // the states its steps wrote, and must drop them when the other one has
+    // applied batches in between.
+    let db = fresh_database().await;
+    let bus = bus(&db.pool);
+    let model = Arc::new(domain::risk::demo_artifact());
+    let runner = |pool: &sqlx::PgPool| {
+        Runner::new(
+            CustomerFeatures::new(model.clone()),
+            pool.clone(),
+            Arc::new(LagTracker::default()),
+        )
+        .with_batch(1_000)
+    };
+    let (here, there) = (runner(&db.pool), runner(&db.pool));
+    let head = write(&bus, portfolio(12)).await;
+    here.catch_up_to(head, 10_000).await.expect("here");
+    // `there` applies a round of late behaviour for every customer …
+    let head = write(&bus, late_round(12, 1)).await;
+    there.catch_up_to(head, 10_000).await.expect("there");
+    // … and `here` the next round: on states it held from before the
+    // first round, unless it notices the other wrote and rereads them.
+    let head = write(&bus, late_round(12, 2)).await;
+    here.catch_up_to(head, 10_000).await.expect("here again");
+    assert_features_match_history(&db.pool).await;
+    // Its own steps in a row go on from memory and stay right.
+    for round in 3..6 {
+        let head = write(&bus, late_round(12, round)).await;
+        here.catch_up_to(head, 10_000)
+            .await
+            .expect("here, in a row");
+    }
+    assert_features_match_history(&db.pool).await;
+}

@@ -10,6 +10,11 @@
 //! use. Decisions are requested only by the live projection: a rebuild
 //! recomputes scores but never re-decides history.
 //!
+//! The live runner's steps keep the states they wrote in memory
+//! ([`LiveMemory`]) and start the next step from them, reading only the
+//! customers they do not hold — as long as the step starts from the
+//! checkpoint the last one committed (nothing else wrote in between).
+//!
 //! A batch is scored once per customer: the last behaviour event of each
 //! customer in the batch is the trigger of one `risk_history` row. A rebuild
 //! keeps the same granularity, but holds the states and `customer_risk` rows
@@ -21,7 +26,7 @@
 //! - `feature_rows` — loading states and writing the rows.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use commands::RecordedEvent;
 use domain::customer::{DecisionTrigger, LogCheckpoint, RecordRiskAssessment};
@@ -31,7 +36,7 @@ use sqlx::PgConnection;
 
 use super::feature_rows::{load_states, poison, write_all, Entry, Output, States};
 use super::risk_state::{self, RiskRow};
-use crate::projection::{customer_events, Projection, ProjectionError, Tables};
+use crate::projection::{customer_events, Projection, ProjectionError, StepMark, Tables};
 
 /// Customers a rebuild keeps in memory at most by default; past it, the
 /// memory is written to the tables and emptied. A state holds at most 200
@@ -44,6 +49,20 @@ pub struct CustomerFeatures {
     model: Arc<ModelArtifact>,
     version: String,
     memory_customers: usize,
+    live: Mutex<LiveMemory>,
+    decided: Option<Arc<tokio::sync::Notify>>,
+}
+
+/// What the live runner's committed steps wrote, kept for the next step:
+/// each held state and risk row is the one in the tables at `mark`.
+#[derive(Default)]
+struct LiveMemory {
+    /// The checkpoint row the held states go with (`None`: hold nothing).
+    mark: Option<StepMark>,
+    held: States,
+    /// What the step in progress wrote, and whether it asked for decisions;
+    /// held once it commits.
+    pending: Option<(States, bool)>,
 }
 
 impl CustomerFeatures {
@@ -54,7 +73,22 @@ impl CustomerFeatures {
             model,
             version,
             memory_customers: REBUILD_MEMORY_CUSTOMERS,
+            live: Mutex::default(),
+            decided: None,
         }
+    }
+
+    /// Pokes `decided` after each committed step that asked for decisions
+    /// (wakes the decision recorder at once, and only when there is work).
+    pub fn with_decided(mut self, decided: Arc<tokio::sync::Notify>) -> Self {
+        self.decided = Some(decided);
+        self
+    }
+
+    fn live(&self) -> MutexGuard<'_, LiveMemory> {
+        // Every change under the lock is a plain assignment: a panic
+        // elsewhere cannot leave it half-done.
+        self.live.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Keeps at most `customers` customers in memory while rebuilding
@@ -106,28 +140,58 @@ impl Projection for CustomerFeatures {
         if decoded.is_empty() {
             return Ok(());
         }
-        let mut states = States::default();
-        load_states(
-            tx,
-            tables.name("customer_features"),
-            &ids,
-            &mut states.entries,
-        )
-        .await?;
-        risk_state::load(tx, tables.name("customer_risk"), &ids, &mut states.risk).await?;
+        let live = tables.is_live();
+        // Taken, not copied: if this step fails, what it held is gone too.
+        let mut states = if live {
+            std::mem::take(&mut self.live().held)
+        } else {
+            States::default()
+        };
+        load_missing(tx, tables, &ids, &mut states).await?;
         let triggers = fold(&decoded, &mut states);
         let mut out = Output::default();
-        self.score(
-            &ids,
-            &mut states,
-            &triggers,
-            tables.is_live(),
-            true,
-            &mut out,
-        )?;
+        self.score(&ids, &mut states, &triggers, live, true, &mut out)?;
         out.save(tx, tables, &self.version).await?;
         let rows = ids.iter().filter_map(|id| states.risk.get_key_value(id));
-        risk_state::save(tx, tables.name("customer_risk"), rows).await
+        risk_state::save(tx, tables.name("customer_risk"), rows).await?;
+        if live {
+            forget_unscored(&ids, &mut states);
+            self.live().pending = Some((states, !out.outbox.is_empty()));
+        }
+        Ok(())
+    }
+
+    fn step_starts(&self, at: &StepMark) {
+        let mut live = self.live();
+        live.pending = None;
+        if live.mark.as_ref() != Some(at) {
+            *live = LiveMemory::default();
+        }
+    }
+
+    fn committed(&self, mark: &StepMark) {
+        let asked = {
+            let mut live = self.live();
+            let asked = match live.pending.take() {
+                Some((states, asked)) => {
+                    live.held = states;
+                    asked
+                }
+                None => false,
+            };
+            if live.held.entries.len() > self.memory_customers {
+                live.held = States::default();
+            }
+            live.mark = Some(*mark);
+            asked
+        };
+        if let (true, Some(decided)) = (asked, &self.decided) {
+            decided.notify_one();
+        }
+    }
+
+    fn step_failed(&self) {
+        *self.live() = LiveMemory::default();
     }
 
     async fn apply_rebuilding(
@@ -143,24 +207,7 @@ impl Projection for CustomerFeatures {
         }
         let states = &mut memory.states;
         if memory.spilled {
-            let missing: Vec<String> = ids
-                .iter()
-                .filter(|id| !states.entries.contains_key(*id))
-                .cloned()
-                .collect();
-            load_states(
-                tx,
-                tables.name("customer_features"),
-                &missing,
-                &mut states.entries,
-            )
-            .await?;
-            let missing: Vec<String> = ids
-                .iter()
-                .filter(|id| !states.risk.contains_key(*id))
-                .cloned()
-                .collect();
-            risk_state::load(tx, tables.name("customer_risk"), &missing, &mut states.risk).await?;
+            load_missing(tx, tables, &ids, states).await?;
         }
         let triggers = fold(&decoded, states);
         let mut scored: Vec<String> = triggers.keys().map(|id| (*id).to_owned()).collect();
@@ -175,17 +222,7 @@ impl Projection for CustomerFeatures {
             &mut out,
         )?;
         out.save(tx, tables, &self.version).await?;
-        // A state with no behaviour folded yet is never stored, so the next
-        // batch would start it afresh: forget it here too.
-        for id in &ids {
-            if states
-                .entries
-                .get(id)
-                .is_some_and(|e| e.state.latest_event_at().is_none())
-            {
-                states.entries.remove(id);
-            }
-        }
+        forget_unscored(&ids, states);
         if states.entries.len() > self.memory_customers {
             write_all(tx, tables, &self.version, states).await?;
             *memory = RebuildMemory {
@@ -203,6 +240,49 @@ impl Projection for CustomerFeatures {
         memory: RebuildMemory,
     ) -> Result<(), ProjectionError> {
         write_all(tx, tables, &self.version, &memory.states).await
+    }
+}
+
+/// Reads the states and risk rows of the customers of `ids` that `states`
+/// does not hold.
+async fn load_missing(
+    tx: &mut PgConnection,
+    tables: &Tables,
+    ids: &[String],
+    states: &mut States,
+) -> Result<(), ProjectionError> {
+    let missing: Vec<String> = ids
+        .iter()
+        .filter(|id| !states.entries.contains_key(*id))
+        .cloned()
+        .collect();
+    load_states(
+        tx,
+        tables.name("customer_features"),
+        &missing,
+        &mut states.entries,
+    )
+    .await?;
+    let missing: Vec<String> = ids
+        .iter()
+        .filter(|id| !states.risk.contains_key(*id))
+        .cloned()
+        .collect();
+    risk_state::load(tx, tables.name("customer_risk"), &missing, &mut states.risk).await?;
+    Ok(())
+}
+
+/// A state with no behaviour folded yet is never stored, so the next batch
+/// would start it afresh from the tables: forget it in memory too.
+fn forget_unscored(ids: &[String], states: &mut States) {
+    for id in ids {
+        if states
+            .entries
+            .get(id)
+            .is_some_and(|e| e.state.latest_event_at().is_none())
+        {
+            states.entries.remove(id);
+        }
     }
 }
 
