@@ -283,24 +283,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let db = db.open().await?;
             let model = model.load(&db.pool).await?;
             let state = crate::http::AppState::new(db.pool.clone()).with_auth(&auth);
-            // One stretch of the log, read once for every runner here.
-            let tail = Some(std::sync::Arc::new(
-                commands::store::tail::LogTail::default(),
-            ));
-            let alerts = whatsapp.start(&state, tail.clone());
-            let read_side =
-                projections::supervisor::ReadSide::start(projections::supervisor::ReadSideConfig {
-                    pool: db.pool.clone(),
-                    lag: state.lag.clone(),
-                    notifier: None,
-                    model,
-                    bus: state.customers.clone(),
-                    tail,
-                });
+            let background = crate::background::Background::start(&state, &whatsapp, model, None);
             println!("projection runners and alert dispatcher started; Ctrl-C to stop");
             shutdown_signal().await;
-            alerts.stop().await;
-            read_side.stop().await;
+            background.stop().await;
             db.shutdown().await;
             Ok(ExitCode::SUCCESS)
         }
@@ -522,21 +508,8 @@ async fn serve(
         .with_alert_policy(whatsapp.policy().clone())
         .with_security(crate::http::security::SecuritySettings::from_env()?);
     let state = state.clone().with_webhooks(whatsapp.webhook_state(&state));
-    let read_side = read_side.then(|| {
-        // One stretch of the log, read once for every runner here.
-        let tail = Some(std::sync::Arc::new(
-            commands::store::tail::LogTail::default(),
-        ));
-        let read =
-            projections::supervisor::ReadSide::start(projections::supervisor::ReadSideConfig {
-                pool: db.pool.clone(),
-                lag: state.lag.clone(),
-                notifier: Some(state.notifier.clone()),
-                model,
-                bus: state.customers.clone(),
-                tail: tail.clone(),
-            });
-        (read, whatsapp.start(&state, tail))
+    let background = read_side.then(|| {
+        crate::background::Background::start(&state, &whatsapp, model, Some(state.notifier.clone()))
     });
     if demo {
         let n = crate::demo::seed(&state.customers)
@@ -565,9 +538,8 @@ async fn serve(
         .await
         .context("serving HTTP")?;
     tracing::info!("shutting down");
-    if let Some((read, alerts)) = read_side {
-        alerts.stop().await;
-        read.stop().await;
+    if let Some(background) = background {
+        background.stop().await;
     }
     db.shutdown().await;
     Ok(())

@@ -5,6 +5,8 @@
 //! - [`console`] — the web console (static pages and modules served at `/`).
 //! - [`cli`] — subcommands (`serve`, `migrate`, `import`, …).
 //! - [`alerting`] — WhatsApp alert settings and runtime wiring.
+//! - [`background`] — the read side and the alert machinery of one process,
+//!   started together over one shared stretch of the log.
 //! - [`auth`] — tokens, roles, staff accounts, customer OTP sign-in.
 //! - [`audit_cli`] — `early-risk audit`: decision replay, records, state as of, hash chain.
 //! - [`database`] — `DATABASE_URL`, or a private PostgreSQL started on demand.
@@ -20,6 +22,7 @@
 pub mod alerting;
 pub mod audit_cli;
 pub mod auth;
+pub mod background;
 pub mod cli;
 pub mod console;
 pub mod database;

@@ -56,6 +56,16 @@ async fn settle(pool: &PgPool, n: usize) {
     panic!("the first {n} events never became readable");
 }
 
+/// Stores `n` events of one stream, each in its own transaction, and waits
+/// until they are all readable.
+async fn committed_probes(db: &commands::testing::TestDatabase, n: i64) {
+    let mut conn = PgConnection::connect(&db.url).await.expect("connect");
+    for seq in 1..=n {
+        insert_raw(&mut conn, "P1", seq).await;
+    }
+    settle(&db.pool, n as usize).await;
+}
+
 fn positions(events: &[commands::RecordedEvent]) -> Vec<i64> {
     events.iter().map(|e| e.checkpoint.position).collect()
 }
@@ -63,11 +73,7 @@ fn positions(events: &[commands::RecordedEvent]) -> Vec<i64> {
 #[tokio::test]
 async fn a_reader_inside_the_stretch_is_served_from_memory_and_one_outside_from_the_database() {
     let db = fresh_database().await;
-    let mut conn = PgConnection::connect(&db.url).await.expect("connect");
-    for seq in 1..=10 {
-        insert_raw(&mut conn, "P1", seq).await;
-    }
-    settle(&db.pool, 10).await;
+    committed_probes(&db, 10).await;
     let offline = closed_pool(&db.url).await;
     let tail = LogTail::new(100);
     // The head reads the database, four at a time.
@@ -111,11 +117,7 @@ async fn a_reader_inside_the_stretch_is_served_from_memory_and_one_outside_from_
 #[tokio::test]
 async fn a_trimmed_stretch_sends_a_reader_behind_it_to_the_database() {
     let db = fresh_database().await;
-    let mut conn = PgConnection::connect(&db.url).await.expect("connect");
-    for seq in 1..=8 {
-        insert_raw(&mut conn, "P1", seq).await;
-    }
-    settle(&db.pool, 8).await;
+    committed_probes(&db, 8).await;
     let offline = closed_pool(&db.url).await;
     let tail = LogTail::new(5);
     let all = tail
@@ -138,11 +140,7 @@ async fn a_trimmed_stretch_sends_a_reader_behind_it_to_the_database() {
 #[tokio::test]
 async fn a_reader_ahead_of_the_stretch_starts_it_afresh_rather_than_leave_a_gap() {
     let db = fresh_database().await;
-    let mut conn = PgConnection::connect(&db.url).await.expect("connect");
-    for seq in 1..=10 {
-        insert_raw(&mut conn, "P1", seq).await;
-    }
-    settle(&db.pool, 10).await;
+    committed_probes(&db, 10).await;
     let offline = closed_pool(&db.url).await;
     let tail = LogTail::new(100);
     let head = tail

@@ -74,33 +74,34 @@ impl ReadSide {
         let (shutdown, rx) = watch::channel(false);
         let mut tasks = JoinSet::new();
         let decided = Arc::new(Notify::new());
-        let n = &(cfg.notifier.clone(), cfg.tail.clone());
+        // How every runner here is woken and reads the log.
+        let wiring = &(cfg.notifier.clone(), cfg.tail.clone());
         spawn(
             &mut tasks,
             Runner::new(CustomerOverview, cfg.pool.clone(), cfg.lag.clone())
                 .with_min_interval(VIEW_INTERVAL),
-            n,
+            wiring,
             rx.clone(),
         );
         spawn(
             &mut tasks,
             Runner::new(CustomerActivity, cfg.pool.clone(), cfg.lag.clone())
                 .with_min_interval(VIEW_INTERVAL),
-            n,
+            wiring,
             rx.clone(),
         );
         spawn(
             &mut tasks,
             Runner::new(RiskDecisions, cfg.pool.clone(), cfg.lag.clone())
                 .with_min_interval(VIEW_INTERVAL),
-            n,
+            wiring,
             rx.clone(),
         );
         spawn(
             &mut tasks,
             Runner::new(CustomerAlerts, cfg.pool.clone(), cfg.lag.clone())
                 .with_min_interval(VIEW_INTERVAL),
-            n,
+            wiring,
             rx.clone(),
         );
         // Scoring wakes the recorder after a step that asked for decisions.
@@ -110,7 +111,7 @@ impl ReadSide {
             cfg.lag,
         )
         .with_min_interval(DECISION_INTERVAL);
-        spawn(&mut tasks, scoring, n, rx.clone());
+        spawn(&mut tasks, scoring, wiring, rx.clone());
         let recorder =
             // Decisions get a group-commit lane of their own (same stream
             // cache), so they do not queue behind the ingest's groups.

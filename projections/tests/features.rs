@@ -33,26 +33,7 @@ async fn projected_features_equal_the_reference_replay_and_survive_a_rebuild() {
     .catch_up_to(head, 10_000)
     .await
     .expect("features");
-    let store = PgEventStore::<Customer>::new(db.pool.clone());
-    let rows = sqlx::query("SELECT * FROM customer_features ORDER BY customer_id")
-        .fetch_all(&db.pool)
-        .await
-        .expect("rows");
-    assert_eq!(rows.len(), 12);
-    for row in &rows {
-        let id: String = row.get("customer_id");
-        let (history, as_of) = history(&store, &id).await;
-        assert_eq!(row.get::<chrono::DateTime<chrono::Utc>, _>("as_of"), as_of);
-        let expected = features_from_history(&history, as_of).to_vec();
-        for (name, want) in FEATURE_NAMES.iter().zip(expected) {
-            let got: f64 = row.get(*name);
-            assert_eq!(
-                got.to_bits(),
-                want.to_bits(),
-                "{id} {name}: projected {got}, replayed {want}"
-            );
-        }
-    }
+    assert_eq!(assert_features_match_history(&db.pool).await, 12);
     let before = dump(&db.pool, "customer_features", "customer_id").await;
     rebuild(&db.pool, &CustomerFeatures::new(model), 1_000, false)
         .await
@@ -196,18 +177,18 @@ fn late_round(n: i64, round: i64) -> Vec<(String, domain::customer::Addressed)> 
         .collect()
 }
 
-/// Every customer's projected features against the domain's replay of its
-/// whole history, bit for bit.
-async fn assert_features_match_history(pool: &sqlx::PgPool) {
+/// Every customer's projected features and as-of time against the domain's
+/// replay of its whole history, bit for bit; returns how many rows there are.
+async fn assert_features_match_history(pool: &sqlx::PgPool) -> usize {
     let store = PgEventStore::<Customer>::new(pool.clone());
     let rows = sqlx::query("SELECT * FROM customer_features ORDER BY customer_id")
         .fetch_all(pool)
         .await
         .expect("rows");
-    assert!(!rows.is_empty());
     for row in &rows {
         let id: String = row.get("customer_id");
         let (history, as_of) = history(&store, &id).await;
+        assert_eq!(row.get::<chrono::DateTime<chrono::Utc>, _>("as_of"), as_of);
         let expected = features_from_history(&history, as_of).to_vec();
         for (name, want) in FEATURE_NAMES.iter().zip(expected) {
             let got: f64 = row.get(*name);
@@ -218,6 +199,7 @@ async fn assert_features_match_history(pool: &sqlx::PgPool) {
             );
         }
     }
+    rows.len()
 }
 
 #[tokio::test]
@@ -246,7 +228,7 @@ async fn a_runner_keeping_its_states_in_memory_rereads_them_after_another_proces
     // first round, unless it notices the other wrote and rereads them.
     let head = write(&bus, late_round(12, 2)).await;
     here.catch_up_to(head, 10_000).await.expect("here again");
-    assert_features_match_history(&db.pool).await;
+    assert_eq!(assert_features_match_history(&db.pool).await, 12);
     // Its own steps in a row go on from memory and stay right.
     for round in 3..6 {
         let head = write(&bus, late_round(12, round)).await;
