@@ -71,38 +71,7 @@ async fn every_event_is_read_exactly_once_under_concurrent_writers() {
             .expect("register");
     }
     let done = Arc::new(AtomicBool::new(false));
-    let reader = {
-        let pool = db.pool.clone();
-        let done = done.clone();
-        tokio::spawn(async move {
-            let mut seen = Vec::new();
-            let mut at = Checkpoint::START;
-            // xmin is cluster-wide: a transaction in another test's database
-            // can hold the reader back for a while, so "caught up" means
-            // "read as many as are stored", not "one empty read".
-            let mut idle_after_done = 0u32;
-            loop {
-                let finished = done.load(Ordering::SeqCst);
-                let batch = read_all(&pool, at, 37).await.expect("read");
-                if let Some(last) = batch.last() {
-                    at = last.checkpoint;
-                }
-                let empty = batch.is_empty();
-                seen.extend(batch.into_iter().map(|e| e.checkpoint.position));
-                if finished && empty {
-                    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM events")
-                        .fetch_one(&pool)
-                        .await
-                        .expect("count");
-                    idle_after_done += 1;
-                    if seen.len() as i64 >= stored || idle_after_done > 50_000 {
-                        return seen;
-                    }
-                }
-                tokio::task::yield_now().await;
-            }
-        })
-    };
+    let reader = tokio::spawn(follow(db.pool.clone(), None, 37, done.clone()));
     let writers: Vec<_> = (0..16)
         .map(|w| {
             let bus = bus.clone();

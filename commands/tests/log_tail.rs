@@ -228,34 +228,6 @@ async fn an_event_whose_transaction_commits_late_is_neither_skipped_nor_served_e
     );
 }
 
-/// Reads the whole log through `tail` in batches of `batch` until `done` and
-/// every stored event has been seen; returns the positions in reading order.
-async fn follow(pool: PgPool, tail: Arc<LogTail>, batch: i64, done: Arc<AtomicBool>) -> Vec<i64> {
-    let mut seen = Vec::new();
-    let mut at = Checkpoint::START;
-    let mut idle_after_done = 0u32;
-    loop {
-        let finished = done.load(Ordering::SeqCst);
-        let events = tail.read(&pool, at, batch).await.expect("read");
-        if let Some(last) = events.last() {
-            at = last.checkpoint;
-        }
-        let empty = events.is_empty();
-        seen.extend(events.into_iter().map(|e| e.checkpoint.position));
-        if finished && empty {
-            let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM events")
-                .fetch_one(&pool)
-                .await
-                .expect("count");
-            idle_after_done += 1;
-            if seen.len() as i64 >= stored || idle_after_done > 50_000 {
-                return seen;
-            }
-        }
-        tokio::task::yield_now().await;
-    }
-}
-
 #[tokio::test]
 async fn readers_sharing_a_stretch_each_see_the_whole_log_in_commit_order_under_concurrent_writers()
 {
@@ -272,7 +244,14 @@ async fn readers_sharing_a_stretch_each_see_the_whole_log_in_commit_order_under_
     let done = Arc::new(AtomicBool::new(false));
     let readers: Vec<_> = [37, 5, 100]
         .into_iter()
-        .map(|batch| tokio::spawn(follow(db.pool.clone(), tail.clone(), batch, done.clone())))
+        .map(|batch| {
+            tokio::spawn(follow(
+                db.pool.clone(),
+                Some(tail.clone()),
+                batch,
+                done.clone(),
+            ))
+        })
         .collect();
     let writers: Vec<_> = (0..16)
         .map(|w| {

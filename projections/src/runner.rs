@@ -194,7 +194,7 @@ impl<P: Projection> Runner<P> {
                 .take_while(|ev| ev.checkpoint.position != *position)
                 .count();
             tx = self.begin_locked().await?;
-            if good == 0 || read_checkpoint(&mut tx, P::NAME).await? != at {
+            if good == 0 || read_mark(&mut tx, P::NAME).await?.checkpoint != at {
                 return Err(e);
             }
             self.projection
@@ -378,28 +378,6 @@ async fn read_mark(conn: &mut sqlx::PgConnection, name: &str) -> Result<StepMark
                     position: r.try_get("position")?,
                 },
                 written_at: r.try_get("updated_at")?,
-            })
-        }
-    }
-}
-
-pub(crate) async fn read_checkpoint(
-    conn: &mut sqlx::PgConnection,
-    name: &str,
-) -> Result<Checkpoint, sqlx::Error> {
-    let row = sqlx::query(
-        "SELECT tx_id::text AS tx, position FROM projection_checkpoints WHERE name = $1",
-    )
-    .bind(name)
-    .fetch_optional(conn)
-    .await?;
-    match row {
-        None => Ok(Checkpoint::START),
-        Some(r) => {
-            let tx: String = r.try_get("tx")?;
-            Ok(Checkpoint {
-                tx_id: tx.parse().map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
-                position: r.try_get("position")?,
             })
         }
     }

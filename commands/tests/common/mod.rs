@@ -50,3 +50,45 @@ pub fn purchase(txn: &str, amount: i64, minutes: i64) -> CustomerCommand {
         occurred_at: at("2026-01-02T00:00:00Z") + Duration::minutes(minutes),
     })
 }
+
+/// Reads the whole log in batches of `batch` (through `tail` when given, else
+/// straight from the database) until `done` is set and every stored event
+/// has been seen; returns the positions in reading order. xmin is
+/// cluster-wide: a transaction in another test's database can hold the
+/// reader back for a while, so "caught up" means "read as many as are
+/// stored", not "one empty read".
+pub async fn follow(
+    pool: sqlx::PgPool,
+    tail: Option<std::sync::Arc<commands::store::tail::LogTail>>,
+    batch: i64,
+    done: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> Vec<i64> {
+    use commands::store::log::{read_all, Checkpoint};
+    let mut seen = Vec::new();
+    let mut at = Checkpoint::START;
+    let mut idle_after_done = 0u32;
+    loop {
+        let finished = done.load(std::sync::atomic::Ordering::SeqCst);
+        let events = match &tail {
+            Some(tail) => tail.read(&pool, at, batch).await,
+            None => read_all(&pool, at, batch).await,
+        }
+        .expect("read");
+        if let Some(last) = events.last() {
+            at = last.checkpoint;
+        }
+        let empty = events.is_empty();
+        seen.extend(events.into_iter().map(|e| e.checkpoint.position));
+        if finished && empty {
+            let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM events")
+                .fetch_one(&pool)
+                .await
+                .expect("count");
+            idle_after_done += 1;
+            if seen.len() as i64 >= stored || idle_after_done > 50_000 {
+                return seen;
+            }
+        }
+        tokio::task::yield_now().await;
+    }
+}
