@@ -8,6 +8,7 @@
 
 use std::time::Instant;
 
+use commands::store::horizon::declare_log_reader;
 use commands::store::log::read_all;
 use commands::Checkpoint;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -100,6 +101,9 @@ pub async fn rebuild<P: Projection>(
         at = last.checkpoint;
         let next = read(at);
         let mut tx = pool.begin().await?;
+        // A rebuild's batches write for a while: declared, they hold no
+        // live reader back meanwhile.
+        declare_log_reader(&mut tx).await?;
         projection
             .apply_rebuilding(&mut tx, &fresh, &events, &mut memory)
             .await?;
@@ -113,6 +117,7 @@ pub async fn rebuild<P: Projection>(
     // What the replay kept in memory goes to the tables before their indexes
     // are built; the last events, under the lock, are applied as usual.
     let mut tx = pool.begin().await?;
+    declare_log_reader(&mut tx).await?;
     projection.finish_rebuild(&mut tx, &fresh, memory).await?;
     tx.commit().await?;
     for def in &deferred {
@@ -122,6 +127,7 @@ pub async fn rebuild<P: Projection>(
     // on from the rebuilt checkpoint.
     let mut tx = pool.begin().await?;
     lock_projection(&mut tx, P::NAME).await?;
+    declare_log_reader(&mut tx).await?;
     loop {
         let events = read_all(&mut *tx, at, batch).await?;
         let Some(last) = events.last() else { break };

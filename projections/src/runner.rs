@@ -17,6 +17,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use commands::notifier::{Notifier, CHANNEL};
+use commands::store::horizon::declare_statement;
 use commands::store::log::read_all;
 use commands::store::tail::LogTail;
 use commands::Checkpoint;
@@ -136,16 +137,22 @@ impl<P: Projection> Runner<P> {
     /// derived from the log and its checkpoint commits with it, so if the
     /// database crashed before the flush the step is lost whole and applied
     /// again — and any later synchronous commit (an event appended, a
-    /// decision recorded from this step's outbox row) flushes it first. Not
-    /// waiting keeps the step's transaction short, and an open writing
-    /// transaction holds back every log reader's horizon.
+    /// decision recorded from this step's outbox row) flushes it first.
+    ///
+    /// The transaction declares itself a log reader: while it writes the
+    /// projection's tables it holds back no other reader (the scoring of new
+    /// transactions above all), which an open writing transaction otherwise
+    /// does until it commits. Declaring here, rather than only once a batch
+    /// is known not to be empty, costs no round trip of its own; an empty
+    /// step then spends a transaction id for nothing.
     async fn begin_locked(
         &self,
     ) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
         self.pool
             .begin_with(format!(
-                "BEGIN; SET LOCAL synchronous_commit TO off; {}",
-                lock_statement(P::NAME)
+                "BEGIN; SET LOCAL synchronous_commit TO off; {}; {}",
+                lock_statement(P::NAME),
+                declare_statement()
             ))
             .await
     }

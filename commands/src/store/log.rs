@@ -5,13 +5,18 @@
 //! took 11 and committed. A reader that followed positions alone would read
 //! 11, move its checkpoint past 10, and never see A's event. So readers follow
 //! `(tx_id, global_position)` and only read events of transactions older than
-//! the oldest one still running (`pg_snapshot_xmin`): such a transaction can
-//! no longer add anything below the checkpoint.
+//! the oldest one still running that could append events (the horizon, see
+//! [`super::horizon`]): such a transaction can no longer add anything below
+//! the checkpoint.
+
+use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use sqlx::{PgExecutor, Row};
+
+use super::horizon::horizon_sql;
 
 /// Where a reader is in the log: the last `(tx_id, global_position)` read.
 #[derive(
@@ -94,33 +99,39 @@ pub async fn read_all<'e>(
     after: Checkpoint,
     limit: i64,
 ) -> Result<Vec<RecordedEvent>, sqlx::Error> {
-    let rows = sqlx::query(
-        "SELECT tx_id::text AS tx, global_position, aggregate_type, aggregate_id, sequence, \
+    static READ: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "SELECT tx_id::text AS tx, global_position, aggregate_type, aggregate_id, sequence, \
                 event_type, event_version, payload::text AS payload, metadata::text AS metadata, \
                 recorded_at \
          FROM events \
          WHERE (tx_id, global_position) > ($1::text::xid8, $2) \
-           AND tx_id < pg_snapshot_xmin(pg_current_snapshot()) \
+           AND tx_id < {} \
          ORDER BY tx_id, global_position \
          LIMIT $3",
-    )
-    .bind(after.tx_id.to_string())
-    .bind(after.position)
-    .bind(limit)
-    .fetch_all(db)
-    .await?;
+            horizon_sql()
+        )
+    });
+    let rows = sqlx::query(READ.as_str())
+        .bind(after.tx_id.to_string())
+        .bind(after.position)
+        .bind(limit)
+        .fetch_all(db)
+        .await?;
     rows.into_iter().map(|r| decode(&r)).collect()
 }
 
 /// The newest checkpoint a reader could reach now (for lag figures).
 pub async fn head<'e>(db: impl PgExecutor<'e>) -> Result<Checkpoint, sqlx::Error> {
-    let row = sqlx::query(
-        "SELECT tx_id::text AS tx, global_position FROM events \
-         WHERE tx_id < pg_snapshot_xmin(pg_current_snapshot()) \
+    static HEAD: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "SELECT tx_id::text AS tx, global_position FROM events \
+         WHERE tx_id < {} \
          ORDER BY tx_id DESC, global_position DESC LIMIT 1",
-    )
-    .fetch_optional(db)
-    .await?;
+            horizon_sql()
+        )
+    });
+    let row = sqlx::query(HEAD.as_str()).fetch_optional(db).await?;
     match row {
         None => Ok(Checkpoint::START),
         Some(r) => Ok(Checkpoint {

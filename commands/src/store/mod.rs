@@ -10,6 +10,7 @@
 mod append;
 mod cqrs;
 pub mod hash;
+pub mod horizon;
 mod load;
 pub mod log;
 pub mod tail;

@@ -1,0 +1,117 @@
+//! The reading horizon: a transaction that declared itself a log reader
+//! holds no reader back, any other running transaction does, and the
+//! database refuses an event from a declared transaction.
+
+use commands::store::horizon::declare_log_reader;
+use commands::store::log::{head, read_all, Checkpoint};
+use commands::testing::fresh_database;
+use sqlx::{Connection, PgConnection};
+
+async fn append_probe(conn: &mut PgConnection, id: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, hash) \
+         VALUES ('probe', $1, 1, 'Probe', '1', '{}', '\\x00')",
+    )
+    .bind(id)
+    .execute(conn)
+    .await
+    .map(|_| ())
+}
+
+/// Opens a transaction on `conn` that holds a transaction id, declared a
+/// log reader or not, and has written a row of its own.
+async fn open_writer(conn: &mut PgConnection, declared: bool) {
+    sqlx::query("BEGIN")
+        .execute(&mut *conn)
+        .await
+        .expect("begin");
+    if declared {
+        declare_log_reader(conn).await.expect("declare");
+    }
+    sqlx::query("INSERT INTO projection_checkpoints (name) VALUES ($1)")
+        .bind(if declared { "declared" } else { "undeclared" })
+        .execute(&mut *conn)
+        .await
+        .expect("a write of its own");
+}
+
+#[tokio::test]
+async fn a_declared_log_reader_holds_no_reader_back_and_an_undeclared_writer_does() {
+    let db = fresh_database().await;
+    let mut reader_step = PgConnection::connect(&db.url).await.expect("connect");
+    let mut writer = PgConnection::connect(&db.url).await.expect("connect");
+    open_writer(&mut reader_step, true).await;
+    append_probe(&mut writer, "after-declared")
+        .await
+        .expect("append");
+    let seen = read_all(&db.pool, Checkpoint::START, 100)
+        .await
+        .expect("read");
+    let ids: Vec<&str> = seen.iter().map(|e| e.aggregate_id.as_str()).collect();
+    assert_eq!(
+        ids,
+        vec!["after-declared"],
+        "an event committed while a declared reader writes is readable at once"
+    );
+    assert_eq!(
+        head(&db.pool).await.expect("head"),
+        seen[0].checkpoint,
+        "the head follows the same horizon"
+    );
+
+    // Any other open transaction with an id may still append an event
+    // below what a reader would pass: it holds the horizon.
+    let mut other = PgConnection::connect(&db.url).await.expect("connect");
+    open_writer(&mut other, false).await;
+    append_probe(&mut writer, "after-undeclared")
+        .await
+        .expect("append");
+    let held = read_all(&db.pool, seen[0].checkpoint, 100)
+        .await
+        .expect("read");
+    assert!(
+        held.is_empty(),
+        "read past a running undeclared transaction: {held:?}"
+    );
+    sqlx::query("COMMIT")
+        .execute(&mut other)
+        .await
+        .expect("commit");
+    let released = read_all(&db.pool, seen[0].checkpoint, 100)
+        .await
+        .expect("read");
+    let ids: Vec<&str> = released.iter().map(|e| e.aggregate_id.as_str()).collect();
+    assert_eq!(ids, vec!["after-undeclared"]);
+    sqlx::query("COMMIT")
+        .execute(&mut reader_step)
+        .await
+        .expect("commit");
+}
+
+#[tokio::test]
+async fn a_declared_log_reader_cannot_append_an_event() {
+    let db = fresh_database().await;
+    let mut conn = PgConnection::connect(&db.url).await.expect("connect");
+    let mut tx = conn.begin().await.expect("begin");
+    declare_log_reader(&mut tx).await.expect("declare");
+    let refused = append_probe(&mut tx, "from-a-reader")
+        .await
+        .expect_err("a declared reader appended an event");
+    let code = refused
+        .as_database_error()
+        .and_then(|e| e.code())
+        .map(|c| c.into_owned());
+    assert_eq!(code.as_deref(), Some("42501"), "{refused}");
+    drop(tx);
+    // The declaration ends with its transaction: the same session may
+    // append again afterwards.
+    append_probe(&mut conn, "afterwards")
+        .await
+        .expect("an ordinary transaction appends");
+    let stored: Vec<String> =
+        sqlx::query_scalar("SELECT aggregate_id FROM events ORDER BY global_position")
+            .fetch_all(&db.pool)
+            .await
+            .expect("events");
+    assert_eq!(stored, vec!["afterwards".to_owned()]);
+}
