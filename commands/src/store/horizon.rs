@@ -32,7 +32,8 @@ use sqlx::PgConnection;
 /// other advisory lock of ours has a single 64-bit key, which `pg_locks`
 /// tells apart (`objsubid` 1 against 2 here), so they cannot be mistaken
 /// for a declaration. Two running transaction ids are always less than
-/// 2^31 apart, so their low 31 bits differ.
+/// 2^31 apart, so their low 31 bits differ. Only this database's locks
+/// count: a declaration is a promise about our `events` table.
 pub const LOG_READER_LOCKS: i32 = 0x4c4f_4752;
 
 /// SQL for the horizon, as a scalar subquery: events with a `tx_id` below
@@ -43,7 +44,8 @@ pub(crate) fn horizon_sql() -> String {
             (SELECT min(x) FROM pg_snapshot_xip(s.snap) AS x \
               WHERE (x::text::bigint % 2147483648)::oid NOT IN \
                 (SELECT objid FROM pg_locks WHERE locktype = 'advisory' \
-                   AND classid = {LOG_READER_LOCKS} AND objsubid = 2 AND granted)), \
+                   AND classid = {LOG_READER_LOCKS} AND objsubid = 2 AND granted \
+                   AND database = (SELECT oid FROM pg_database WHERE datname = current_database()))), \
             pg_snapshot_xmax(s.snap)) \
           FROM (SELECT pg_current_snapshot() AS snap) AS s)"
     )
