@@ -1,6 +1,7 @@
 //! The rows of the scoring projection: feature states read back from
 //! `customer_features`, and the `customer_features`, `risk_history` and
-//! `decision_outbox` rows a batch writes, each table in one `unnest` insert.
+//! `decision_outbox` rows a batch writes, each table in one `unnest` insert
+//! and all of them (with `customer_risk`) in one statement.
 
 use std::collections::HashMap;
 
@@ -9,6 +10,7 @@ use domain::features::{FeatureState, Features, FEATURE_NAMES};
 use sqlx::{PgConnection, Row};
 
 use super::risk_state::{self, band_name, RiskRow};
+use super::writes::Writes;
 use crate::projection::{ProjectionError, Tables};
 
 /// A customer's feature state and the last event of the stream folded in.
@@ -121,41 +123,35 @@ impl Output {
         Ok(())
     }
 
-    /// Writes the rows: feature rows upserted, history and outbox rows
+    /// Adds the rows to `w`: feature rows upserted, history and outbox rows
     /// inserted (a row already there is kept).
-    pub(super) async fn save(
+    pub(super) fn add_to(
         &self,
-        tx: &mut PgConnection,
+        w: &mut Writes,
         tables: &Tables,
         version: &str,
     ) -> Result<(), ProjectionError> {
         if !self.ids.is_empty() {
             let table = tables.name("customer_features");
             let names = FEATURE_NAMES.join(", ");
-            let params: Vec<String> = (0..FEATURE_NAMES.len())
-                .map(|i| format!("${}::float8[]", i + 5))
-                .collect();
+            let (ids, as_of) = (w.bind(&self.ids)?, w.bind(&self.as_of)?);
+            let (states, sequences) = (w.bind(&self.states)?, w.bind(&self.sequences)?);
+            let mut columns = Vec::new();
+            for col in &self.columns {
+                columns.push(format!("{}::float8[]", w.bind(col)?));
+            }
             let updates: Vec<String> = FEATURE_NAMES
                 .iter()
                 .map(|n| format!("{n} = EXCLUDED.{n}"))
                 .collect();
-            let sql = format!(
+            w.push(format!(
                 "INSERT INTO {table} (customer_id, as_of, state, last_sequence, {names}) \
-                 SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::text[]::jsonb[], $4::bigint[], {}) \
+                 SELECT * FROM unnest({ids}::text[], {as_of}::timestamptz[], {states}::text[]::jsonb[], {sequences}::bigint[], {}) \
                  ON CONFLICT (customer_id) DO UPDATE SET as_of = EXCLUDED.as_of, state = EXCLUDED.state, \
                    last_sequence = EXCLUDED.last_sequence, {}",
-                params.join(", "),
+                columns.join(", "),
                 updates.join(", ")
-            );
-            let mut q = sqlx::query(&sql)
-                .bind(&self.ids)
-                .bind(&self.as_of)
-                .bind(&self.states)
-                .bind(&self.sequences);
-            for col in &self.columns {
-                q = q.bind(col);
-            }
-            q.execute(&mut *tx).await?;
+            ));
         }
         if !self.history.is_empty() {
             let mut c = (
@@ -170,57 +166,48 @@ impl Output {
                 Vec::new(),
             );
             for (id, seq, at, s, band, rules) in &self.history {
-                c.0.push(id.clone());
+                c.0.push(id.as_str());
                 c.1.push(*seq);
                 c.2.push(*at);
                 c.3.push(s.ensemble);
                 c.4.push(s.logistic);
                 c.5.push(s.tree);
-                c.6.push(band_name(s.band).to_owned());
-                c.7.push(band_name(*band).to_owned());
+                c.6.push(band_name(s.band));
+                c.7.push(band_name(*band));
                 c.8.push(serde_json::to_value(rules).unwrap_or_default());
             }
-            sqlx::query(&format!(
+            let p = [
+                w.bind(&c.0)?,
+                w.bind(&c.1)?,
+                w.bind(&c.2)?,
+                w.bind(&c.3)?,
+                w.bind(&c.4)?,
+                w.bind(&c.5)?,
+                w.bind(&c.6)?,
+                w.bind(&c.7)?,
+                w.bind(&c.8)?,
+                w.bind(version)?,
+            ];
+            w.push(format!(
                 "INSERT INTO {} (customer_id, sequence, scored_at, score, logistic, tree, model_band, band, fired_rules, model_version) \
-                 SELECT id, seq, at, score, lr, tree, mband, band, ARRAY(SELECT jsonb_array_elements_text(rules)), $10 \
-                 FROM unnest($1::text[], $2::bigint[], $3::timestamptz[], $4::float8[], $5::float8[], $6::float8[], \
-                     $7::text[], $8::text[], $9::jsonb[]) AS u(id, seq, at, score, lr, tree, mband, band, rules) \
+                 SELECT id, seq, at, score, lr, tree, mband, band, ARRAY(SELECT jsonb_array_elements_text(rules)), {}::text \
+                 FROM unnest({}::text[], {}::bigint[], {}::timestamptz[], {}::float8[], {}::float8[], {}::float8[], \
+                     {}::text[], {}::text[], {}::jsonb[]) AS u(id, seq, at, score, lr, tree, mband, band, rules) \
                  ON CONFLICT DO NOTHING",
-                tables.name("risk_history")
-            ))
-            .bind(&c.0)
-            .bind(&c.1)
-            .bind(&c.2)
-            .bind(&c.3)
-            .bind(&c.4)
-            .bind(&c.5)
-            .bind(&c.6)
-            .bind(&c.7)
-            .bind(&c.8)
-            .bind(version)
-            .execute(&mut *tx)
-            .await?;
+                tables.name("risk_history"),
+                p[9], p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8]
+            ));
         }
         if !self.outbox.is_empty() {
-            let (ids, customers, commands): (Vec<_>, Vec<_>, Vec<_>) =
-                self.outbox.iter().cloned().fold(
-                    (Vec::new(), Vec::new(), Vec::new()),
-                    |mut acc, (d, c, j)| {
-                        acc.0.push(d);
-                        acc.1.push(c);
-                        acc.2.push(j);
-                        acc
-                    },
-                );
-            sqlx::query(
+            let ids: Vec<&str> = self.outbox.iter().map(|o| o.0.as_str()).collect();
+            let customers: Vec<&str> = self.outbox.iter().map(|o| o.1.as_str()).collect();
+            let commands: Vec<&serde_json::Value> = self.outbox.iter().map(|o| &o.2).collect();
+            let (ids, customers, commands) =
+                (w.bind(&ids)?, w.bind(&customers)?, w.bind(&commands)?);
+            w.push(format!(
                 "INSERT INTO decision_outbox (decision_id, customer_id, command) \
-                 SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[]) ON CONFLICT DO NOTHING",
-            )
-            .bind(&ids)
-            .bind(&customers)
-            .bind(&commands)
-            .execute(&mut *tx)
-            .await?;
+                 SELECT * FROM unnest({ids}::text[], {customers}::text[], {commands}::jsonb[]) ON CONFLICT DO NOTHING"
+            ));
         }
         Ok(())
     }
@@ -243,8 +230,10 @@ pub(super) async fn write_all(
             out.feature_row(id, at, &e.state, e.last_sequence, &e.state.features(at))?;
         }
     }
-    out.save(tx, tables, version).await?;
     let mut risk: Vec<_> = states.risk.iter().collect();
     risk.sort_unstable_by(|a, b| a.0.cmp(b.0));
-    risk_state::save(tx, tables.name("customer_risk"), risk).await
+    let mut w = Writes::default();
+    out.add_to(&mut w, tables, version)?;
+    risk_state::add_to(&mut w, tables.name("customer_risk"), risk)?;
+    w.execute(tx).await
 }

@@ -36,6 +36,7 @@ use sqlx::PgConnection;
 
 use super::feature_rows::{load_states, poison, write_all, Entry, Output, States};
 use super::risk_state::{self, RiskRow};
+use super::writes::Writes;
 use crate::projection::{customer_events, Projection, ProjectionError, StepMark, Tables};
 
 /// Customers a rebuild keeps in memory at most by default; past it, the
@@ -151,9 +152,12 @@ impl Projection for CustomerFeatures {
         let triggers = fold(&decoded, &mut states);
         let mut out = Output::default();
         self.score(&ids, &mut states, &triggers, live, true, &mut out)?;
-        out.save(tx, tables, &self.version).await?;
+        // The step's writes in one round trip: it is on the decision path.
+        let mut w = Writes::default();
+        out.add_to(&mut w, tables, &self.version)?;
         let rows = ids.iter().filter_map(|id| states.risk.get_key_value(id));
-        risk_state::save(tx, tables.name("customer_risk"), rows).await?;
+        risk_state::add_to(&mut w, tables.name("customer_risk"), rows)?;
+        w.execute(tx).await?;
         if live {
             forget_unscored(&ids, &mut states);
             self.live().pending = Some((states, !out.outbox.is_empty()));
@@ -221,7 +225,9 @@ impl Projection for CustomerFeatures {
             false,
             &mut out,
         )?;
-        out.save(tx, tables, &self.version).await?;
+        let mut w = Writes::default();
+        out.add_to(&mut w, tables, &self.version)?;
+        w.execute(tx).await?;
         forget_unscored(&ids, states);
         if states.entries.len() > self.memory_customers {
             write_all(tx, tables, &self.version, states).await?;

@@ -7,6 +7,7 @@
 //! - `feature_rows` — the scoring projection's stored states and the rows it
 //!   writes.
 //! - [`risk_state`] — the `customer_risk` rows of the scoring projection.
+//! - `writes` — several writes of a step sent as one statement.
 //! - [`decisions`] — `risk_decisions`: every recorded decision.
 //! - [`alerts`] — `customer_alerts`: every alert and its delivery state.
 
@@ -17,3 +18,4 @@ mod feature_rows;
 pub mod features;
 pub mod overview;
 pub mod risk_state;
+mod writes;

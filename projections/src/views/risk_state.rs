@@ -9,6 +9,7 @@ use domain::customer::RiskAssessed;
 use domain::risk::Band;
 use sqlx::{PgConnection, Row};
 
+use super::writes::Writes;
 use crate::projection::ProjectionError;
 
 /// One `customer_risk` row in memory.
@@ -141,9 +142,9 @@ pub async fn load(
     Ok(())
 }
 
-/// Writes `rows` to `table`, in the order given.
-pub async fn save<'a>(
-    tx: &mut PgConnection,
+/// Adds the upsert of `rows` into `table` to `w`.
+pub(super) fn add_to<'a>(
+    w: &mut Writes,
     table: &str,
     rows: impl IntoIterator<Item = (&'a String, &'a RiskRow)>,
 ) -> Result<(), ProjectionError> {
@@ -170,37 +171,38 @@ pub async fn save<'a>(
     if c.ids.is_empty() {
         return Ok(());
     }
-    sqlx::query(&format!(
+    let p = [
+        w.bind(&c.ids)?,
+        w.bind(&c.score)?,
+        w.bind(&c.band)?,
+        w.bind(&c.fired)?,
+        w.bind(&c.scored_at)?,
+        w.bind(&c.scored_seq)?,
+        w.bind(&c.model)?,
+        w.bind(&c.rec_band)?,
+        w.bind(&c.rec_rules)?,
+        w.bind(&c.rec_since)?,
+        w.bind(&c.req_band)?,
+        w.bind(&c.req_rules)?,
+        w.bind(&c.decision)?,
+    ];
+    w.push(format!(
         "INSERT INTO {table} (customer_id, score, band, fired_rules, scored_at, scored_sequence, model_version, \
              recorded_band, recorded_rules, recorded_since, requested_band, requested_rules, last_decision_id) \
          SELECT id, score, band, ARRAY(SELECT jsonb_array_elements_text(fired)), scored_at, seq, model, rec_band, \
              ARRAY(SELECT jsonb_array_elements_text(rec_rules)), rec_since, req_band, \
              CASE WHEN req_rules IS NULL THEN NULL ELSE ARRAY(SELECT jsonb_array_elements_text(req_rules)) END, decision \
-         FROM unnest($1::text[], $2::float8[], $3::text[], $4::jsonb[], $5::timestamptz[], $6::bigint[], $7::text[], \
-             $8::text[], $9::jsonb[], $10::timestamptz[], $11::text[], $12::jsonb[], $13::text[]) \
+         FROM unnest({}::text[], {}::float8[], {}::text[], {}::jsonb[], {}::timestamptz[], {}::bigint[], {}::text[], \
+             {}::text[], {}::jsonb[], {}::timestamptz[], {}::text[], {}::jsonb[], {}::text[]) \
            AS u(id, score, band, fired, scored_at, seq, model, rec_band, rec_rules, rec_since, req_band, req_rules, decision) \
          ON CONFLICT (customer_id) DO UPDATE SET score = EXCLUDED.score, band = EXCLUDED.band, \
              fired_rules = EXCLUDED.fired_rules, scored_at = EXCLUDED.scored_at, scored_sequence = EXCLUDED.scored_sequence, \
              model_version = EXCLUDED.model_version, recorded_band = EXCLUDED.recorded_band, \
              recorded_rules = EXCLUDED.recorded_rules, recorded_since = EXCLUDED.recorded_since, \
              requested_band = EXCLUDED.requested_band, requested_rules = EXCLUDED.requested_rules, \
-             last_decision_id = EXCLUDED.last_decision_id"
-    ))
-    .bind(&c.ids)
-    .bind(&c.score)
-    .bind(&c.band)
-    .bind(&c.fired)
-    .bind(&c.scored_at)
-    .bind(&c.scored_seq)
-    .bind(&c.model)
-    .bind(&c.rec_band)
-    .bind(&c.rec_rules)
-    .bind(&c.rec_since)
-    .bind(&c.req_band)
-    .bind(&c.req_rules)
-    .bind(&c.decision)
-    .execute(&mut *tx)
-    .await?;
+             last_decision_id = EXCLUDED.last_decision_id",
+        p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12]
+    ));
     Ok(())
 }
 
