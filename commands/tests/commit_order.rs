@@ -13,18 +13,6 @@ use commands::testing::fresh_database;
 use common::*;
 use sqlx::{Connection, PgConnection};
 
-async fn insert_raw(conn: &mut PgConnection, id: &str, seq: i64) {
-    sqlx::query(
-        "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, hash) \
-         VALUES ('probe', $1, $2, 'Probe', '1', '{}', '\\x00')",
-    )
-    .bind(id)
-    .bind(seq)
-    .execute(conn)
-    .await
-    .expect("insert");
-}
-
 #[tokio::test]
 async fn an_event_whose_transaction_commits_late_is_not_skipped() {
     let db = fresh_database().await;

@@ -2,21 +2,13 @@
 //! holds no reader back, any other running transaction does, and the
 //! database refuses an event from a declared transaction.
 
+mod common;
+
 use commands::store::horizon::declare_log_reader;
 use commands::store::log::{head, read_all, Checkpoint};
 use commands::testing::fresh_database;
+use common::*;
 use sqlx::{Connection, PgConnection};
-
-async fn append_probe(conn: &mut PgConnection, id: &str) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, hash) \
-         VALUES ('probe', $1, 1, 'Probe', '1', '{}', '\\x00')",
-    )
-    .bind(id)
-    .execute(conn)
-    .await
-    .map(|_| ())
-}
 
 /// Opens a transaction on `conn` that holds a transaction id, declared a
 /// log reader or not, and has written a row of its own.
@@ -41,9 +33,7 @@ async fn a_declared_log_reader_holds_no_reader_back_and_an_undeclared_writer_doe
     let mut reader_step = PgConnection::connect(&db.url).await.expect("connect");
     let mut writer = PgConnection::connect(&db.url).await.expect("connect");
     open_writer(&mut reader_step, true).await;
-    append_probe(&mut writer, "after-declared")
-        .await
-        .expect("append");
+    insert_raw(&mut writer, "after-declared", 1).await;
     let seen = read_all(&db.pool, Checkpoint::START, 100)
         .await
         .expect("read");
@@ -63,9 +53,7 @@ async fn a_declared_log_reader_holds_no_reader_back_and_an_undeclared_writer_doe
     // below what a reader would pass: it holds the horizon.
     let mut other = PgConnection::connect(&db.url).await.expect("connect");
     open_writer(&mut other, false).await;
-    append_probe(&mut writer, "after-undeclared")
-        .await
-        .expect("append");
+    insert_raw(&mut writer, "after-undeclared", 1).await;
     let held = read_all(&db.pool, seen[0].checkpoint, 100)
         .await
         .expect("read");
@@ -94,7 +82,7 @@ async fn a_declared_log_reader_cannot_append_an_event() {
     let mut conn = PgConnection::connect(&db.url).await.expect("connect");
     let mut tx = conn.begin().await.expect("begin");
     declare_log_reader(&mut tx).await.expect("declare");
-    let refused = append_probe(&mut tx, "from-a-reader")
+    let refused = try_insert_raw(&mut tx, "from-a-reader", 1)
         .await
         .expect_err("a declared reader appended an event");
     let code = refused
@@ -105,7 +93,7 @@ async fn a_declared_log_reader_cannot_append_an_event() {
     drop(tx);
     // The declaration ends with its transaction: the same session may
     // append again afterwards.
-    append_probe(&mut conn, "afterwards")
+    try_insert_raw(&mut conn, "afterwards", 1)
         .await
         .expect("an ordinary transaction appends");
     let stored: Vec<String> =

@@ -15,18 +15,6 @@ use common::*;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::{Connection, PgConnection, PgPool};
 
-async fn insert_raw(conn: &mut PgConnection, id: &str, seq: i64) {
-    sqlx::query(
-        "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, hash) \
-         VALUES ('probe', $1, $2, 'Probe', '1', '{}', '\\x00')",
-    )
-    .bind(id)
-    .bind(seq)
-    .execute(conn)
-    .await
-    .expect("insert");
-}
-
 /// A pool that can no longer reach the database: a read through it
 /// succeeds only if it is served from memory.
 async fn closed_pool(url: &str) -> PgPool {

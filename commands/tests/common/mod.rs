@@ -92,3 +92,26 @@ pub async fn follow(
         tokio::task::yield_now().await;
     }
 }
+
+/// Appends a bare probe event (not a customer's) straight into the log, on
+/// `conn` and in whatever transaction it has open.
+pub async fn try_insert_raw(
+    conn: &mut sqlx::PgConnection,
+    id: &str,
+    seq: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, hash) \
+         VALUES ('probe', $1, $2, 'Probe', '1', '{}', '\\x00')",
+    )
+    .bind(id)
+    .bind(seq)
+    .execute(conn)
+    .await
+    .map(|_| ())
+}
+
+/// [`try_insert_raw`], which must succeed.
+pub async fn insert_raw(conn: &mut sqlx::PgConnection, id: &str, seq: i64) {
+    try_insert_raw(conn, id, seq).await.expect("insert");
+}
