@@ -62,19 +62,7 @@ async fn concurrent_commands_on_one_customer_all_land_once() {
     bus.execute("C1", addressed("C1", register()), &meta())
         .await
         .expect("register");
-    let tasks: Vec<_> = (0..20)
-        .map(|i| {
-            let bus = bus.clone();
-            tokio::spawn(async move {
-                bus.execute(
-                    "C1",
-                    addressed("C1", purchase(&format!("T{i}"), 1_000, i)),
-                    &meta(),
-                )
-                .await
-            })
-        })
-        .collect();
+    let tasks = concurrent_purchases(&bus, 20);
     let mut ok = 0;
     for t in tasks {
         match t.await.expect("task") {

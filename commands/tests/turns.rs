@@ -16,19 +16,7 @@ async fn concurrent_commands_on_one_customer_take_turns_and_all_land_on_the_firs
     bus.execute("C1", addressed("C1", register()), &meta())
         .await
         .expect("register");
-    let tasks: Vec<_> = (0..30)
-        .map(|i| {
-            let bus = bus.clone();
-            tokio::spawn(async move {
-                bus.execute(
-                    "C1",
-                    addressed("C1", purchase(&format!("T{i}"), 1_000, i)),
-                    &meta(),
-                )
-                .await
-            })
-        })
-        .collect();
+    let tasks = concurrent_purchases(&bus, 30);
     for t in tasks {
         let outcome = t.await.expect("task").expect("landed on its only attempt");
         assert_eq!(outcome.recorded.len(), 1);

@@ -115,3 +115,27 @@ pub async fn try_insert_raw(
 pub async fn insert_raw(conn: &mut sqlx::PgConnection, id: &str, seq: i64) {
     try_insert_raw(conn, id, seq).await.expect("insert");
 }
+
+/// `n` purchases (`T0`, `T1`, …) sent to customer `C1` at once, a task each.
+pub fn concurrent_purchases(
+    bus: &CommandBus<Customer>,
+    n: i64,
+) -> Vec<
+    tokio::task::JoinHandle<
+        Result<commands::Outcome, commands::CommandError<domain::customer::CustomerError>>,
+    >,
+> {
+    (0..n)
+        .map(|i| {
+            let bus = bus.clone();
+            tokio::spawn(async move {
+                bus.execute(
+                    "C1",
+                    addressed("C1", purchase(&format!("T{i}"), 1_000, i)),
+                    &meta(),
+                )
+                .await
+            })
+        })
+        .collect()
+}
