@@ -118,3 +118,30 @@ pub async fn fresh_database() -> TestDatabase {
         .expect("connect test database");
     TestDatabase { pool, url, name }
 }
+
+/// Reads the log after `after` until `enough` says what it read will do,
+/// and returns that. A transaction elsewhere in the cluster (autovacuum's,
+/// another test's) may hold the reading horizon for a moment, so a test
+/// asserting that something *becomes* readable polls; it gives up after
+/// 10 s, so a horizon held for good still fails the test.
+pub async fn read_until(
+    pool: &PgPool,
+    after: crate::Checkpoint,
+    enough: impl Fn(&[crate::RecordedEvent]) -> bool,
+) -> Vec<crate::RecordedEvent> {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let events = crate::store::log::read_all(pool, after, 1_000)
+            .await
+            .expect("read the log");
+        if enough(&events) {
+            return events;
+        }
+        let ids: Vec<&str> = events.iter().map(|e| e.aggregate_id.as_str()).collect();
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the log after {after:?} never became what was awaited; last read: {ids:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+}
