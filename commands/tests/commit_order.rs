@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use commands::store::log::{read_all, Checkpoint};
-use commands::testing::fresh_database;
+use commands::testing::{fresh_database, read_until};
 use common::*;
 use sqlx::{Connection, PgConnection};
 
@@ -18,14 +18,9 @@ async fn an_event_whose_transaction_commits_late_is_not_skipped() {
     let db = fresh_database().await;
     let mut slow = PgConnection::connect(&db.url).await.expect("connect");
     let mut fast = PgConnection::connect(&db.url).await.expect("connect");
-    // The slow transaction takes the earlier position but has not committed.
-    sqlx::query("BEGIN")
-        .execute(&mut slow)
-        .await
-        .expect("begin");
-    insert_raw(&mut slow, "slow", 1).await;
-    insert_raw(&mut fast, "fast", 1).await; // autocommit, later position
-                                            // While the slow one runs, the reader must not move past it.
+    // The slow transaction takes the earlier position but has not committed;
+    // while it runs, the reader must not move past it.
+    begin_late_commit(&mut slow, &mut fast).await;
     let first = read_all(&db.pool, Checkpoint::START, 100)
         .await
         .expect("read");
@@ -37,9 +32,9 @@ async fn an_event_whose_transaction_commits_late_is_not_skipped() {
         .execute(&mut slow)
         .await
         .expect("commit");
-    let all = read_all(&db.pool, Checkpoint::START, 100)
-        .await
-        .expect("read");
+    // Awaited: the other test here writes concurrently, and any running
+    // transaction in the cluster holds the horizon for a moment.
+    let all = read_until(&db.pool, Checkpoint::START, |e| e.len() >= 2).await;
     let ids: Vec<&str> = all.iter().map(|e| e.aggregate_id.as_str()).collect();
     assert_eq!(ids, vec!["slow", "fast"], "commit order, both present");
     let after = read_all(&db.pool, all[1].checkpoint, 100)

@@ -170,12 +170,7 @@ async fn an_event_whose_transaction_commits_late_is_neither_skipped_nor_served_e
         .expect("read");
     assert_eq!(head.len(), 1);
     // The slow transaction takes the earlier position but has not committed.
-    sqlx::query("BEGIN")
-        .execute(&mut slow)
-        .await
-        .expect("begin");
-    insert_raw(&mut slow, "slow", 1).await;
-    insert_raw(&mut fast, "fast", 1).await;
+    begin_late_commit(&mut slow, &mut fast).await;
     let blocked = tail
         .read(&db.pool, head[0].checkpoint, 10)
         .await

@@ -139,3 +139,15 @@ pub fn concurrent_purchases(
         })
         .collect()
 }
+
+/// The late commit: `slow` opens a transaction and appends `slow` (the
+/// earlier position), then `fast` appends `fast` and commits at once. The
+/// caller commits `slow` when it has seen that no reader moves past it.
+pub async fn begin_late_commit(slow: &mut sqlx::PgConnection, fast: &mut sqlx::PgConnection) {
+    sqlx::query("BEGIN")
+        .execute(&mut *slow)
+        .await
+        .expect("begin");
+    insert_raw(slow, "slow", 1).await;
+    insert_raw(fast, "fast", 1).await;
+}
