@@ -40,6 +40,14 @@ pub struct AlertPolicy {
     /// No second automatic alert within this long unless the band rises
     /// above the last alerted one.
     pub cooldown: Duration,
+    /// An escalation about a fact older than this (business time) before
+    /// the moment it is decided is recorded as suppressed (`stale`) and sends
+    /// nothing (`ALERT_MAX_AGE`, default 72 h; `off`: no limit), so imported
+    /// history never messages anyone.
+    pub max_age: Option<Duration>,
+    /// The clock the moment of deciding is read from (the wall clock; tests
+    /// hand in a fixed one).
+    pub clock: fn() -> chrono::DateTime<chrono::Utc>,
     /// The risk-alert template (`WHATSAPP_TEMPLATE_FLAGGED`).
     pub template: TemplateRef,
     /// Sent instead when WhatsApp reports the template missing (132001),
@@ -47,6 +55,47 @@ pub struct AlertPolicy {
     pub fallback: Option<TemplateRef>,
     /// Sent after a customer's first sign-in (`WHATSAPP_TEMPLATE_WELCOME`).
     pub welcome: TemplateRef,
+}
+
+/// Default of [`AlertPolicy::max_age`]: 72 hours.
+pub const DEFAULT_MAX_AGE: Duration = Duration::from_secs(72 * 3600);
+
+/// Reads an age such as `72h`, `3d`, `90m` or `3600s`; `off` is no limit.
+fn parse_age(
+    name: &'static str,
+    default: Option<Duration>,
+) -> Result<Option<Duration>, ConfigError> {
+    match var(name) {
+        None => Ok(default),
+        Some(v) => age(&v).map_err(|message| ConfigError { name, message }),
+    }
+}
+
+/// An age such as `72h`, `3d`, `90m` or `3600s`, or `off` (no limit).
+fn age(raw: &str) -> Result<Option<Duration>, String> {
+    let v = raw.trim().to_ascii_lowercase();
+    if v == "off" {
+        return Ok(None);
+    }
+    let bad = || format!("{raw:?} is not an age such as 72h, 3d, 90m, 3600s or off");
+    let Some(unit) = v.chars().last() else {
+        return Err(bad());
+    };
+    let seconds: u64 = match unit {
+        's' => 1,
+        'm' => 60,
+        'h' => 3600,
+        'd' => 86_400,
+        _ => return Err(bad()),
+    };
+    let n: u32 = v[..v.len() - 1].parse().map_err(|_| bad())?;
+    let total = u64::from(n) * seconds;
+    if total == 0 || total > u64::from(u32::MAX) {
+        return Err(format!(
+            "{raw:?} must be more than 0 and less than 136 years"
+        ));
+    }
+    Ok(Some(Duration::from_secs(total)))
 }
 
 impl AlertPolicy {
@@ -65,6 +114,8 @@ impl Default for AlertPolicy {
         Self {
             min_band: Band::High,
             cooldown: Duration::from_secs(24 * 3600),
+            max_age: Some(DEFAULT_MAX_AGE),
+            clock: chrono::Utc::now,
             template: TemplateRef {
                 name: "risk_alert".into(),
                 language: "en".into(),
@@ -197,8 +248,8 @@ impl WhatsAppSettings {
 
 impl AlertPolicy {
     /// Reads `WHATSAPP_TEMPLATE_FLAGGED`, `WHATSAPP_TEMPLATE_LANGUAGE`,
-    /// `WHATSAPP_TEMPLATE_FALLBACK`, `ALERT_MIN_BAND` and
-    /// `ALERT_COOLDOWN_HOURS`.
+    /// `WHATSAPP_TEMPLATE_FALLBACK`, `ALERT_MIN_BAND`, `ALERT_COOLDOWN_HOURS`
+    /// and `ALERT_MAX_AGE`.
     pub fn from_env() -> Result<Self, ConfigError> {
         let d = Self::default();
         let min_band = match var("ALERT_MIN_BAND").as_deref() {
@@ -221,6 +272,8 @@ impl AlertPolicy {
         Ok(Self {
             min_band,
             cooldown: Duration::from_secs_f64(hours * 3600.0),
+            max_age: parse_age("ALERT_MAX_AGE", d.max_age)?,
+            clock: d.clock,
             template: TemplateRef {
                 name: var("WHATSAPP_TEMPLATE_FLAGGED").unwrap_or(d.template.name),
                 language: var("WHATSAPP_TEMPLATE_LANGUAGE").unwrap_or(d.template.language),
@@ -260,5 +313,23 @@ impl DispatchConfig {
             reconcile_after: Duration::from_secs(reconcile.max(1)),
             ..d
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ages_read_with_their_unit_and_off_means_no_limit() {
+        let h = |n| Some(Duration::from_secs(n));
+        assert_eq!(age("72h"), Ok(h(72 * 3600)));
+        assert_eq!(age(" 3D "), Ok(h(3 * 86_400)));
+        assert_eq!(age("90m"), Ok(h(5_400)));
+        assert_eq!(age("3600s"), Ok(h(3_600)));
+        assert_eq!(age("off"), Ok(None));
+        for bad in ["72", "h", "", "0h", "-1h", "1.5h", "72 hours", "99999999d"] {
+            assert!(age(bad).is_err(), "{bad:?} is refused");
+        }
     }
 }

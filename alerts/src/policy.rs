@@ -40,8 +40,14 @@ pub fn escalation_alert_id(decision_id: &str) -> ExternalId {
     ExternalId::parse(&format!("esc-{}", id.simple())).expect("a uuid is a valid external id")
 }
 
-/// The alert a decision calls for, if any.
-pub fn alert_for(policy: &AlertPolicy, decision: &RiskAssessed) -> Option<RaiseAlert> {
+/// The alert a decision calls for, if any, decided at `now` (the clock read
+/// at this edge: the aggregate suppresses it as stale when the decision is
+/// about a fact older than the policy's age limit before `now`).
+pub fn alert_for(
+    policy: &AlertPolicy,
+    decision: &RiskAssessed,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<RaiseAlert> {
     let a = &decision.assessment;
     if a.band < policy.min_band || a.band <= decision.band_before {
         return None;
@@ -58,6 +64,10 @@ pub fn alert_for(policy: &AlertPolicy, decision: &RiskAssessed) -> Option<RaiseA
         fallback: policy.fallback.clone(),
         raised_at: a.as_of,
         cooldown_seconds: u32::try_from(policy.cooldown.as_secs()).unwrap_or(u32::MAX),
+        decided_at: Some(now),
+        max_age_seconds: policy
+            .max_age
+            .map(|a| u32::try_from(a.as_secs()).unwrap_or(u32::MAX)),
     })
 }
 
@@ -155,6 +165,7 @@ impl Projection for EscalationPolicy {
         if !tables.is_live() {
             return Ok(()); // history is never re-messaged
         }
+        let now = (self.policy.clock)();
         let mut raises = Vec::new();
         for stored in events {
             let command = match stored.aggregate_type.as_str() {
@@ -166,7 +177,7 @@ impl Projection for EscalationPolicy {
                     else {
                         continue;
                     };
-                    match alert_for(&self.policy, &decision) {
+                    match alert_for(&self.policy, &decision, now) {
                         Some(c) => (
                             stored.aggregate_id.clone(),
                             c,
@@ -194,6 +205,8 @@ impl Projection for EscalationPolicy {
                         fallback: None,
                         raised_at: v.verified_at,
                         cooldown_seconds: 0,
+                        decided_at: None,
+                        max_age_seconds: None,
                     };
                     (v.customer_id.to_string(), command, v.otp_id.to_string())
                 }

@@ -40,7 +40,10 @@ async fn main() {
 
     // 1. Dispatch rate.
     let h = harness(FakeConfig::default(), false).await;
-    let policy = AlertPolicy::default();
+    let policy = AlertPolicy {
+        max_age: None,
+        ..AlertPolicy::default()
+    };
     for n in 0..DUE {
         let id = format!("D-{n}");
         h.register(&id, n).await;

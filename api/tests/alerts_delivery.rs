@@ -17,7 +17,7 @@ const LIMIT: Duration = Duration::from_secs(30);
 #[tokio::test]
 async fn an_escalation_reaches_the_customer_once_and_its_statuses_come_back() {
     let h = harness(FakeConfig::default(), true).await;
-    let policy = AlertPolicy::default();
+    let policy = fixture_policy();
     let runtime = h.start_alerts(
         policy.clone(),
         quick_dispatch(),
@@ -99,7 +99,7 @@ async fn an_escalation_reaches_the_customer_once_and_its_statuses_come_back() {
 async fn a_repeat_escalation_within_the_cooldown_is_suppressed_and_recorded() {
     let h = harness(FakeConfig::default(), false).await;
     let runtime = h.start_alerts(
-        AlertPolicy::default(),
+        fixture_policy(),
         quick_dispatch(),
         h.cloud(Duration::from_secs(5)),
     );
@@ -139,12 +139,12 @@ async fn permanent_errors_fail_at_once_with_the_reason() {
     let h = harness(FakeConfig::default(), false).await;
     h.fake.fail_next(1, 131026);
     let runtime = h.start_alerts(
-        AlertPolicy::default(),
+        fixture_policy(),
         quick_dispatch(),
         h.cloud(Duration::from_secs(5)),
     );
     h.register("C-1", 1).await;
-    h.raise("C-1", "A-1", &AlertPolicy::default()).await;
+    h.raise("C-1", "A-1", &fixture_policy()).await;
     wait_for("AlertFailed", LIMIT, || async {
         h.count("SELECT count(*) FROM events WHERE event_type = 'AlertFailed'")
             .await
@@ -168,7 +168,7 @@ async fn a_missing_template_falls_back_to_hello_world_only_when_enabled() {
     let h = harness(config, false).await;
     let with_fallback = AlertPolicy {
         fallback: Some(AlertPolicy::hello_world()),
-        ..AlertPolicy::default()
+        ..fixture_policy()
     };
     let runtime = h.start_alerts(
         with_fallback.clone(),
@@ -178,7 +178,7 @@ async fn a_missing_template_falls_back_to_hello_world_only_when_enabled() {
     h.register("C-1", 1).await;
     h.register("C-2", 2).await;
     h.raise("C-1", "A-1", &with_fallback).await;
-    h.raise("C-2", "A-2", &AlertPolicy::default()).await;
+    h.raise("C-2", "A-2", &fixture_policy()).await;
     wait_for("both outcomes", LIMIT, || async {
         h.count("SELECT count(*) FROM events WHERE event_type IN ('AlertSent', 'AlertFailed')")
             .await
@@ -210,12 +210,12 @@ async fn a_lost_answer_is_settled_by_the_status_webhook_not_by_a_second_message(
         ..quick_dispatch()
     };
     let runtime = h.start_alerts(
-        AlertPolicy::default(),
+        fixture_policy(),
         dispatch,
         h.cloud(Duration::from_millis(300)),
     );
     h.register("C-1", 1).await;
-    h.raise("C-1", "A-1", &AlertPolicy::default()).await;
+    h.raise("C-1", "A-1", &fixture_policy()).await;
     wait_for("AlertSent", LIMIT, || async {
         h.count("SELECT count(*) FROM events WHERE event_type = 'AlertSent'")
             .await
@@ -243,12 +243,12 @@ async fn a_lost_answer_is_settled_by_the_status_webhook_not_by_a_second_message(
 async fn crash_mid_send_and_restart(h: &Harness, dispatch: DispatchConfig) {
     h.fake.set_response_delay(Duration::from_secs(60));
     let first = h.start_alerts(
-        AlertPolicy::default(),
+        fixture_policy(),
         dispatch.clone(),
         h.cloud(Duration::from_secs(120)),
     );
     h.register("C-1", 1).await;
-    h.raise("C-1", "A-1", &AlertPolicy::default()).await;
+    h.raise("C-1", "A-1", &fixture_policy()).await;
     wait_for("the message at the fake", LIMIT, || async {
         messages(&h.fake) == 1
     })
@@ -256,11 +256,7 @@ async fn crash_mid_send_and_restart(h: &Harness, dispatch: DispatchConfig) {
     drop(first);
     assert_eq!(sent_events(h).await, 0, "the crash came before the record");
     h.fake.set_response_delay(Duration::ZERO);
-    let second = h.start_alerts(
-        AlertPolicy::default(),
-        dispatch,
-        h.cloud(Duration::from_secs(5)),
-    );
+    let second = h.start_alerts(fixture_policy(), dispatch, h.cloud(Duration::from_secs(5)));
     wait_for("AlertSent after the restart", LIMIT, || async {
         sent_events(h).await == 1
     })

@@ -8,7 +8,6 @@ use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use alerting::*;
-use alerts::AlertPolicy;
 use whatsapp::fake::FakeConfig;
 
 const ALERTS: u32 = 1_000;
@@ -16,7 +15,7 @@ const ALERTS: u32 = 1_000;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_outage_and_a_rate_limit_storm_lose_and_duplicate_nothing() {
     let h = harness(FakeConfig::default(), true).await;
-    let policy = AlertPolicy::default();
+    let policy = fixture_policy();
     h.fake.set_down(true);
     let runtime = h.start_alerts(
         policy.clone(),

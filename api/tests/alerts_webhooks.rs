@@ -7,7 +7,7 @@ mod alerting;
 use std::time::Duration;
 
 use alerting::*;
-use alerts::{Adapter, AlertPolicy, LocalInbox};
+use alerts::{Adapter, LocalInbox};
 use whatsapp::fake::FakeConfig;
 
 fn status_body(alert_id: &str, wamid: &str, status: &str) -> Vec<u8> {
@@ -42,7 +42,7 @@ async fn deliveries(h: &Harness) -> i64 {
 /// A customer with alert A-1 queued (not sent: no dispatcher runs).
 async fn with_alert(h: &Harness) {
     h.register("C-1", 1).await;
-    h.raise("C-1", "A-1", &AlertPolicy::default()).await;
+    h.raise("C-1", "A-1", &fixture_policy()).await;
     let head = last_position(&h.db.pool).await;
     projections::Runner::new(
         alerts::outbox::AlertOutbox,
@@ -148,7 +148,7 @@ async fn without_a_token_alerts_go_to_the_local_inbox() {
     let h = harness(FakeConfig::default(), false).await;
     let inbox = std::sync::Arc::new(LocalInbox::default());
     let runtime = h.start_alerts(
-        AlertPolicy::default(),
+        fixture_policy(),
         quick_dispatch(),
         Adapter::Local(inbox.clone()),
     );

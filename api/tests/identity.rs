@@ -372,7 +372,10 @@ async fn a_customer_signs_in_with_a_whatsapp_code_once_and_is_welcomed_once() {
     projections::Runner::new(
         alerts::policy::EscalationPolicy::new(
             o.app.state.customers.clone(),
-            AlertPolicy::default(),
+            AlertPolicy {
+                max_age: None,
+                ..AlertPolicy::default()
+            },
         ),
         o.app.db.pool.clone(),
         o.app.state.lag.clone(),

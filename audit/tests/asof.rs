@@ -285,6 +285,8 @@ async fn alerts_on_the_stream_show_in_records_and_sections_and_change_no_replay(
         fallback: None,
         raised_at: Utc::now(),
         cooldown_seconds: 0,
+        decided_at: None,
+        max_age_seconds: None,
     };
     bus(&db.pool)
         .execute(

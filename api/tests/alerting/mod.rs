@@ -170,6 +170,8 @@ impl Harness {
                 fallback: policy.fallback.clone(),
                 raised_at: at("2026-03-01T10:00:00Z"),
                 cooldown_seconds: 0,
+                decided_at: None,
+                max_age_seconds: None,
             })),
         )
         .await;
@@ -266,4 +268,14 @@ pub async fn last_position(pool: &sqlx::PgPool) -> i64 {
         .fetch_one(pool)
         .await
         .expect("last position")
+}
+
+/// The default policy without an age limit: these fixtures' facts are dated
+/// early 2026, long before the tests run (`alerting_stale.rs` tests the
+/// limit).
+pub fn fixture_policy() -> AlertPolicy {
+    AlertPolicy {
+        max_age: None,
+        ..AlertPolicy::default()
+    }
 }

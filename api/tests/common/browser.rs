@@ -51,7 +51,12 @@ pub async fn spawn_demo_app() -> DemoApp {
         bus: state.customers.clone(),
         lag: state.lag.clone(),
         notifier: Some(state.notifier.clone()),
-        policy: alerts::AlertPolicy::default(),
+        // The fixtures' facts are dated early 2026: no age limit here
+        // (`alerting_stale.rs` tests it).
+        policy: alerts::AlertPolicy {
+            max_age: None,
+            ..Default::default()
+        },
         dispatch: alerts::DispatchConfig {
             poll: Duration::from_millis(20),
             recipient_interval: Duration::ZERO,

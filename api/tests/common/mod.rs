@@ -136,13 +136,28 @@ pub fn local_alerts(
     app: &TestApp,
     codes: bool,
 ) -> (std::sync::Arc<alerts::LocalInbox>, alerts::AlertsRuntime) {
+    // The fixtures' facts are dated early 2026: no age limit here
+    // (`alerting_stale.rs` tests it).
+    let policy = alerts::AlertPolicy {
+        max_age: None,
+        ..Default::default()
+    };
+    local_alerts_with(app, codes, policy)
+}
+
+/// [`local_alerts`] with the given escalation policy.
+pub fn local_alerts_with(
+    app: &TestApp,
+    codes: bool,
+    policy: alerts::AlertPolicy,
+) -> (std::sync::Arc<alerts::LocalInbox>, alerts::AlertsRuntime) {
     let inbox = std::sync::Arc::new(alerts::LocalInbox::default());
     let runtime = alerts::AlertsRuntime::start(alerts::AlertsConfig {
         pool: app.db.pool.clone(),
         bus: app.state.customers.clone(),
         lag: app.state.lag.clone(),
         notifier: Some(app.state.notifier.clone()),
-        policy: alerts::AlertPolicy::default(),
+        policy,
         dispatch: alerts::DispatchConfig {
             poll: std::time::Duration::from_millis(20),
             recipient_interval: std::time::Duration::ZERO,

@@ -142,6 +142,39 @@ pub struct RaiseAlert {
     /// Escalations within this many seconds of the last automatic alert, and
     /// not into a higher band than it, are suppressed. Manual alerts ignore it.
     pub cooldown_seconds: u32,
+    /// When the alert was decided (the deciding process's clock, read at the
+    /// edge and carried here so the aggregate stays pure). With
+    /// `max_age_seconds`, an escalation about a fact older than that before
+    /// this moment is suppressed as stale: history is never messaged.
+    #[serde(default)]
+    pub decided_at: Option<DateTime<Utc>>,
+    /// Oldest business time, before `decided_at`, that an escalation may be
+    /// about (none: no limit). Manual alerts ignore it.
+    #[serde(default)]
+    pub max_age_seconds: Option<u32>,
+}
+
+/// Why an alert was recorded but not sent.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SuppressionReason {
+    /// An earlier automatic alert is still within its cooldown.
+    #[default]
+    Cooldown,
+    /// The triggering fact is older than the alert age limit when it was
+    /// decided (e.g. imported history): messaging about it would be about
+    /// the past.
+    Stale,
+}
+
+impl SuppressionReason {
+    /// The reason's wire name: `cooldown` or `stale`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Cooldown => "cooldown",
+            Self::Stale => "stale",
+        }
+    }
 }
 
 /// An alert was raised: the message is due (this event is the outbox).
@@ -161,17 +194,25 @@ pub struct AlertRaised {
     pub raised_at: DateTime<Utc>,
 }
 
-/// An escalation was not messaged because of the cooldown.
+/// An escalation was recorded but not messaged: within the cooldown of an
+/// earlier alert, or about a fact too old to message about.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AlertSuppressed {
     /// The id the alert would have had.
     pub alert_id: ExternalId,
     /// Why it would have been raised.
     pub cause: AlertCause,
-    /// The earlier alert that is still within its cooldown.
-    pub previous_alert_id: ExternalId,
-    /// When the cooldown ends.
-    pub cooldown_until: DateTime<Utc>,
+    /// Why it was not sent (events recorded before stale suppression
+    /// existed were all cooldowns).
+    #[serde(default)]
+    pub reason: SuppressionReason,
+    /// The earlier alert that is still within its cooldown (cooldown only).
+    pub previous_alert_id: Option<ExternalId>,
+    /// When the cooldown ends (cooldown only).
+    pub cooldown_until: Option<DateTime<Utc>>,
+    /// When the alert was decided (stale only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decided_at: Option<DateTime<Utc>>,
     /// When.
     pub raised_at: DateTime<Utc>,
 }
@@ -309,6 +350,23 @@ impl AlertBook {
                 return Err(CustomerError::invalid("reason", "must not be empty"));
             }
         }
+        if let (AlertCause::Escalation { .. }, Some(decided_at), Some(max_age)) =
+            (&c.cause, c.decided_at, c.max_age_seconds)
+        {
+            if c.raised_at + Duration::seconds(i64::from(max_age)) < decided_at {
+                return Ok(Some(CustomerEvent::AlertSuppressed(Box::new(
+                    AlertSuppressed {
+                        alert_id: c.alert_id,
+                        cause: c.cause,
+                        reason: SuppressionReason::Stale,
+                        previous_alert_id: None,
+                        cooldown_until: None,
+                        decided_at: Some(decided_at),
+                        raised_at: c.raised_at,
+                    },
+                ))));
+            }
+        }
         if let (AlertCause::Escalation { band, .. }, Some(last)) = (&c.cause, &self.last_automatic)
         {
             let until = last.raised_at + Duration::seconds(i64::from(c.cooldown_seconds));
@@ -317,8 +375,10 @@ impl AlertBook {
                     AlertSuppressed {
                         alert_id: c.alert_id,
                         cause: c.cause,
-                        previous_alert_id: last.alert_id.clone(),
-                        cooldown_until: until,
+                        reason: SuppressionReason::Cooldown,
+                        previous_alert_id: Some(last.alert_id.clone()),
+                        cooldown_until: Some(until),
+                        decided_at: None,
                         raised_at: c.raised_at,
                     },
                 ))));

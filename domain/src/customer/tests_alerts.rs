@@ -41,6 +41,8 @@ fn escalation(id: &str, band: Band, at_: &str) -> RaiseAlert {
         }),
         raised_at: at(at_),
         cooldown_seconds: 24 * 3600,
+        decided_at: None,
+        max_age_seconds: None,
     }
 }
 
@@ -152,8 +154,86 @@ fn the_cooldown_suppresses_a_repeat_escalation_but_not_a_higher_band_or_a_later_
     let CustomerEvent::AlertSuppressed(s) = &events[3] else {
         panic!("suppressed");
     };
-    assert_eq!(s.previous_alert_id.as_str(), "A3");
-    assert_eq!(s.cooldown_until, at("2026-03-02T21:00:00Z"));
+    assert_eq!(s.reason, SuppressionReason::Cooldown);
+    assert_eq!(
+        s.previous_alert_id.as_ref().map(ExternalId::as_str),
+        Some("A3")
+    );
+    assert_eq!(s.cooldown_until, Some(at("2026-03-02T21:00:00Z")));
+}
+
+/// An escalation decided at `decided` about a fact at `fact`, with the
+/// default 72-hour age limit.
+fn aged(id: &str, fact: &str, decided: &str) -> CustomerCommand {
+    raise(RaiseAlert {
+        decided_at: Some(at(decided)),
+        max_age_seconds: Some(72 * 3600),
+        ..escalation(id, Band::High, fact)
+    })
+}
+
+#[test]
+fn an_escalation_about_a_fact_older_than_the_age_limit_is_suppressed_as_stale() {
+    let events = run(vec![
+        // Imported history: a fact of June decided in December.
+        aged("A1", "2026-06-01T10:00:00Z", "2026-12-01T09:00:00Z"),
+        // Exactly at the limit is still news; a second past it is not.
+        aged("A2", "2026-11-28T09:00:00Z", "2026-12-01T09:00:00Z"),
+        aged("A3", "2026-11-28T08:59:59Z", "2026-12-01T09:00:00Z"),
+    ])
+    .expect("decided");
+    let CustomerEvent::AlertSuppressed(s) = &events[0] else {
+        panic!("stale history is suppressed, got {:?}", events[0]);
+    };
+    assert_eq!(s.reason, SuppressionReason::Stale);
+    assert_eq!(s.decided_at, Some(at("2026-12-01T09:00:00Z")));
+    assert_eq!(s.previous_alert_id, None);
+    assert!(matches!(&events[1], CustomerEvent::AlertRaised(_)));
+    let CustomerEvent::AlertSuppressed(s) = &events[2] else {
+        panic!("past the limit, got {:?}", events[2]);
+    };
+    assert_eq!(s.reason, SuppressionReason::Stale);
+}
+
+#[test]
+fn a_stale_suppression_does_not_start_a_cooldown_and_manual_alerts_ignore_the_age() {
+    let manual = RaiseAlert {
+        cause: AlertCause::Manual {
+            requested_by: "alice".into(),
+            reason: "called".into(),
+        },
+        ..escalation("M1", Band::High, "2026-06-01T10:00:00Z")
+    };
+    let events = run(vec![
+        aged("A1", "2026-11-20T10:00:00Z", "2026-12-01T09:00:00Z"),
+        aged("A2", "2026-12-01T08:00:00Z", "2026-12-01T09:00:00Z"),
+        raise(RaiseAlert {
+            decided_at: Some(at("2026-12-01T09:00:00Z")),
+            max_age_seconds: Some(72 * 3600),
+            ..manual
+        }),
+    ])
+    .expect("decided");
+    assert!(matches!(&events[0], CustomerEvent::AlertSuppressed(_)));
+    assert!(
+        matches!(&events[1], CustomerEvent::AlertRaised(_)),
+        "a stale suppression is no alert to cool down from"
+    );
+    assert!(matches!(&events[2], CustomerEvent::AlertRaised(_)));
+}
+
+#[test]
+fn a_suppression_recorded_before_reasons_existed_reads_as_a_cooldown() {
+    let old = serde_json::json!({
+        "alert_id": "A1",
+        "cause": {"kind": "manual", "requested_by": "a", "reason": "b"},
+        "previous_alert_id": "A0",
+        "cooldown_until": "2026-03-02T21:00:00Z",
+        "raised_at": "2026-03-01T21:00:00Z"
+    });
+    let s: AlertSuppressed = serde_json::from_value(old).expect("old shape");
+    assert_eq!(s.reason, SuppressionReason::Cooldown);
+    assert_eq!(s.cooldown_until, Some(at("2026-03-02T21:00:00Z")));
 }
 
 #[test]
@@ -169,6 +249,8 @@ fn a_manual_alert_ignores_the_cooldown_but_needs_a_reason() {
             fallback: None,
             raised_at: at("2026-03-01T11:00:00Z"),
             cooldown_seconds: 0,
+            decided_at: None,
+            max_age_seconds: None,
         })
     };
     let events = run(vec![

@@ -69,6 +69,13 @@ impl Projection for CustomerAlerts {
                         "suppressed",
                     )
                     .await?;
+                    sqlx::query(&format!(
+                        "UPDATE {table} SET suppressed_reason = $2 WHERE alert_id = $1"
+                    ))
+                    .bind(e.alert_id.as_str())
+                    .bind(e.reason.as_str())
+                    .execute(&mut *tx)
+                    .await?;
                 }
                 CustomerEvent::AlertSent(e) => {
                     sqlx::query(&format!(

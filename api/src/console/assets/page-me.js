@@ -1,11 +1,30 @@
 // A card holder's own page (GET /v1/me): credit usage, their band in plain
 // words with the reasons and what would help, recent transactions and the
-// alerts they received.
+// messages they were sent (what they received, never why or who asked).
 
 import { api } from "./api.js";
-import { h, fill, loading, errorBox, section, pairs, badge, money, day, rendered } from "./dom.js";
+import { h, fill, loading, errorBox, section, pairs, badge, money, day, when, table, delivery, rendered } from "./dom.js";
 import { gauge } from "./charts.js";
-import { reasonsList, transactionsTable, alertsTable } from "./page-customer.js";
+import { reasonsList, transactionsTable } from "./page-customer.js";
+
+const TEMPLATE_WORDS = {
+  risk_alert: "A note about your card",
+  welcome: "Welcome",
+};
+
+// What the customer received: the message's values, when, and whether it
+// reached them.
+function messagesTable(items) {
+  return table(
+    [
+      ["Sent", (m) => when(m.sent_at)],
+      ["Message", (m) => [TEMPLATE_WORDS[m.template] || m.template, ...m.body_params.slice(1)].join(": "), "wide"],
+      ["Status", (m) => delivery(m)],
+    ],
+    items,
+    { caption: "Messages", empty: "No messages yet." },
+  );
+}
 
 const BAND_WORDS = {
   Low: "Your card looks healthy. Keep it up.",
@@ -42,7 +61,7 @@ export async function render(view) {
         h("h3", {}, "Why, and what would help"),
         reasonsList(me.reasons))),
     section("Recent transactions", transactionsTable(me.recent_transactions)),
-    section("Messages we sent you", alertsTable(me.alerts)),
+    section("Messages we sent you", messagesTable(me.messages)),
   );
   rendered("me");
 }

@@ -97,6 +97,8 @@ pub async fn raise(
         fallback: policy.fallback.clone(),
         raised_at: Utc::now(),
         cooldown_seconds: 0,
+        decided_at: None,
+        max_age_seconds: None,
     }));
     let addressed = Addressed {
         customer_id: customer_id.clone(),

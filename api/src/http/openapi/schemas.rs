@@ -6,7 +6,7 @@
 #![allow(dead_code)]
 
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 /// The bank's customer id.
@@ -62,7 +62,7 @@ pub struct CreditLimitAnswer {
 }
 
 /// What a transaction did.
-#[derive(Serialize, ToSchema)]
+#[derive(Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TransactionKindDoc {
     /// A purchase.
@@ -76,7 +76,7 @@ pub enum TransactionKindDoc {
 }
 
 /// Where the card was used.
-#[derive(Serialize, ToSchema)]
+#[derive(Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ChannelDoc {
     /// At a terminal.
@@ -284,7 +284,7 @@ pub struct ProfileDoc {
 }
 
 /// A transaction as shown.
-#[derive(Serialize, ToSchema)]
+#[derive(Serialize, Deserialize, ToSchema)]
 pub struct TransactionDoc {
     /// Id.
     pub transaction_id: String,
@@ -372,6 +372,9 @@ pub struct AlertDoc {
     pub attempts: i32,
     /// Whether the fallback template was used.
     pub fallback_used: bool,
+    /// Why a suppressed alert was not sent: `cooldown` or `stale` (about a
+    /// fact older than `ALERT_MAX_AGE` when decided, e.g. imported history).
+    pub suppressed_reason: Option<String>,
 }
 
 /// One point of the risk chart.
@@ -413,53 +416,6 @@ pub struct CustomerDetail {
     /// Newest statements (12) and the cursor for more.
     pub statements: StatementsPage,
     /// Alerts, newest first.
-    pub alerts: Vec<AlertDoc>,
-    /// Freshness.
-    pub projected: Vec<crate::http::freshness::Projected>,
-}
-
-/// Usage as a customer sees it.
-#[derive(Serialize, ToSchema)]
-pub struct UsageDoc {
-    /// Currency.
-    pub currency: String,
-    /// Limit.
-    pub credit_limit_minor: i64,
-    /// Balance.
-    pub balance_minor: i64,
-    /// Available.
-    pub available_minor: i64,
-    /// Balance / limit.
-    pub utilisation: f64,
-}
-
-/// A reason as a customer sees it.
-#[derive(Serialize, ToSchema)]
-pub struct CustomerReason {
-    /// The reason.
-    pub reason: String,
-    /// What would help.
-    pub what_would_help: String,
-}
-
-/// `GET /v1/me`.
-#[derive(Serialize, ToSchema)]
-pub struct Me {
-    /// Id.
-    pub customer_id: String,
-    /// Name.
-    pub name: String,
-    /// Credit usage.
-    pub usage: UsageDoc,
-    /// Current band.
-    pub band: String,
-    /// Since when.
-    pub band_since: Option<DateTime<Utc>>,
-    /// Why, and what would help.
-    pub reasons: Vec<CustomerReason>,
-    /// The last 10 transactions.
-    pub recent_transactions: Vec<TransactionDoc>,
-    /// Alerts received.
     pub alerts: Vec<AlertDoc>,
     /// Freshness.
     pub projected: Vec<crate::http::freshness::Projected>,

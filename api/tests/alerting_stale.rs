@@ -1,0 +1,146 @@
+//! No messages about the past: importing a year of history into a live
+//! server (read side, decision recorder, alert policy and dispatcher all
+//! running, with the default 72-hour `ALERT_MAX_AGE` and the wall clock)
+//! sends no risk alert — every escalation it causes is recorded as
+//! suppressed with reason `stale` — while a live transaction afterwards
+//! alerts as usual, once.
+
+mod common;
+
+use std::time::Duration;
+
+use chrono::Utc;
+use common::*;
+use serde_json::json;
+
+async fn count(app: &TestApp, sql: &str) -> i64 {
+    sqlx::query_scalar(sql)
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("count")
+}
+
+/// Waits until scoring, the decision recorder and the alert policy have
+/// handled everything in the log (each step may append events, so the head
+/// is read again every time).
+async fn settle(app: &TestApp) {
+    for _ in 0..6_000 {
+        let behind = count(
+            app,
+            "SELECT count(*) FROM projection_checkpoints c \
+             WHERE c.name IN ('customer_features', 'alert_escalations', 'customer_alerts') \
+               AND c.position < (SELECT coalesce(max(global_position), 0) FROM events)",
+        )
+        .await;
+        let pending = count(
+            app,
+            "SELECT count(*) FROM decision_outbox WHERE last_error IS NULL",
+        )
+        .await;
+        let known = count(
+            app,
+            "SELECT count(*) FROM projection_checkpoints \
+             WHERE name IN ('customer_features', 'alert_escalations', 'customer_alerts')",
+        )
+        .await;
+        if behind == 0 && pending == 0 && known == 3 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("the read side and the alert policy did not catch up");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn importing_history_messages_nobody_and_a_live_transaction_alerts_once() {
+    // Arrange: a live server with the default alert policy (72 h, wall clock).
+    let app = spawn_app_with_read_side().await;
+    let (inbox, _alerts) = local_alerts_with(&app, false, alerts::AlertPolicy::default());
+    let dir = std::env::temp_dir().join(format!("stale-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let history = dir.join("history.ndjson");
+    let cfg = training::simulate::SimConfig {
+        customers: 60,
+        months: 12,
+        seed: 7,
+        start: chrono::NaiveDate::from_ymd_opt(2025, 1, 1).expect("date"),
+        stressed_share: 0.4,
+    };
+    training::simulate::write_ndjson(&cfg, std::fs::File::create(&history).expect("file"))
+        .expect("simulate");
+
+    // Act 1: import a year of 2025 history.
+    let report = api::import::import_file(&app.state.customers, &history, 500, false)
+        .await
+        .expect("import");
+    assert_eq!(report.rejected, 0, "{:?}", report.errors);
+    settle(&app).await;
+
+    // Assert 1: the history escalated customers, and none was messaged.
+    let escalations = count(
+        &app,
+        "SELECT count(*) FROM events WHERE event_type = 'RiskAssessed' \
+           AND payload -> 'RiskAssessed' -> 'assessment' ->> 'band' = 'High' \
+           AND payload -> 'RiskAssessed' ->> 'band_before' <> 'High'",
+    )
+    .await;
+    assert!(escalations > 0, "the history escalates some customers");
+    let stale = count(
+        &app,
+        "SELECT count(*) FROM events WHERE event_type = 'AlertSuppressed' \
+           AND payload -> 'AlertSuppressed' ->> 'reason' = 'stale'",
+    )
+    .await;
+    assert_eq!(stale, escalations, "every escalation is recorded as stale");
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM events WHERE event_type = 'AlertRaised'"
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM customer_alerts WHERE suppressed_reason = 'stale'"
+        )
+        .await,
+        stale,
+        "the alerts view says why"
+    );
+    assert!(inbox.list(None, 1_000).is_empty(), "no message was sent");
+
+    // Act 2: a customer opened a month ago spends 96 % of the limit now.
+    let now = Utc::now();
+    let mut reg = registration("LIVE-1");
+    reg["phone"] = json!("+919811111111");
+    reg["opened_at"] = json!(now - chrono::Duration::days(30));
+    assert_eq!(app.post("/v1/customers", &reg).await.status(), 201);
+    let mut tx = transaction("LIVE-T1", 9_600_000);
+    tx["occurred_at"] = json!(now - chrono::Duration::minutes(1));
+    let r = app.post("/v1/customers/LIVE-1/transactions", &tx).await;
+    assert_eq!(r.status(), 201);
+    settle(&app).await;
+    for _ in 0..3_000 {
+        if !inbox.list(Some("+919811111111"), 10).is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+
+    // Assert 2: exactly one message, to that customer.
+    let sent = inbox.list(None, 1_000);
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0].to, "+919811111111");
+    assert_eq!(sent[0].template, "risk_alert");
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM events WHERE event_type = 'AlertRaised'"
+        )
+        .await,
+        1
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
