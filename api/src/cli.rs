@@ -133,6 +133,18 @@ pub enum Command {
         /// Seed (same seed, same output).
         #[arg(long, default_value_t = 42)]
         seed: u64,
+        /// Generator setting: `easy` (the original simulator), `realistic`
+        /// or `hard` (look-alike healthy customers, weak or absent signals,
+        /// daily days-past-due reports, late-arriving transactions).
+        #[arg(long, default_value = "easy")]
+        profile: training::simulate::Profile,
+        /// Share of customers who go through financial stress.
+        #[arg(long, default_value_t = 0.12)]
+        stressed_share: f64,
+        /// Index of the first customer (`SIM-{index:06}`), to combine
+        /// portfolios of several settings without clashing ids.
+        #[arg(long, default_value_t = 0)]
+        first_index: usize,
         /// Where to write the NDJSON commands.
         #[arg(long, default_value = "portfolio.ndjson")]
         out: PathBuf,
@@ -157,6 +169,11 @@ pub enum Command {
         /// Days between observation dates.
         #[arg(long, default_value_t = 14)]
         step_days: i64,
+        /// Share of never-delinquent customers that may be messaged in the
+        /// period: the High threshold is chosen on validation customers to
+        /// stay within it.
+        #[arg(long, env = "ALERT_FALSE_ALARM_BUDGET", default_value_t = 0.10)]
+        false_alarm_budget: f64,
         /// Training time recorded in the artifact (default: now).
         #[arg(long)]
         trained_at: Option<String>,
@@ -167,9 +184,10 @@ pub enum Command {
         /// The NDJSON command log.
         #[arg(long)]
         input: PathBuf,
-        /// The artifact.
-        #[arg(long, default_value = "artifacts/model.json")]
-        model: PathBuf,
+        /// The artifact (default: the model built into the binary, the
+        /// shipped `artifacts/model.json`).
+        #[arg(long)]
+        model: Option<PathBuf>,
         /// Days between observation dates.
         #[arg(long, default_value_t = 14)]
         step_days: i64,
@@ -258,8 +276,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             batch_size,
             quiet,
         } => {
+            let skew =
+                crate::http::clock::max_future_skew_from_env().map_err(anyhow::Error::msg)?;
             import(db, |bus| async move {
-                crate::import::import_file(&bus, &file, batch_size.clamp(1, 10_000), !quiet).await
+                crate::import::import_file(&bus, &file, batch_size.clamp(1, 10_000), !quiet, skew)
+                    .await
             })
             .await
         }
@@ -343,6 +364,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             customers,
             months,
             seed,
+            profile,
+            stressed_share,
+            first_index,
             out,
             truth,
         } => {
@@ -350,6 +374,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 customers,
                 months,
                 seed,
+                profile,
+                stressed_share,
+                first_index,
                 ..Default::default()
             };
             let file = std::fs::File::create(&out)
@@ -375,6 +402,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             seed,
             step_days,
             trained_at,
+            false_alarm_budget,
         } => {
             let trained_at = trained_at.unwrap_or_else(|| chrono::Utc::now().to_rfc3339());
             let cfg = training::FitConfig {
@@ -387,6 +415,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 &cfg,
                 step_days.max(1),
                 &trained_at,
+                false_alarm_budget,
             )?;
             let secs = started.elapsed().as_secs_f64();
             std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
@@ -406,7 +435,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 t.artifact.version(),
                 out.display()
             );
-            println!("{}", serde_json::to_string_pretty(&t)?);
+            println!("{}", training::log_training::evaluation_table(&t.test));
             Ok(ExitCode::SUCCESS)
         }
         Command::Evaluate {
@@ -417,10 +446,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             format,
             held_out_seed,
         } => {
-            let text = std::fs::read_to_string(&model)
-                .with_context(|| format!("reading {}", model.display()))?;
-            let artifact = domain::risk::ModelArtifact::parse(&text)?;
-            let e = if format == "uci" {
+            let artifact = crate::model::ModelArgs { path: model }.artifact()?;
+            if format == "uci" {
                 let file = std::fs::File::open(&input)
                     .with_context(|| format!("opening {}", input.display()))?;
                 let clients = training::read_uci(std::io::BufReader::new(file))?;
@@ -430,24 +457,37 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         training::dataset::unit_hash(&o.customer_id, seed) < training::TEST_FRACTION
                     });
                 }
-                training::warning::evaluate_observations(&artifact, &observations)
+                let e = training::warning::evaluate_observations(&artifact, &observations);
+                if json {
+                    println!("{}", serde_json::to_string_pretty(&e)?);
+                } else {
+                    println!(
+                        "model {} on {}: {} clients (one observation each)",
+                        artifact.version(),
+                        input.display(),
+                        e.observations
+                    );
+                    for (name, f) in &e.scorers {
+                        println!(
+                            "  {name:<15} AUC {:.3}  KS {:.3}  Brier {:.3}",
+                            f.auc, f.ks, f.brier
+                        );
+                    }
+                }
             } else {
-                training::log_training::evaluate_log(
+                let e = training::log_training::evaluate_log(
                     &input,
                     &artifact,
                     step_days.max(1),
                     held_out_seed,
-                )?
-            };
-            if !json {
-                println!(
-                    "model {} on {}: {} observations",
-                    artifact.version(),
-                    input.display(),
-                    e.observations
-                );
+                )?;
+                if json {
+                    println!("{}", serde_json::to_string_pretty(&e)?);
+                } else {
+                    println!("model {} on {}", artifact.version(), input.display());
+                    println!("{}", training::log_training::evaluation_table(&e));
+                }
             }
-            println!("{}", serde_json::to_string_pretty(&e)?);
             Ok(ExitCode::SUCCESS)
         }
         Command::FakeWhatsapp {
@@ -500,13 +540,33 @@ async fn serve(
 ) -> anyhow::Result<()> {
     let whatsapp = crate::alerting::Alerting::from_env()?;
     let auth = crate::auth::AuthSettings::from_env(demo)?;
+    let skew = crate::http::clock::max_future_skew_from_env().map_err(anyhow::Error::msg)?;
     let db = db.open().await?;
+    // Whatever happens from here, a private cluster we started is stopped.
+    let served = serve_on(&db, model, bind, demo, read_side, whatsapp, auth, skew).await;
+    db.shutdown().await;
+    served
+}
+
+/// `serve` on an open database.
+#[allow(clippy::too_many_arguments)]
+async fn serve_on(
+    db: &crate::database::Database,
+    model: crate::model::ModelArgs,
+    bind: SocketAddr,
+    demo: bool,
+    read_side: bool,
+    whatsapp: crate::alerting::Alerting,
+    auth: crate::auth::AuthSettings,
+    skew: chrono::Duration,
+) -> anyhow::Result<()> {
     let model = model.load(&db.pool).await?;
     let state = crate::http::AppState::new(db.pool.clone())
         .with_auth(&auth)
         .with_demo(demo)
         .with_alert_policy(whatsapp.policy().clone())
-        .with_security(crate::http::security::SecuritySettings::from_env()?);
+        .with_security(crate::http::security::SecuritySettings::from_env()?)
+        .with_max_future_skew(skew);
     let state = state.clone().with_webhooks(whatsapp.webhook_state(&state));
     let background = read_side.then(|| {
         crate::background::Background::start(&state, &whatsapp, model, Some(state.notifier.clone()))
@@ -541,7 +601,6 @@ async fn serve(
     if let Some(background) = background {
         background.stop().await;
     }
-    db.shutdown().await;
     Ok(())
 }
 

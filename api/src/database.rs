@@ -43,18 +43,32 @@ impl DatabaseArgs {
                 .await
                 .context("starting the private PostgreSQL")??;
                 tracing::info!(port = cluster.port, dir = %cluster.data_dir().display(), "using the private PostgreSQL cluster (DATABASE_URL not set)");
-                let admin = cluster.url("postgres");
-                create_database_if_missing(&admin, "early_risk").await?;
                 (cluster.url("early_risk"), Some(cluster))
             }
         };
-        let pool = commands::db::connect(&url, self.max_connections)
-            .await
-            .context("connecting to PostgreSQL")?;
-        commands::db::migrate(&pool)
-            .await
-            .context("applying migrations")?;
-        Ok(Database { pool, embedded })
+        let opened = async {
+            if let Some(cluster) = &embedded {
+                create_database_if_missing(&cluster.url("postgres"), "early_risk").await?;
+            }
+            let pool = commands::db::connect(&url, self.max_connections)
+                .await
+                .context("connecting to PostgreSQL")?;
+            commands::db::migrate(&pool)
+                .await
+                .context("applying migrations")?;
+            anyhow::Ok(pool)
+        }
+        .await;
+        match opened {
+            Ok(pool) => Ok(Database { pool, embedded }),
+            Err(e) => {
+                // Never leave a cluster we started running behind an error.
+                if let Some(cluster) = embedded.filter(|c| c.started) {
+                    let _ = tokio::task::spawn_blocking(move || cluster.stop()).await;
+                }
+                Err(e)
+            }
+        }
     }
 }
 

@@ -8,8 +8,8 @@ use std::path::Path;
 
 use anyhow::Context;
 use commands::batch::ItemOutcome;
-use commands::{CommandBus, Metadata};
-use domain::customer::Addressed;
+use commands::{CommandBus, CommandError, Metadata};
+use domain::customer::{Addressed, CustomerError};
 use domain::Customer;
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -28,6 +28,9 @@ pub struct ImportReport {
     pub unchanged: usize,
     /// Lines refused.
     pub rejected: usize,
+    /// Lines committed one by one because other writers kept changing their
+    /// chunk's customers (a live server next to the import).
+    pub retried_alone: usize,
     /// The first refusals, as `line N: reason`.
     pub errors: Vec<String>,
 }
@@ -37,10 +40,17 @@ const MAX_ERRORS_KEPT: usize = 1_000;
 impl ImportReport {
     /// One-line summary.
     pub fn summary(&self) -> String {
-        format!(
+        let mut s = format!(
             "{} lines: {} recorded, {} repeated, {} unchanged, {} rejected",
             self.lines, self.recorded, self.repeated, self.unchanged, self.rejected
-        )
+        );
+        if self.retried_alone > 0 {
+            s.push_str(&format!(
+                " ({} committed line by line: other writers changed their customers)",
+                self.retried_alone
+            ));
+        }
+        s
     }
 
     fn reject(&mut self, line: usize, problem: &Problem) {
@@ -62,12 +72,15 @@ impl ImportReport {
     }
 }
 
-/// Imports `path` through `bus`, `batch_size` lines per commit.
+/// Imports `path` through `bus`, `batch_size` lines per commit; a line
+/// reporting a fact dated more than `max_future_skew` after the clock is
+/// refused like any invalid line.
 pub async fn import_file(
     bus: &CommandBus<Customer>,
     path: &Path,
     batch_size: usize,
     progress: bool,
+    max_future_skew: chrono::Duration,
 ) -> anyhow::Result<ImportReport> {
     let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
@@ -96,7 +109,10 @@ pub async fn import_file(
         }
         report.lines += 1;
         let parsed = crate::http::json::parse::<serde_json::Value>(line.as_bytes())
-            .and_then(crate::wire::parse_command);
+            .and_then(crate::wire::parse_command)
+            .and_then(|a| {
+                crate::http::clock::not_from_the_future(&a.command, max_future_skew).map(|()| a)
+            });
         match parsed {
             Ok(a) => chunk.push((line_no, a)),
             Err(p) => report.reject(line_no, &p),
@@ -124,10 +140,22 @@ pub(crate) async fn commit(
         .into_iter()
         .map(|(l, a)| (l, (a.customer_id.to_string(), a)))
         .unzip();
-    let outcomes = bus
-        .execute_batch(items, meta)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let outcomes = match bus.execute_batch(items.clone(), meta).await {
+        Ok(outcomes) => outcomes,
+        // Other writers (a live server's decisions and alerts) kept changing
+        // these customers through every attempt of the whole chunk: the
+        // chunk is committed line by line instead, each line with its own
+        // retries, so a busy server slows an import down but never aborts it.
+        Err(CommandError::Conflict) => {
+            report.retried_alone += items.len();
+            let mut outcomes = Vec::with_capacity(items.len());
+            for (id, item) in items {
+                outcomes.push(one_line(bus, &id, item, meta).await?);
+            }
+            outcomes
+        }
+        Err(e) => return Err(anyhow::anyhow!("{e}")),
+    };
     for (line, outcome) in lines.into_iter().zip(outcomes) {
         match outcome {
             ItemOutcome::Recorded(_) => report.recorded += 1,
@@ -137,4 +165,38 @@ pub(crate) async fn commit(
         }
     }
     Ok(())
+}
+
+/// Rounds of the bus's own conflict retries one line gets before the
+/// import gives up on the database (minutes of a hot customer, not a race).
+const LINE_ROUNDS: u32 = 50;
+
+/// One line through the single-command path, retried while other writers
+/// keep winning the race for its customer.
+async fn one_line(
+    bus: &CommandBus<Customer>,
+    id: &str,
+    item: Addressed,
+    meta: &Metadata,
+) -> anyhow::Result<ItemOutcome<CustomerError>> {
+    for round in 0..LINE_ROUNDS {
+        match bus.execute(id, item.clone(), meta).await {
+            Ok(o) => {
+                return Ok(match (o.recorded.into_iter().next(), o.repeat_of) {
+                    (Some(c), _) => ItemOutcome::Recorded(c),
+                    (None, Some(sequence)) => ItemOutcome::Repeat { sequence },
+                    (None, None) => ItemOutcome::Unchanged,
+                })
+            }
+            Err(CommandError::Rejected(e)) => return Ok(ItemOutcome::Rejected(e)),
+            Err(CommandError::Conflict) => {
+                let pause = 10 * u64::from(round.min(20) + 1);
+                tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
+            }
+            Err(e) => return Err(anyhow::anyhow!("{e}")),
+        }
+    }
+    Err(anyhow::anyhow!(
+        "customer {id} was changed concurrently through {LINE_ROUNDS} rounds of retries"
+    ))
 }

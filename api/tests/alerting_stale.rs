@@ -65,14 +65,21 @@ async fn importing_history_messages_nobody_and_a_live_transaction_alerts_once() 
         seed: 7,
         start: chrono::NaiveDate::from_ymd_opt(2025, 1, 1).expect("date"),
         stressed_share: 0.4,
+        ..Default::default()
     };
     training::simulate::write_ndjson(&cfg, std::fs::File::create(&history).expect("file"))
         .expect("simulate");
 
     // Act 1: import a year of 2025 history.
-    let report = api::import::import_file(&app.state.customers, &history, 500, false)
-        .await
-        .expect("import");
+    let report = api::import::import_file(
+        &app.state.customers,
+        &history,
+        500,
+        false,
+        chrono::Duration::minutes(5),
+    )
+    .await
+    .expect("import");
     assert_eq!(report.rejected, 0, "{:?}", report.errors);
     settle(&app).await;
 

@@ -21,12 +21,21 @@ async fn import_reports_bad_lines_keeps_good_ones_and_is_idempotent() {
         r#"{"command":"record_payment","customer_id":"C2","payment_id":"P1","amount_minor":5,"currency":"INR","paid_at":"2026-01-02T00:00:00Z"}"#,
         r#"{not json"#,
         r#"{"command":"record_payment","customer_id":"C1","payment_id":"P1","amount_minor":500,"currency":"INR","paid_at":"2026-01-03T00:00:00Z"}"#,
+        r#"{"command":"record_transaction","customer_id":"C1","transaction_id":"T3","amount_minor":500,"currency":"INR","kind":"purchase","merchant_category_code":"5411","channel":"pos","occurred_at":"2030-01-01T09:00:00Z"}"#,
     ];
     writeln!(file.1, "{}", lines.join("\n")).expect("write");
-    let report = api::import::import_file(&bus, &file.0, 2, false)
+    let report = api::import::import_file(&bus, &file.0, 2, false, chrono::Duration::minutes(5))
         .await
         .expect("import");
-    assert_eq!((report.lines, report.recorded, report.rejected), (6, 3, 3));
+    assert_eq!((report.lines, report.recorded, report.rejected), (7, 3, 4));
+    assert!(
+        report
+            .errors
+            .iter()
+            .any(|e| e.starts_with("line 8: occurred_at: is in the future")),
+        "a fact from the future is refused: {:?}",
+        report.errors
+    );
     assert!(
         report
             .errors
@@ -48,7 +57,7 @@ async fn import_reports_bad_lines_keeps_good_ones_and_is_idempotent() {
         "{:?}",
         report.errors
     );
-    let again = api::import::import_file(&bus, &file.0, 1_000, false)
+    let again = api::import::import_file(&bus, &file.0, 1_000, false, chrono::Duration::minutes(5))
         .await
         .expect("re-import");
     assert_eq!(
@@ -58,7 +67,7 @@ async fn import_reports_bad_lines_keeps_good_ones_and_is_idempotent() {
             again.unchanged,
             again.rejected
         ),
-        (0, 2, 1, 3)
+        (0, 2, 1, 4)
     );
     let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM events")
         .fetch_one(&db.pool)
@@ -113,4 +122,91 @@ async fn uci_clients_are_imported_as_events_once() {
         .await
         .expect("re-import");
     assert_eq!((again.recorded, again.rejected), (0, 0));
+}
+
+/// A live server's writers next to the import: another bus (another
+/// process's cache) keeps appending to the same customers while the import
+/// runs with one attempt per chunk, so chunks conflict. Nothing is lost,
+/// nothing stored twice, and the run never aborts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_next_to_other_writers_retries_per_line_and_loses_nothing() {
+    let db = fresh_database().await;
+    let bus = CommandBus::new(PgEventStore::new(db.pool.clone())).with_attempts(1);
+    let mut file = tempfile();
+    const CUSTOMERS: usize = 10;
+    const PER_CUSTOMER: usize = 60;
+    let mut lines = Vec::new();
+    for c in 0..CUSTOMERS {
+        lines.push(format!(r#"{{"command":"register_customer","customer_id":"C{c}","name":"Asha","phone":"+9198000000{c:02}","credit_limit_minor":100000000,"currency":"INR","opened_at":"2026-01-01T00:00:00Z"}}"#));
+    }
+    for t in 0..PER_CUSTOMER {
+        for c in 0..CUSTOMERS {
+            lines.push(format!(r#"{{"command":"record_transaction","customer_id":"C{c}","transaction_id":"I-{c}-{t}","amount_minor":500,"currency":"INR","kind":"purchase","merchant_category_code":"5411","channel":"pos","occurred_at":"2026-01-02T00:00:00Z"}}"#));
+        }
+    }
+    writeln!(file.1, "{}", lines.join("\n")).expect("write");
+    // Register first, so the other writer has customers to race for.
+    let registered = file.0.with_extension("reg.ndjson");
+    std::fs::write(&registered, lines[..CUSTOMERS].join("\n")).expect("write");
+    api::import::import_file(&bus, &registered, 100, false, chrono::Duration::minutes(5))
+        .await
+        .expect("register");
+
+    let other: CommandBus<domain::Customer> = CommandBus::new(PgEventStore::new(db.pool.clone()));
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let (other, stop) = (other.clone(), stop.clone());
+        tokio::spawn(async move {
+            let mut n = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) && n < 5_000 {
+                let c = n % CUSTOMERS;
+                let line = serde_json::json!({"command": "record_transaction", "customer_id": format!("C{c}"),
+                    "transaction_id": format!("W-{n}"), "amount_minor": 100, "currency": "INR",
+                    "kind": "purchase", "merchant_category_code": "5411", "channel": "pos",
+                    "occurred_at": "2026-01-03T00:00:00Z"});
+                let a = api::wire::parse_command(line).expect("valid");
+                let meta = commands::Metadata::system("writer", format!("w-{n}"));
+                other
+                    .execute(&format!("C{c}"), a, &meta)
+                    .await
+                    .expect("writer");
+                n += 1;
+            }
+            n
+        })
+    };
+    let report = api::import::import_file(&bus, &file.0, 100, false, chrono::Duration::minutes(5))
+        .await
+        .expect("the import is never aborted by other writers");
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let written = writer.await.expect("writer");
+    assert_eq!(report.rejected, 0, "{:?}", report.errors);
+    assert_eq!(report.recorded, CUSTOMERS * PER_CUSTOMER);
+    assert!(
+        report.retried_alone > 0,
+        "the chunks did conflict: {report:?}"
+    );
+    let imported: i64 = sqlx::query_scalar(
+        "SELECT count(DISTINCT dedup_key) FROM events WHERE event_type = 'TransactionRecorded' \
+         AND payload -> 'TransactionRecorded' ->> 'transaction_id' LIKE 'I-%'",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .expect("count");
+    let rows: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM events WHERE event_type = 'TransactionRecorded'")
+            .fetch_one(&db.pool)
+            .await
+            .expect("count");
+    assert_eq!(
+        imported as usize,
+        CUSTOMERS * PER_CUSTOMER,
+        "each line once"
+    );
+    assert_eq!(
+        rows as usize,
+        CUSTOMERS * PER_CUSTOMER + written,
+        "nothing twice, nothing lost"
+    );
+    let _ = std::fs::remove_file(&registered);
 }

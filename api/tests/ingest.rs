@@ -383,3 +383,93 @@ async fn unknown_routes_and_methods_answer_with_problem_details() {
         .expect("send");
     assert_eq!(problem(resp).await.0, 405);
 }
+
+#[tokio::test]
+async fn a_fact_from_the_future_is_refused_naming_its_field_and_stores_nothing() {
+    let app = spawn_app().await;
+    let before = app.event_count().await;
+    let future = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339();
+    let mut reg = registration("C-FUT");
+    reg["opened_at"] = json!(future);
+    let r = app.post("/v1/customers", &reg).await;
+    assert_eq!(r.status(), 422);
+    let body: Value = r.json().await.expect("json");
+    assert_eq!(body["errors"][0]["field"], "opened_at", "{body}");
+    assert_eq!(app.event_count().await, before, "nothing stored");
+
+    assert_eq!(
+        app.post("/v1/customers", &registration("C-FUT"))
+            .await
+            .status(),
+        201
+    );
+    let stored = app.event_count().await;
+    let mut tx = transaction("T-FUT", 1_000);
+    tx["occurred_at"] = json!("2030-01-01T09:00:00Z");
+    let r = app.post("/v1/customers/C-FUT/transactions", &tx).await;
+    assert_eq!(r.status(), 422);
+    let body: Value = r.json().await.expect("json");
+    assert_eq!(body["errors"][0]["field"], "occurred_at", "{body}");
+    // Within the allowed skew (5 minutes) a fact is accepted.
+    tx["occurred_at"] = json!((chrono::Utc::now() + chrono::Duration::minutes(1)).to_rfc3339());
+    assert_eq!(
+        app.post("/v1/customers/C-FUT/transactions", &tx)
+            .await
+            .status(),
+        201
+    );
+    assert_eq!(app.event_count().await, stored + 1);
+
+    // In a batch, only the future item is refused, with its path.
+    let mut late = transaction("T-FUT-2", 1_000);
+    late["customer_id"] = json!("C-FUT");
+    late["occurred_at"] = json!("2030-01-01T09:00:00Z");
+    let mut fine = transaction("T-FUT-3", 1_000);
+    fine["customer_id"] = json!("C-FUT");
+    let r = app
+        .post("/v1/transactions:batch", &json!({"items": [late, fine]}))
+        .await;
+    assert_eq!(r.status(), 200);
+    let body: Value = r.json().await.expect("json");
+    assert_eq!(body["recorded"], 1, "{body}");
+    assert_eq!(body["rejected"], 1, "{body}");
+    let refused = &body["results"][0]["problem"]["errors"][0]["field"];
+    assert_eq!(refused, "items[0].occurred_at", "{body}");
+    for (path, field, value) in [
+        (
+            "statements",
+            "issued_at",
+            json!({"period": "2026-01", "closing_balance_minor": 1000,
+            "minimum_due_minor": 100, "due_date": "2031-01-20", "issued_at": "2031-01-01T02:00:00Z"}),
+        ),
+        (
+            "payments",
+            "paid_at",
+            json!({"payment_id": "P-FUT", "amount_minor": 100,
+            "currency": "INR", "paid_at": "2031-01-01T02:00:00Z"}),
+        ),
+        (
+            "days-past-due",
+            "as_of",
+            json!({"days_past_due": 5, "as_of": "2031-01-01T02:00:00Z"}),
+        ),
+        (
+            "credit-limit",
+            "effective_at",
+            json!({"credit_limit_minor": 5000000,
+            "effective_at": "2031-01-01T02:00:00Z"}),
+        ),
+    ] {
+        let r = app
+            .post(&format!("/v1/customers/C-FUT/{path}"), &value)
+            .await;
+        assert_eq!(r.status(), 422, "{path}");
+        let body: Value = r.json().await.expect("json");
+        assert_eq!(body["errors"][0]["field"], field, "{path}: {body}");
+    }
+    assert_eq!(
+        app.event_count().await,
+        stored + 2,
+        "only the two good transactions"
+    );
+}

@@ -49,16 +49,21 @@ pub struct FitConfig {
     pub min_weight_leaf: f32,
     /// Seed of the split and sampling, recorded in the artifact.
     pub seed: u64,
+    /// Leave out features whose learned direction contradicts
+    /// [`DIRECTIONS`] (from both models).
+    pub known_directions: bool,
 }
 
 impl Default for FitConfig {
-    /// α = 1, depth 5, at least 50 rows per leaf, seed 20_051_001.
+    /// α = 1, depth 5, at least 50 rows per leaf, seed 20_051_001, known
+    /// directions enforced.
     fn default() -> Self {
         FitConfig {
             alpha: 1.0,
             max_depth: 5,
             min_weight_leaf: 50.0,
             seed: 20_051_001,
+            known_directions: true,
         }
     }
 }
@@ -93,15 +98,57 @@ fn matrix(rows: usize, value: impl Fn(usize, usize) -> f64) -> Array2<f64> {
     Array2::from_shape_fn((rows, FEATURE_COUNT), |(i, j)| value(i, j))
 }
 
-/// Fits the logistic regression on standardised rows; returns P(default)'s
+/// The direction in which risk moves with each feature, where it is known
+/// (in [`FEATURE_NAMES`] order): `1` risk rises with the feature, `-1` it
+/// falls, `0` either way (a spend change or volatility can be stress in
+/// both directions). A simulator can teach the opposite by accident — on
+/// rows months before a delinquency, a days-past-due blip is a healthy late
+/// payer's — and a model that learned "more days past due, less risk" is
+/// wrong on every other portfolio.
+pub const DIRECTIONS: [i8; FEATURE_COUNT] = [1, 1, 1, 0, -1, -1, -1, 1, 1, 1, 0, 1, 1, 1];
+
+/// The features left out so that every known direction holds: fits the
+/// regression, drops the feature whose coefficient has the wrong sign by
+/// the most, and fits again until none has.
+fn excluded_features(
+    train: &Dataset,
+    std: &[Standardiser],
+    alpha: f64,
+) -> Result<Vec<bool>, TrainingError> {
+    let mut excluded = vec![false; FEATURE_COUNT];
+    for _ in 0..FEATURE_COUNT {
+        let lr = fit_logistic(train, std, alpha, &excluded)?;
+        let worst = lr
+            .coefficients
+            .iter()
+            .zip(DIRECTIONS)
+            .enumerate()
+            .filter(|(j, (c, d))| !excluded[*j] && **c * f64::from(*d) < 0.0)
+            .max_by(|a, b| (a.1 .0.abs()).total_cmp(&b.1 .0.abs()))
+            .map(|(j, _)| j);
+        match worst {
+            Some(j) => excluded[j] = true,
+            None => break,
+        }
+    }
+    Ok(excluded)
+}
+
+/// Fits the logistic regression on standardised rows, with the `excluded`
+/// features held at their mean (coefficient 0); returns P(default)'s
 /// intercept and coefficients.
 fn fit_logistic(
     train: &Dataset,
     std: &[Standardiser],
     alpha: f64,
+    excluded: &[bool],
 ) -> Result<Logistic, TrainingError> {
     let x = matrix(train.len(), |i, j| {
-        (train.x[i][j] - std[j].mean) / std[j].std
+        if excluded[j] {
+            0.0
+        } else {
+            (train.x[i][j] - std[j].mean) / std[j].std
+        }
     });
     let y: Array1<bool> = train.y.iter().copied().collect();
     let model = LogisticRegression::<f64>::default()
@@ -113,7 +160,12 @@ fn fit_logistic(
     let sign = if model.labels().pos.class { 1.0 } else { -1.0 };
     Ok(Logistic {
         intercept: sign * model.intercept(),
-        coefficients: model.params().iter().map(|c| sign * c).collect(),
+        coefficients: model
+            .params()
+            .iter()
+            .zip(excluded)
+            .map(|(c, out)| if *out { 0.0 } else { sign * c })
+            .collect(),
     })
 }
 
@@ -135,9 +187,18 @@ pub fn fit(
         return Err(TrainingError::Data("non-finite feature value".into()));
     }
     let standardisation = standardisers(&train.x);
-    let logistic = fit_logistic(train, &standardisation, cfg.alpha)?;
+    let excluded = if cfg.known_directions {
+        excluded_features(train, &standardisation, cfg.alpha)?
+    } else {
+        vec![false; FEATURE_COUNT]
+    };
+    let logistic = fit_logistic(train, &standardisation, cfg.alpha, &excluded)?;
 
-    let raw = matrix(train.len(), |i, j| train.x[i][j]);
+    // The tree may not split on a left-out feature either (held constant).
+    let raw = matrix(
+        train.len(),
+        |i, j| if excluded[j] { 0.0 } else { train.x[i][j] },
+    );
     let labels: Array1<usize> = train.y.iter().map(|&d| usize::from(d)).collect();
     let fitted = DecisionTree::params()
         .max_depth(Some(cfg.max_depth))
@@ -169,8 +230,13 @@ pub fn fit(
                 "linfa 0.8.1: logistic regression (alpha {}, 200 iterations, standardised \
                  inputs, positive class checked) and decision tree (gini, max depth {}, min \
                  leaf weight {}; leaf P = (defaults + 1) / (rows + 2) from the training rows); \
-                 ensemble 0.6 / 0.4. Refits are not guaranteed bit-identical across processes.",
-                cfg.alpha, cfg.max_depth, cfg.min_weight_leaf
+                 ensemble 0.6 / 0.4. Left out of both because their learned direction \
+                 contradicted the known one: {}. Refits are not guaranteed bit-identical \
+                 across processes.",
+                cfg.alpha,
+                cfg.max_depth,
+                cfg.min_weight_leaf,
+                left_out(&excluded)
             ),
         },
     };
@@ -178,4 +244,18 @@ pub fn fit(
         .validate()
         .map_err(|e| TrainingError::Artifact(e.to_string()))?;
     Ok(artifact)
+}
+
+fn left_out(excluded: &[bool]) -> String {
+    let names: Vec<&str> = FEATURE_NAMES
+        .iter()
+        .zip(excluded)
+        .filter(|(_, out)| **out)
+        .map(|(n, _)| *n)
+        .collect();
+    if names.is_empty() {
+        "none".to_owned()
+    } else {
+        names.join(", ")
+    }
 }

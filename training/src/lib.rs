@@ -20,14 +20,20 @@
 //!   calibration (reliability) diagram, early-warning lead-time histogram.
 //! - [`pit`] — point-in-time rows from a command log (no look-ahead).
 //! - [`warning`] — per-scorer figures, band mix and early-warning lead times.
+//! - [`deployed`] — the system as deployed: decisions at every event and each
+//!   day's end, alerts on rises into High, what customers experienced, the
+//!   High threshold's trade-off curve.
+//! - [`rule_table`] — each rule measured on held-out data; rules earn High.
 //! - `tests` — unit tests on synthetic data and hand-written CSV.
 
 pub mod dataset;
+pub mod deployed;
 pub mod fit;
 pub mod log_training;
 pub mod metrics;
 pub mod pit;
 pub mod plots;
+pub mod rule_table;
 pub mod simulate;
 mod tree;
 pub mod uci;
@@ -36,6 +42,8 @@ pub mod warning;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_deployed;
 
 use std::path::Path;
 

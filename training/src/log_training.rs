@@ -6,12 +6,18 @@ use std::fs::File;
 use std::io::BufReader;
 use std::path::Path;
 
-use domain::risk::ModelArtifact;
+use std::collections::BTreeMap;
+
+use domain::risk::{Band, BandThresholds, ModelArtifact, RuleSet, DELINQUENT_RULE};
 use serde::Serialize;
 
 use crate::dataset::unit_hash;
-use crate::pit::{point_in_time, replay, Observation};
-use crate::warning::{evaluate_observations, Evaluation};
+use crate::deployed::{
+    choose_high, curve, experienced, threshold_grid, timelines, CurvePoint, Experienced, HighBand,
+};
+use crate::pit::{early_rows, point_in_time, replay, History, Observation};
+use crate::rule_table::{rule_table, RuleTable};
+use crate::warning::{evaluate_observations, ScorerFigures};
 use crate::{fit, FitConfig, TrainingError, TEST_FRACTION};
 
 /// What training on a log produced.
@@ -26,11 +32,61 @@ pub struct LogTraining {
     pub refused_lines: usize,
     /// Training rows.
     pub train_rows: usize,
-    /// Evaluation on the held-out customers.
-    pub test: Evaluation,
+    /// How the High threshold and the rule bands were chosen.
+    pub calibration: Calibration,
+    /// Evaluation on the held-out customers, as deployed.
+    pub test: LogEvaluation,
     /// SVG figures (file name, content): ROC, calibration, lead times.
     #[serde(skip)]
     pub plots: Vec<(String, String)>,
+}
+
+/// The choice of the High threshold and of the rules that may set High, on
+/// validation customers (neither fitted on nor tested on).
+#[derive(Clone, Debug, Serialize)]
+pub struct Calibration {
+    /// The false-alarm budget asked for (share of never-delinquent
+    /// customers messaged in the period).
+    pub budget: f64,
+    /// The budget aimed at on validation: [`SAFETY`] × `budget`, since the
+    /// portfolio the model runs on is not the one it was chosen on.
+    pub aimed_at: f64,
+    /// Validation customers.
+    pub customers: usize,
+    /// Rules whose precision earned them the High band.
+    pub high_rules: Vec<String>,
+    /// The rules measured on the validation observations.
+    pub rule_table: RuleTable,
+    /// The trade-off curve (with the rules that set High).
+    pub curve: Vec<CurvePoint>,
+    /// The chosen point.
+    pub chosen: CurvePoint,
+}
+
+/// How far ahead the rows a model is fitted on look for a delinquency.
+pub const FIT_HORIZON_DAYS: i64 = 150;
+/// Rows this close before a delinquency are left out of the fit: an alert
+/// that late is not early, and the missed payment itself would otherwise
+/// drown out the signals that show months before (on realistic simulated
+/// portfolios this took delinquents messaged 30 days early from 32 % to
+/// 72 % at the same false-alarm rate; see `docs/decision.md`).
+pub const FIT_MIN_LEAD_DAYS: i64 = 30;
+
+/// Share of the false-alarm budget aimed at on validation data.
+pub const SAFETY: f64 = 0.8;
+/// Share of customers held out for validation (besides the test share).
+pub const VALIDATION_FRACTION: f64 = 0.2;
+
+/// Which part of a split a customer is in: `0` test, `1` validation, `2` fit.
+pub fn part(customer_id: &str, seed: u64) -> u8 {
+    let u = unit_hash(customer_id, seed);
+    if u < TEST_FRACTION {
+        0
+    } else if u < TEST_FRACTION + VALIDATION_FRACTION {
+        1
+    } else {
+        2
+    }
 }
 
 fn open(path: &Path) -> Result<BufReader<File>, TrainingError> {
@@ -42,62 +98,218 @@ fn open(path: &Path) -> Result<BufReader<File>, TrainingError> {
         })
 }
 
-/// Trains on the log at `path`.
+/// A log evaluated as the system decides: point-in-time scorer figures and
+/// the rule table on observations every `step_days`, and what customers
+/// experienced with decisions at every event and each day's end.
+#[derive(Clone, Debug, Serialize)]
+pub struct LogEvaluation {
+    /// Customers evaluated.
+    pub customers: usize,
+    /// Lines of the log the aggregate refused (not evaluated).
+    pub refused_lines: usize,
+    /// Point-in-time observations scored for the scorer figures.
+    pub observations: usize,
+    /// Share of observations labelled delinquent within the horizon.
+    pub positive_rate: f64,
+    /// Per scorer: `logistic`, `tree`, `ensemble`, `ensemble_rules`.
+    pub scorers: BTreeMap<String, ScorerFigures>,
+    /// Share of observations per final band.
+    pub band_mix: BTreeMap<String, f64>,
+    /// What customers experienced: messaged early, messaged at all, lead,
+    /// alerts per 1,000 customers a month (every event and each day's end).
+    pub early_warning: Experienced,
+    /// Each rule measured.
+    pub rules: RuleTable,
+    /// The High threshold and the rules that set High in this artifact.
+    pub high_threshold: f64,
+}
+
+fn evaluate_parts(
+    model: &ModelArtifact,
+    histories: &BTreeMap<String, History>,
+    observations: &[Observation],
+    refused_lines: usize,
+) -> LogEvaluation {
+    let points = evaluate_observations(model, observations);
+    let lines = timelines(model, histories);
+    LogEvaluation {
+        customers: histories.len(),
+        refused_lines,
+        observations: points.observations,
+        positive_rate: points.positive_rate,
+        scorers: points.scorers,
+        band_mix: points.band_mix,
+        early_warning: experienced(&lines, HighBand::of(model)),
+        rules: rule_table(model, observations),
+        high_threshold: model.bands.high,
+    }
+}
+
+/// Chooses the alert policy on the validation customers and writes it into
+/// `model`: which rules set High and the High threshold, so that as many
+/// delinquent customers as possible are messaged at least 30 days early
+/// while at most `aimed_at` of the never-delinquent customers are messaged
+/// at all — measured as deployed (every event and each day's end), per
+/// customer. Every subset of the rules is tried with every threshold of the
+/// grid; a tie goes to fewer rules. A rule left out of High stays Medium and
+/// is still named in the reasons.
+fn calibrate(
+    model: &mut ModelArtifact,
+    histories: &BTreeMap<String, History>,
+    observations: &[Observation],
+    budget: f64,
+) -> Calibration {
+    let aimed_at = budget * SAFETY;
+    let lines = timelines(model, histories);
+    let grid = threshold_grid();
+    let n = model.rules.rules.len().min(12);
+    // The delinquent-account rule is High by definition (it never fires
+    // before a delinquency, so it moves neither figure).
+    let fixed: u64 = model
+        .rules
+        .rules
+        .iter()
+        .take(n)
+        .enumerate()
+        .filter(|(_, r)| r.id == DELINQUENT_RULE)
+        .map(|(k, _)| 1_u64 << k)
+        .sum();
+    let mut best: Option<(CurvePoint, u64, Vec<CurvePoint>)> = None;
+    for mask in (0..(1_u64 << n)).filter(|m| m & fixed == fixed) {
+        let points = curve(&lines, mask, &grid);
+        let p = choose_high(&points, aimed_at);
+        if p.false_alarm_rate > aimed_at {
+            continue;
+        }
+        let better = match &best {
+            None => true,
+            Some((b, m, _)) => {
+                p.flagged_30_days_early > b.flagged_30_days_early + 1e-12
+                    || ((p.flagged_30_days_early - b.flagged_30_days_early).abs() <= 1e-12
+                        && mask.count_ones() < m.count_ones())
+            }
+        };
+        if better {
+            best = Some((p, mask, points));
+        }
+    }
+    let (chosen, mask, points) = best.unwrap_or_else(|| {
+        let points = curve(&lines, fixed, &grid);
+        (choose_high(&points, aimed_at), fixed, points)
+    });
+    let mut high_rules = Vec::new();
+    for (k, rule) in model.rules.rules.iter_mut().enumerate() {
+        let high = k < 64 && mask & (1 << k) != 0;
+        rule.band = if high { Band::High } else { Band::Medium };
+        if high {
+            high_rules.push(rule.id.clone());
+        }
+    }
+    set_high(model, chosen.high);
+    Calibration {
+        budget,
+        aimed_at,
+        customers: histories.len(),
+        high_rules,
+        rule_table: rule_table(model, observations),
+        curve: points,
+        chosen,
+    }
+}
+
+/// Sets the High threshold, with Medium from half of it.
+fn set_high(model: &mut ModelArtifact, high: f64) {
+    model.bands = BandThresholds {
+        medium: (high / 2.0).min(crate::fit::BANDS.medium),
+        high,
+    };
+}
+
+fn subset<T: Clone>(map: &BTreeMap<String, T>, keep: impl Fn(&str) -> bool) -> BTreeMap<String, T> {
+    map.iter()
+        .filter(|(id, _)| keep(id))
+        .map(|(id, h)| (id.clone(), h.clone()))
+        .collect()
+}
+
+/// Trains on the log at `path`: fits on 60 % of the customers, chooses the
+/// High threshold and the rules' bands for the false-alarm `budget` on
+/// 20 %, and evaluates on the other 20 % as deployed.
 pub fn train_from_log(
     path: &Path,
     cfg: &FitConfig,
     step_days: i64,
     trained_at: &str,
+    budget: f64,
 ) -> Result<LogTraining, TrainingError> {
     let (histories, refused_lines) = replay(open(path)?)?;
-    let (data, observations) = point_in_time(&histories, step_days);
-    let (train, _) = data.split(TEST_FRACTION, cfg.seed);
+    let (_, observations) = point_in_time(&histories, step_days);
+    let data = early_rows(&histories, step_days, FIT_HORIZON_DAYS, FIT_MIN_LEAD_DAYS);
+    let fit_rows: Vec<usize> = (0..data.len())
+        .filter(|&i| part(&data.ids[i], cfg.seed) == 2)
+        .collect();
+    let train = data.select(fit_rows);
     let description = format!(
         "simulated portfolio {} ({} customers); point-in-time rows every {step_days} days, \
-         label: 30+ days past due within 90 days; {}% of customers held out",
+         label: 30+ days past due within {FIT_HORIZON_DAYS} days, rows of the last \
+         {FIT_MIN_LEAD_DAYS} days before a delinquency left out; fitted on {:.0} % of customers, High \
+         threshold and rule bands chosen on {:.0} %, {:.0} % held out",
         path.file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default(),
         histories.len(),
-        (TEST_FRACTION * 100.0).round()
+        (1.0 - TEST_FRACTION - VALIDATION_FRACTION) * 100.0,
+        VALIDATION_FRACTION * 100.0,
+        TEST_FRACTION * 100.0
     );
     let mut artifact = fit(&train, cfg, "sim-pit-lr-tree", &description, trained_at)?;
-    let held_out: Vec<Observation> = observations
-        .into_iter()
-        .filter(|o| unit_hash(&o.customer_id, cfg.seed) < TEST_FRACTION)
-        .collect();
-    let test = evaluate_observations(&artifact, &held_out);
+    artifact.rules = RuleSet::qualified();
+    let of_part = |p: u8| {
+        let h = subset(&histories, |id| part(id, cfg.seed) == p);
+        let o: Vec<Observation> = observations
+            .iter()
+            .filter(|o| part(&o.customer_id, cfg.seed) == p)
+            .cloned()
+            .collect();
+        (h, o)
+    };
+    let (validation, validation_obs) = of_part(1);
+    let calibration = calibrate(&mut artifact, &validation, &validation_obs, budget);
+    let (held_out, held_out_obs) = of_part(0);
+    let test = evaluate_parts(&artifact, &held_out, &held_out_obs, refused_lines);
+    let m = &mut artifact.training.metrics;
     for (name, f) in &test.scorers {
-        artifact
-            .training
-            .metrics
-            .insert(format!("{name}_auc_test"), f.auc);
-        artifact
-            .training
-            .metrics
-            .insert(format!("{name}_precision_high_test"), f.precision_high);
-        artifact
-            .training
-            .metrics
-            .insert(format!("{name}_recall_high_test"), f.recall_high);
+        m.insert(format!("{name}_auc_test"), f.auc);
+        m.insert(format!("{name}_precision_high_test"), f.precision_high);
+        m.insert(format!("{name}_recall_high_test"), f.recall_high);
     }
-    artifact.training.metrics.insert(
-        "flagged_30_days_early_test".into(),
-        test.early_warning.flagged_30_days_early,
+    let w = &test.early_warning;
+    m.insert("flagged_30_days_early_test".into(), w.flagged_30_days_early);
+    m.insert("false_alarm_rate_test".into(), w.false_alarm_rate);
+    m.insert("median_lead_days_test".into(), w.median_lead_days);
+    m.insert(
+        "alerts_per_1000_customers_per_month_test".into(),
+        w.alerts_per_1000_customers_per_month,
     );
-    artifact.training.metrics.insert(
-        "false_alarm_rate_test".into(),
-        test.early_warning.false_alarm_rate,
+    m.insert("false_alarm_budget".into(), budget);
+    m.insert(
+        "flagged_30_days_early_validation".into(),
+        calibration.chosen.flagged_30_days_early,
+    );
+    m.insert(
+        "false_alarm_rate_validation".into(),
+        calibration.chosen.false_alarm_rate,
     );
     artifact
         .validate()
         .map_err(|e| TrainingError::Artifact(e.to_string()))?;
-    let plots = figures(&artifact, &held_out, &test);
+    let plots = figures(&artifact, &held_out_obs, &test);
     Ok(LogTraining {
         artifact,
         customers: histories.len(),
         refused_lines,
         train_rows: train.len(),
+        calibration,
         test,
         plots,
     })
@@ -107,7 +319,7 @@ pub fn train_from_log(
 fn figures(
     model: &ModelArtifact,
     held_out: &[Observation],
-    test: &Evaluation,
+    test: &LogEvaluation,
 ) -> Vec<(String, String)> {
     let labels: Vec<bool> = held_out.iter().map(|o| o.label).collect();
     let scored: Vec<_> = held_out
@@ -135,21 +347,20 @@ fn figures(
     ]
 }
 
-/// Evaluates `model` on every point-in-time observation of the log at `path`
-/// (only the held-out customers of a training run when `held_out_seed` is
-/// that run's seed).
+/// Evaluates `model` on the log at `path` as deployed (only the held-out
+/// customers of a training run when `held_out_seed` is that run's seed).
 pub fn evaluate_log(
     path: &Path,
     model: &ModelArtifact,
     step_days: i64,
     held_out_seed: Option<u64>,
-) -> Result<Evaluation, TrainingError> {
-    let (histories, _) = replay(open(path)?)?;
-    let (_, mut observations) = point_in_time(&histories, step_days);
+) -> Result<LogEvaluation, TrainingError> {
+    let (mut histories, refused) = replay(open(path)?)?;
     if let Some(seed) = held_out_seed {
-        observations.retain(|o| unit_hash(&o.customer_id, seed) < TEST_FRACTION);
+        histories.retain(|id, _| part(id, seed) == 0);
     }
-    Ok(evaluate_observations(model, &observations))
+    let (_, observations) = point_in_time(&histories, step_days);
+    Ok(evaluate_parts(model, &histories, &observations, refused))
 }
 
 /// A model card in Markdown: data, features, figures, limits.
@@ -184,16 +395,146 @@ pub fn model_card(t: &LogTraining) -> String {
     }
     let w = &t.test.early_warning;
     s.push_str(&format!(
-        "\nEarly warning: {:.1}% of the {} customers who became delinquent were flagged High at least 30 days \
-         before (median lead {:.0} days); {:.1}% of the {} never-delinquent customers were ever flagged High.\n\n\
-         ## Limits\nTrained on a simulated portfolio: the figures say how well the model finds the stress patterns \
-         the simulator knows, not how a real portfolio behaves. Refits of the tree are not guaranteed identical \
-         across processes; the artifact, not a refit, is what decisions are replayed with.\n",
+        "\n## What customers would experience (held-out customers, as deployed)\n\n\
+         Decided at every event and at each day's end; a message goes out when the band rises into High \
+         (ensemble ≥ {:.2}, or a rule that earned High).\n\n\
+         - {:.1}% of the {} customers who became delinquent were messaged at least 30 days before their \
+         first 30+ days past due ({:.1}% at any time before; median lead {:.0} days);\n\
+         - {:.1}% of the {} never-delinquent customers were messaged at all;\n\
+         - {:.1} risk alerts per 1,000 customers a month ({} decision moments).\n",
+        a.bands.high,
         w.flagged_30_days_early * 100.0,
         w.delinquent_customers,
+        w.flagged_before * 100.0,
         w.median_lead_days,
         w.false_alarm_rate * 100.0,
-        w.never_delinquent_customers
+        w.never_delinquent_customers,
+        w.alerts_per_1000_customers_per_month,
+        w.moments
     ));
+    s.push_str(&rules_markdown(&t.test.rules));
+    let c = &t.calibration;
+    s.push_str(&format!(
+        "\n## Alert policy: the trade-off curve (validation customers)\n\n\
+         Budget: at most {:.0}% of never-delinquent customers messaged in the period; aimed at {:.1}% on the \
+         {} validation customers (neither fitted on nor tested on). Rules that set High (the subset of rules \
+         that, with the threshold, reaches the most delinquents early within the budget): {}.\n\n\
+         | High threshold | delinquents messaged ≥ 30 days early | healthy customers messaged | |\n|---|---|---|---|\n",
+        c.budget * 100.0,
+        c.aimed_at * 100.0,
+        c.customers,
+        if c.high_rules.is_empty() {
+            "none".to_owned()
+        } else {
+            c.high_rules.join(", ")
+        }
+    ));
+    for p in c.curve.iter().filter(|p| {
+        let k = (p.high * 100.0).round() as i64;
+        k % 5 == 0 || (p.high - c.chosen.high).abs() < 1e-9
+    }) {
+        let mark = if (p.high - c.chosen.high).abs() < 1e-9 {
+            "**chosen**"
+        } else {
+            ""
+        };
+        s.push_str(&format!(
+            "| {:.2} | {:.1}% | {:.1}% | {mark} |\n",
+            p.high,
+            p.flagged_30_days_early * 100.0,
+            p.false_alarm_rate * 100.0
+        ));
+    }
+    s.push_str(
+        "\n## Limits\nTrained on a simulated portfolio: the figures say how well the model finds the stress patterns \
+         the simulator knows, not how a real portfolio behaves. Refits of the tree are not guaranteed identical \
+         across processes; the artifact, not a refit, is what decisions are replayed with.\n",
+    );
+    s
+}
+
+/// The per-rule table in Markdown.
+pub fn rules_markdown(t: &RuleTable) -> String {
+    let mut s = format!(
+        "\n## Rules on held-out observations\n\n{} observations, base rate {:.1}%; the model's own High band: \
+         {} observations, precision {:.1}%.\n\n\
+         | rule | band | fires | precision | recall | lift | recall beyond the model |\n|---|---|---|---|---|---|---|\n",
+        t.observations,
+        t.base_rate * 100.0,
+        t.model_high,
+        t.model_high_precision * 100.0
+    );
+    for r in &t.rules {
+        s.push_str(&format!(
+            "| `{}` | {:?} | {:.1}% | {:.1}% | {:.1}% | {:.1} | {:.1}% |\n",
+            r.id,
+            r.band,
+            r.fire_rate * 100.0,
+            r.precision * 100.0,
+            r.recall * 100.0,
+            r.lift,
+            r.recall_over_model * 100.0
+        ));
+    }
+    s
+}
+
+/// A log evaluation as a table for people.
+pub fn evaluation_table(e: &LogEvaluation) -> String {
+    let w = &e.early_warning;
+    let mut s = format!(
+        "{} customers, {} lines refused by the aggregate (not evaluated), {} decision moments \
+         (every event and each day's end), High from {:.2}\n\n\
+         what customers experienced\n\
+         \x20 delinquent customers messaged >= 30 days early  {:>6.1}%  (of {})\n\
+         \x20 delinquent customers messaged before at all    {:>6.1}%\n\
+         \x20 median lead                                    {:>6.0} days\n\
+         \x20 never-delinquent customers messaged            {:>6.1}%  (of {})\n\
+         \x20 risk alerts per 1,000 customers a month        {:>6.1}\n\n\
+         point-in-time observations: {} (delinquent within 90 days: {:.1}%)\n\
+         \x20 scorer            AUC     KS  Brier  precision High  recall High\n",
+        e.customers,
+        e.refused_lines,
+        w.moments,
+        e.high_threshold,
+        w.flagged_30_days_early * 100.0,
+        w.delinquent_customers,
+        w.flagged_before * 100.0,
+        w.median_lead_days,
+        w.false_alarm_rate * 100.0,
+        w.never_delinquent_customers,
+        w.alerts_per_1000_customers_per_month,
+        e.observations,
+        e.positive_rate * 100.0
+    );
+    for (name, f) in &e.scorers {
+        s.push_str(&format!(
+            "  {name:<15} {:.3}  {:.3}  {:.3}  {:>13.1}%  {:>10.1}%\n",
+            f.auc,
+            f.ks,
+            f.brier,
+            f.precision_high * 100.0,
+            f.recall_high * 100.0
+        ));
+    }
+    let t = &e.rules;
+    s.push_str(&format!(
+        "\nrules (model's own High band: precision {:.1}% on {} observations)\n\
+         \x20 rule                    band    fires  precision  recall   lift  recall beyond model\n",
+        t.model_high_precision * 100.0,
+        t.model_high
+    ));
+    for r in &t.rules {
+        s.push_str(&format!(
+            "  {:<23} {:<6} {:>6.1}%  {:>8.1}%  {:>5.1}%  {:>5.1}  {:>6.1}%\n",
+            r.id,
+            format!("{:?}", r.band),
+            r.fire_rate * 100.0,
+            r.precision * 100.0,
+            r.recall * 100.0,
+            r.lift,
+            r.recall_over_model * 100.0
+        ));
+    }
     s
 }

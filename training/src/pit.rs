@@ -163,3 +163,43 @@ pub fn point_in_time(
     }
     (data, observations)
 }
+
+/// Rows to fit an early-warning model on: every customer every `step_days`
+/// from 60 days after their first event, labelled by whether they reach
+/// 30+ days past due within `horizon_days`; the observations of the last
+/// `min_lead_days` before a delinquency are left out, so the model learns
+/// what shows early, not the missed payment itself (an alert that late is
+/// not early).
+pub fn early_rows(
+    histories: &BTreeMap<String, History>,
+    step_days: i64,
+    horizon_days: i64,
+    min_lead_days: i64,
+) -> Dataset {
+    let end = histories
+        .values()
+        .filter_map(|h| h.span().map(|s| s.1))
+        .max();
+    let mut data = Dataset::default();
+    let Some(end) = end else {
+        return data;
+    };
+    for (id, history) in histories {
+        let Some((first, _)) = history.span() else {
+            continue;
+        };
+        let delinquent = history.first_delinquent();
+        let mut at = first + Duration::days(60);
+        while at + Duration::days(horizon_days) <= end {
+            if delinquent.is_some_and(|d| d - Duration::days(min_lead_days) <= at) {
+                break;
+            }
+            let features =
+                features_from_history(history.events.iter().filter(|e| e.occurred_at() <= at), at);
+            let label = delinquent.is_some_and(|d| d <= at + Duration::days(horizon_days));
+            data.push(features.to_vec(), label, id.clone());
+            at += Duration::days(step_days);
+        }
+    }
+    data
+}

@@ -43,6 +43,7 @@ const CFG: FitConfig = FitConfig {
     max_depth: 4,
     min_weight_leaf: 5.0,
     seed: 1,
+    known_directions: true,
 };
 
 #[test]
@@ -179,4 +180,45 @@ fn bad_csv_is_an_error() {
     assert!(read_uci("ID,LIMIT_BAL\n1,2\n".as_bytes()).is_err());
     let bad = TWO_CLIENTS.replace("3913", "x");
     assert!(read_uci(bad.as_bytes()).is_err());
+}
+
+#[test]
+fn a_feature_learned_against_its_known_direction_is_left_out_of_both_models() {
+    // Defaults come with *fewer* days past due: a data artefact, since
+    // risk never falls as days past due rise.
+    let mut data = Dataset::default();
+    for i in 0..400 {
+        let mut x = [0.0; domain::features::FEATURE_COUNT];
+        let default = i % 4 == 0;
+        x[0] = if default { 0.8 } else { 0.3 } + f64::from(i % 7) * 0.01;
+        x[11] = if default {
+            0.0
+        } else {
+            10.0 + f64::from(i % 5)
+        };
+        data.push(x, default, format!("C-{i}"));
+    }
+    let free = fit(
+        &data,
+        &FitConfig {
+            known_directions: false,
+            ..CFG
+        },
+        "t",
+        "test",
+        "2026-01-01T00:00:00Z",
+    )
+    .expect("fit");
+    assert!(
+        free.logistic.coefficients[11] < 0.0,
+        "the artefact is learned"
+    );
+    let model = fit(&data, &CFG, "t", "test", "2026-01-01T00:00:00Z").expect("fit");
+    assert_eq!(model.logistic.coefficients[11], 0.0);
+    assert!(model.logistic.coefficients[0] > 0.0);
+    assert!(
+        model.tree.nodes.iter().all(|n| n.feature != Some(11)),
+        "the tree does not split on it either"
+    );
+    assert!(model.training.notes.contains("days_past_due"));
 }

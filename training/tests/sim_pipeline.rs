@@ -35,7 +35,7 @@ fn training_on_a_simulated_log_finds_the_stressed_customers_early() {
         seed: 3,
         ..FitConfig::default()
     };
-    let t = training::log_training::train_from_log(&path, &cfg, 14, "2026-11-21T00:00:00Z")
+    let t = training::log_training::train_from_log(&path, &cfg, 14, "2026-11-21T00:00:00Z", 0.10)
         .expect("train");
     let _ = std::fs::remove_file(&path);
     assert_eq!(
@@ -48,6 +48,23 @@ fn training_on_a_simulated_log_finds_the_stressed_customers_early() {
     let w = &t.test.early_warning;
     assert!(w.delinquent_customers > 0 && w.never_delinquent_customers > 0);
     assert!(w.flagged_30_days_early > 0.5, "{w:?}");
+    // The alert policy was chosen on validation customers within the budget.
+    let c = &t.calibration;
+    assert!(
+        c.chosen.false_alarm_rate <= 0.10 * training::log_training::SAFETY,
+        "{c:?}"
+    );
+    assert_eq!(t.artifact.bands.high, c.chosen.high);
+    let high: Vec<&String> = t
+        .artifact
+        .rules
+        .rules
+        .iter()
+        .filter(|r| r.band == domain::risk::Band::High)
+        .map(|r| &r.id)
+        .collect();
+    assert_eq!(high, c.high_rules.iter().collect::<Vec<_>>());
+    assert_eq!(t.test.rules.rules.len(), t.artifact.rules.rules.len());
     assert!(training::log_training::model_card(&t).contains(&t.artifact.version()));
 }
 

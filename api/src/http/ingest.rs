@@ -73,6 +73,7 @@ async fn run(
     command: CustomerCommand,
     meta: RequestMeta,
 ) -> Result<Outcome, Problem> {
+    super::clock::not_from_the_future(&command, state.max_future_skew)?;
     let addressed = Addressed {
         customer_id: id.clone(),
         command,
@@ -404,7 +405,10 @@ async fn record_transactions_batch(
     let mut results: Vec<Option<ItemResult>> = (0..count).map(|_| None).collect();
     let mut accepted = Vec::new();
     for (index, item) in body.items.into_iter().enumerate() {
-        match wire::parse_transaction_item(item) {
+        let parsed = wire::parse_transaction_item(item).and_then(|a| {
+            super::clock::not_from_the_future(&a.command, state.max_future_skew).map(|()| a)
+        });
+        match parsed {
             Ok(a) => accepted.push((index, a)),
             Err(p) => results[index] = Some(rejected(index, p.within(&format!("items[{index}].")))),
         }

@@ -20,6 +20,7 @@
 
 pub mod admin;
 pub mod audit;
+pub mod clock;
 pub mod cursor;
 pub mod freshness;
 pub mod health;
@@ -83,6 +84,9 @@ pub struct AppState {
     pub security: security::SecuritySettings,
     /// Sign-in rate limiters per client.
     pub sign_in: Arc<security::SignInLimits>,
+    /// How far ahead of the server's clock a reported fact may be dated
+    /// (`MAX_FUTURE_SKEW`).
+    pub max_future_skew: chrono::Duration,
 }
 
 impl AppState {
@@ -118,7 +122,14 @@ impl AppState {
             sign_in: Arc::new(security::SignInLimits::new(
                 &security::SecuritySettings::default(),
             )),
+            max_future_skew: clock::DEFAULT_MAX_FUTURE_SKEW,
         }
+    }
+
+    /// How far ahead of the clock a reported fact may be dated.
+    pub fn with_max_future_skew(mut self, skew: chrono::Duration) -> Self {
+        self.max_future_skew = skew;
+        self
     }
 
     /// CORS origins and sign-in rate limits.

@@ -4,6 +4,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::errors::CustomerError;
+
 use crate::values::{
     Balance, Channel, Currency, CustomerName, ExternalId, MerchantCategoryCode, MerchantName,
     NonNegativeAmount, PhoneNumber, PositiveAmount, StatementPeriod, TransactionKind,
@@ -164,6 +166,47 @@ impl CustomerCommand {
             Self::RecordAlertSent(c) => c.sent_at,
             Self::RecordAlertFailed(c) => c.failed_at,
             Self::RecordAlertDelivery(c) => c.reported_at,
+        }
+    }
+}
+
+impl CustomerCommand {
+    /// The business time of a fact the bank's systems report, with its field
+    /// name (`opened_at`, `effective_at`, `occurred_at`, `issued_at`,
+    /// `paid_at`, `as_of`); none for what the system records itself
+    /// (decisions, alerts). A statement's due date is not checked: it is
+    /// normally in the future.
+    pub fn reported_time(&self) -> Option<(&'static str, DateTime<Utc>)> {
+        match self {
+            Self::RegisterCustomer(c) => Some(("opened_at", c.opened_at)),
+            Self::ChangeCreditLimit(c) => Some(("effective_at", c.effective_at)),
+            Self::RecordTransaction(c) => Some(("occurred_at", c.occurred_at)),
+            Self::IssueStatement(c) => Some(("issued_at", c.issued_at)),
+            Self::RecordPayment(c) => Some(("paid_at", c.paid_at)),
+            Self::ReportDaysPastDue(c) => Some(("as_of", c.as_of)),
+            _ => None,
+        }
+    }
+
+    /// Refuses a reported fact dated more than `skew` after `now` (the clock
+    /// read at the edge and handed in): a fact from the future would make
+    /// every later feature be computed as of that future.
+    pub fn check_not_future(
+        &self,
+        now: DateTime<Utc>,
+        skew: chrono::Duration,
+    ) -> Result<(), CustomerError> {
+        match self.reported_time() {
+            Some((field, at)) if at > now + skew => Err(CustomerError::invalid(
+                field,
+                format!(
+                    "is in the future ({} is more than {} s after the server's clock, {})",
+                    at.to_rfc3339(),
+                    skew.num_seconds(),
+                    now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                ),
+            )),
+            _ => Ok(()),
         }
     }
 }

@@ -52,7 +52,7 @@ pub use artifact::{
 pub use explain::{Contribution, Explanation};
 pub use fixture::demo_artifact;
 pub use reasons::{reason_codes, ReasonCode, DEFAULT_TOP_N};
-pub use rules::{final_band, FiredRule, Op, Rule, RuleSet};
+pub use rules::{final_band, Condition, FiredRule, Op, Rule, RuleSet, DELINQUENT_RULE};
 pub use score::{sigmoid, Band, Scores};
 pub use validate::ArtifactError;
 

@@ -7,8 +7,11 @@
 //! positive combined contribution (they raised the risk), largest first, ties
 //! in feature order, leaving out features a rule already explained. A model
 //! reason is only given when its text states something adverse (never "0 days
-//! past due" or "0% of your credit limit"). Every fired rule stays in
-//! `Assessment::fired_rules` for audit.
+//! past due" or "0% of your credit limit") and the value measures something
+//! (a merchant mix of 0 from fewer than two purchases, or a payment
+//! variability of 0 from fewer than two statements, is no data, not a
+//! reason); a contribution that lowers the score is never a reason for risk.
+//! Every fired rule stays in `Assessment::fired_rules` for audit.
 
 use serde::{Deserialize, Serialize};
 
@@ -39,8 +42,6 @@ pub struct ReasonCode {
 /// When a feature's text states something adverse.
 #[derive(Clone, Copy)]
 enum Adverse {
-    /// Any value.
-    Always,
     /// Value rounds to a percentage ≥ 1 %.
     Percent,
     /// Value rounds to a whole number ≥ 1.
@@ -49,16 +50,26 @@ enum Adverse {
     BelowOne,
     /// Value rounds to a non-zero percentage.
     NonZero,
+    /// Value ≥ 0.05: the feature is 0 when there is no data to measure
+    /// (fewer than two statements, or too short a history), and a 0 that
+    /// means "no data" is not a reason.
+    Measured,
+    /// Value in (0, 0.5): a narrow mix; 0 means fewer than two purchases.
+    NarrowMix,
+    /// Value ≤ −0.05: the mix narrowed (0 when there was no earlier mix).
+    Narrowed,
 }
 
 impl Adverse {
     fn holds(self, v: f64) -> bool {
         match self {
-            Adverse::Always => true,
             Adverse::Percent => v >= 0.005,
             Adverse::Count => v >= 0.5,
             Adverse::BelowOne => v < 1.0,
             Adverse::NonZero => libm::fabs(v) >= 0.005,
+            Adverse::Measured => v >= 0.05,
+            Adverse::NarrowMix => v > 0.0 && v < 0.5,
+            Adverse::Narrowed => v <= -0.05,
         }
     }
 }
@@ -99,13 +110,13 @@ const WORDING: [(&str, &str, &str, Adverse); FEATURE_COUNT] = [
         "merchant_mix_index",
         "Most of your recent card spending went to a few kinds of shops",
         TALK,
-        Adverse::Always,
+        Adverse::NarrowMix,
     ),
     (
         "merchant_mix_change",
         "Your spending has narrowed to fewer kinds of shops",
         TALK,
-        Adverse::Always,
+        Adverse::Narrowed,
     ),
     (
         "payment_ratio",
@@ -129,13 +140,13 @@ const WORDING: [(&str, &str, &str, Adverse); FEATURE_COUNT] = [
         "payment_stability",
         "Your payments have varied a lot from month to month",
         "A regular payment by direct debit keeps repayments steady",
-        Adverse::Always,
+        Adverse::Measured,
     ),
     (
         "spend_volatility",
         "Your monthly card spending has varied a lot",
         "A monthly budget helps keep spending predictable",
-        Adverse::Always,
+        Adverse::Measured,
     ),
     (
         "days_past_due",

@@ -23,6 +23,10 @@ use super::text::render;
 use super::validate::{check_feature_names, ArtifactError};
 use crate::features::{Features, FEATURE_NAMES};
 
+/// The qualified set's rule for a delinquent account (30+ days past due):
+/// always High.
+pub const DELINQUENT_RULE: &str = "days_past_due_30_plus";
+
 /// A versioned list of rules, evaluated in order.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -50,6 +54,36 @@ pub struct Rule {
     /// Customer-readable reason template; see `text` for the placeholders
     /// (`{percent}`, `{signed_percent}`, `{count}`, `{s}`, `{value}`, …).
     pub reason: String,
+    /// Further conditions that must all hold for the rule to fire (a
+    /// qualified rule: e.g. high utilisation only counts for a customer who
+    /// did not pay the last statement in full). None by default; an empty
+    /// list is left out of the artifact, so older artifacts keep their
+    /// version.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub and: Vec<Condition>,
+}
+
+/// `feature op threshold`: one more condition of a qualified [`Rule`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Condition {
+    /// The feature compared (one of `FEATURE_NAMES`).
+    pub feature: String,
+    /// The comparison.
+    pub op: Op,
+    /// The value compared with.
+    pub threshold: f64,
+}
+
+impl Condition {
+    /// Whether the condition holds for `values` (in `FEATURE_NAMES` order);
+    /// never for an unknown feature.
+    fn holds(&self, values: &[f64]) -> bool {
+        FEATURE_NAMES
+            .iter()
+            .position(|n| *n == self.feature)
+            .is_some_and(|i| self.op.holds(values[i], self.threshold))
+    }
 }
 
 /// A comparison of a feature value with a threshold.
@@ -102,6 +136,7 @@ impl RuleSet {
             threshold,
             band,
             reason: reason.to_owned(),
+            and: Vec::new(),
         };
         let min_only = "You paid only the minimum due in the last {count} statement{s}";
         RuleSet {
@@ -167,6 +202,41 @@ impl RuleSet {
         }
     }
 
+    /// The seed rules qualified where the evidence says so (version
+    /// `rules-2026.2`), all at Medium: training sets a rule to High only when
+    /// its measured precision reaches the model's High band.
+    /// - `utilisation_above_90` also needs the latest due statement not paid
+    ///   in full (`payment_ratio` < 0.95): a customer who uses 95 % of the
+    ///   limit and pays every statement in full is a transactor, not a risk.
+    /// - The others keep their conditions.
+    /// - `days_past_due_30_plus` (High): a customer 30 or more days past due
+    ///   is delinquent; it is never an early warning, and never fires for a
+    ///   customer who does not become delinquent, so it costs no false alarm.
+    pub fn qualified() -> RuleSet {
+        let mut set = RuleSet::seed();
+        set.version = "rules-2026.2".to_owned();
+        for rule in &mut set.rules {
+            rule.band = Band::Medium;
+            if rule.id == "utilisation_above_90" {
+                rule.and.push(Condition {
+                    feature: "payment_ratio".to_owned(),
+                    op: Op::Lt,
+                    threshold: 0.95,
+                });
+            }
+        }
+        set.rules.push(Rule {
+            id: DELINQUENT_RULE.to_owned(),
+            feature: "days_past_due".to_owned(),
+            op: Op::Ge,
+            threshold: 30.0,
+            band: Band::High,
+            reason: "Your account is {count} day{s} past due".to_owned(),
+            and: Vec::new(),
+        });
+        set
+    }
+
     /// The rules that fire for `features`, in rule order.
     pub fn evaluate(&self, features: &Features) -> Vec<FiredRule> {
         let values = features.to_vec();
@@ -175,7 +245,9 @@ impl RuleSet {
             .filter_map(|rule| {
                 let i = FEATURE_NAMES.iter().position(|n| *n == rule.feature)?;
                 let value = values[i];
-                rule.op.holds(value, rule.threshold).then(|| FiredRule {
+                let fires = rule.op.holds(value, rule.threshold)
+                    && rule.and.iter().all(|c| c.holds(&values));
+                fires.then(|| FiredRule {
                     id: rule.id.clone(),
                     feature: rule.feature.clone(),
                     value,
@@ -204,6 +276,15 @@ impl RuleSet {
                 return Err(invalid(format!("rules.rules[{k}].id"), "is used twice"));
             }
             check_feature_names([&rule.feature])?;
+            for c in &rule.and {
+                check_feature_names([&c.feature])?;
+            }
+            if let Some(j) = rule.and.iter().position(|c| !c.threshold.is_finite()) {
+                return Err(invalid(
+                    format!("rules.rules[{k}].and[{j}].threshold"),
+                    "is not finite",
+                ));
+            }
             if !rule.threshold.is_finite() {
                 return Err(invalid(
                     format!("rules.rules[{k}].threshold"),

@@ -218,3 +218,52 @@ fn demo_scores_are_pinned() {
         "54e7f9e4004ba97a16b929c9fb1559d7ec2f9210d7f33cd5bb16fda2c80257be"
     );
 }
+
+#[test]
+fn a_qualified_rule_fires_only_when_all_its_conditions_hold() {
+    let rules = RuleSet::qualified();
+    let ids =
+        |f: &Features| -> Vec<String> { rules.evaluate(f).into_iter().map(|r| r.id).collect() };
+    let util = "utilisation_above_90".to_owned();
+    // A transactor: 95 % of the limit, the last statement paid in full.
+    let transactor = with(&[("utilisation", 0.95), ("payment_ratio", 1.0)]);
+    assert!(!ids(&transactor).contains(&util));
+    // The same utilisation with the last statement a third paid.
+    let revolver = with(&[("utilisation", 0.95), ("payment_ratio", 0.3)]);
+    assert!(ids(&revolver).contains(&util));
+    // The seed rule, unqualified, fires for both.
+    assert!(RuleSet::seed()
+        .evaluate(&transactor)
+        .iter()
+        .any(|r| r.id == util));
+    // Every qualified rule starts at Medium (only evidence sets High), but
+    // the delinquent account's.
+    assert!(rules
+        .rules
+        .iter()
+        .all(|r| (r.band == Band::High) == (r.id == DELINQUENT_RULE)));
+    rules.validate().expect("valid");
+}
+
+#[test]
+fn rules_without_conditions_keep_the_artifact_version_and_bad_conditions_are_refused() {
+    let seed = serde_json::to_string(&RuleSet::seed()).expect("json");
+    assert!(
+        !seed.contains("\"and\""),
+        "no empty condition list is written"
+    );
+    let mut model = demo_artifact();
+    let before = model.version();
+    model.rules = RuleSet::qualified();
+    assert_ne!(
+        model.version(),
+        before,
+        "conditions are part of the version"
+    );
+    model.validate().expect("valid");
+    model.rules.rules[0].and[0].feature = "no_such_feature".into();
+    assert!(model.validate().is_err());
+    model.rules.rules[0].and[0].feature = "payment_ratio".into();
+    model.rules.rules[0].and[0].threshold = f64::NAN;
+    assert!(model.validate().is_err());
+}

@@ -132,3 +132,45 @@ fn a_low_risk_customer_gets_no_false_reasons() {
         );
     }
 }
+
+#[test]
+fn a_feature_at_zero_for_want_of_data_is_no_reason_and_nothing_that_lowers_risk_is() {
+    let contribution = |feature: &str, value: f64, combined: f64| Contribution {
+        feature: feature.into(),
+        value,
+        lr_log_odds: 0.0,
+        lr: combined,
+        tree: 0.0,
+        combined,
+    };
+    let explanation = Explanation {
+        base_value: 0.0,
+        logistic_base: 0.0,
+        tree_base: 0.0,
+        method: "test".into(),
+        contributions: vec![
+            // Fewer than two purchases, no earlier mix, one statement: no data.
+            contribution("merchant_mix_index", 0.0, 0.09),
+            contribution("merchant_mix_change", 0.0, 0.08),
+            contribution("payment_stability", 0.0, 0.07),
+            contribution("spend_volatility", 0.0, 0.06),
+            // Measured and adverse, but lowering the score: not a reason.
+            contribution("utilisation", 0.95, -0.05),
+            // Measured and raising the score: a reason.
+            contribution("cash_withdrawal_share", 0.45, 0.01),
+        ],
+    };
+    let reasons = reason_codes(&explanation, &[], 3);
+    let codes: Vec<&str> = reasons.iter().map(|r| r.code.as_str()).collect();
+    assert_eq!(codes, ["model:cash_withdrawal_share"]);
+    // The same features with data behind them are reasons.
+    let measured = Explanation {
+        contributions: vec![
+            contribution("merchant_mix_index", 0.2, 0.09),
+            contribution("merchant_mix_change", -0.4, 0.08),
+            contribution("payment_stability", 0.8, 0.07),
+        ],
+        ..explanation
+    };
+    assert_eq!(reason_codes(&measured, &[], 3).len(), 3);
+}

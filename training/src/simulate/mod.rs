@@ -64,14 +64,26 @@
 //! days past due (the oldest unpaid due date + 30), set when a report of
 //! 30+ days falls inside the window.
 //!
+//! # Generator settings
+//! [`Profile`] `easy` is everything above, bit for bit. `realistic` and
+//! `hard` add healthy look-alikes (transactors at 55–95 % of the limit who
+//! pay in full, habitual cash users, long-term minimum payers), stress with
+//! fewer and weaker signals and surprise defaults with none, more cures,
+//! days past due reported daily while behind, and card transactions that
+//! arrive one to three days after they happened (see `profile`).
+//!
 //! # Layout
 //! - `customer` — one customer's profile and monthly state machine.
+//! - `profile` — the generator settings.
 //! - `tests` — determinism, validity through the domain aggregate, shares,
 //!   outcomes and feature separation.
 
 mod customer;
+mod profile;
 #[cfg(test)]
 mod tests;
+
+pub use profile::{Knobs, Profile};
 
 use std::io::{self, Write};
 
@@ -94,6 +106,11 @@ pub struct SimConfig {
     pub start: NaiveDate,
     /// Share of customers who go through financial stress, in [0, 1].
     pub stressed_share: f64,
+    /// How hard the portfolio is to read (`easy` is the original simulator).
+    pub profile: Profile,
+    /// Index of the first customer (ids, phones and random streams follow
+    /// the index), so portfolios of several settings can be combined.
+    pub first_index: usize,
 }
 
 impl Default for SimConfig {
@@ -104,6 +121,8 @@ impl Default for SimConfig {
             seed: 42,
             start: NaiveDate::from_ymd_opt(2025, 1, 1).unwrap_or_default(),
             stressed_share: 0.12,
+            profile: Profile::Easy,
+            first_index: 0,
         }
     }
 }
@@ -130,7 +149,7 @@ pub fn simulate<E>(
     mut on_line: impl FnMut(&Value) -> Result<(), E>,
 ) -> Result<Vec<Truth>, E> {
     let mut sims: Vec<CustomerSim> = (0..cfg.customers)
-        .map(|i| CustomerSim::new(cfg, i))
+        .map(|i| CustomerSim::new(cfg, cfg.first_index + i))
         .collect();
     let mut buf = Vec::new();
     for k in 0..cfg.months {

@@ -285,3 +285,78 @@ fn ten_thousand_customers_for_a_year() {
         truths.len()
     );
 }
+
+/// Pinned bytes of a small `easy` portfolio: the original simulator's output
+/// (checked equal, line for line, to the simulator before profiles existed
+/// on 5,000 customers), so a harder profile's extra draws never leak into it.
+#[test]
+fn the_easy_profile_is_the_original_simulator_bit_for_bit() {
+    use sha2::{Digest, Sha256};
+    let (bytes, _) = ndjson(&cfg(30, 6, 3));
+    let digest = hex::encode(Sha256::digest(&bytes));
+    assert_eq!(digest, EASY_DIGEST, "the easy portfolio changed");
+}
+
+const EASY_DIGEST: &str = "90fa198785e715091dd1bbd71644ba48334e57604f55791ef488e20953c254c8";
+
+#[test]
+fn harder_profiles_are_valid_with_daily_reports_late_arrivals_and_look_alikes() {
+    for profile in [Profile::Realistic, Profile::Hard] {
+        let c = SimConfig {
+            profile,
+            stressed_share: 0.3,
+            ..cfg(300, 12, 21)
+        };
+        let mut streams: BTreeMap<String, (Customer, Option<DateTime<Utc>>)> = BTreeMap::new();
+        let (mut late, mut dpd_days, mut full_high) = (0, BTreeMap::<String, usize>::new(), 0);
+        let mut limit: BTreeMap<String, i64> = BTreeMap::new();
+        let mut last_closing: BTreeMap<String, i64> = BTreeMap::new();
+        simulate(&c, |line| -> Result<(), String> {
+            let (id, cmd) = command(line);
+            let at = cmd.occurred_at();
+            let (customer, latest) = streams.entry(id.clone()).or_default();
+            if matches!(cmd, CustomerCommand::RecordTransaction(_)) {
+                if latest.is_some_and(|l| at < l) {
+                    late += 1;
+                }
+                *latest = Some(latest.map_or(at, |l| l.max(at)));
+            }
+            match &cmd {
+                CustomerCommand::RegisterCustomer(r) => {
+                    limit.insert(id.clone(), r.credit_limit_minor.minor());
+                }
+                CustomerCommand::ReportDaysPastDue(r) if r.days_past_due > 0 => {
+                    *dpd_days.entry(id.clone()).or_default() += 1;
+                }
+                CustomerCommand::IssueStatement(s) => {
+                    last_closing.insert(id.clone(), s.closing_balance_minor.minor());
+                }
+                CustomerCommand::RecordPayment(p) => {
+                    let closing = last_closing.get(&id).copied().unwrap_or(0);
+                    if p.amount_minor.minor() == closing && closing * 10 >= limit[&id] * 6 {
+                        full_high += 1;
+                    }
+                }
+                _ => {}
+            }
+            let cid = CustomerId::parse(&id).expect("valid customer id");
+            let event = customer
+                .decide(&cid, cmd, &KnownFacts::none())
+                .unwrap_or_else(|e| panic!("{profile}: {line} refused: {e}"))
+                .unwrap_or_else(|| panic!("{profile}: {line} was a no-op"));
+            customer.apply(event);
+            Ok(())
+        })
+        .expect("no sink errors");
+        assert!(late > 0, "{profile}: some transactions arrive late");
+        let longest = dpd_days.values().max().copied().unwrap_or(0);
+        assert!(
+            longest > 20,
+            "{profile}: reports every day while behind ({longest})"
+        );
+        assert!(
+            full_high > 50,
+            "{profile}: transactors pay 60 %+ of the limit in full ({full_high})"
+        );
+    }
+}

@@ -7,7 +7,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::{json, Value};
 
-use super::{SimConfig, Truth};
+use super::{Knobs, SimConfig, Truth};
 
 mod repay;
 mod spend;
@@ -95,6 +95,18 @@ struct StressPlan {
     signals: Signals,
 }
 
+/// A healthy customer's habit that looks like stress to a naive model.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Persona {
+    Ordinary,
+    /// Uses most of the limit and pays in full.
+    Transactor,
+    /// Takes cash at ATMs most months.
+    CashHabit,
+    /// Pays only the minimum month after month.
+    MinPayer,
+}
+
 /// The single stress-like blip of a noisy customer.
 #[derive(Clone, Copy, Debug)]
 enum Blip {
@@ -172,6 +184,8 @@ pub(super) struct CustomerSim {
     arrears: i64,
     stress_start: Option<NaiveDate>,
     first_delinquent: Option<NaiveDate>,
+    knobs: Knobs,
+    persona: Persona,
 }
 
 /// The first day of the month `k` months after `start`'s month.
@@ -264,6 +278,36 @@ impl CustomerSim {
             );
             blip = Some((kind, rng.gen_range(1..months)));
         }
+        // Harder profiles draw more, after everything `easy` draws, so an
+        // `easy` portfolio stays the original simulator bit for bit.
+        let knobs = cfg.profile.knobs();
+        let mut persona = Persona::Ordinary;
+        let mut spend_share = spend_share;
+        let (mut full_payer, mut late_prob) = (full_payer, late_prob);
+        if knobs != super::Profile::Easy.knobs() {
+            if segment == "healthy" {
+                let u: f64 = rng.gen();
+                persona = if u < knobs.transactors {
+                    spend_share = rng.gen_range(0.55..0.95);
+                    full_payer = 1.0;
+                    late_prob = 0.0;
+                    Persona::Transactor
+                } else if u < knobs.transactors + knobs.cash_habit {
+                    Persona::CashHabit
+                } else if u < knobs.transactors + knobs.cash_habit + knobs.min_payers {
+                    spend_share = rng.gen_range(0.04..0.12);
+                    Persona::MinPayer
+                } else {
+                    Persona::Ordinary
+                };
+            }
+            if let Some(plan) = stress.as_mut() {
+                Self::harden(&mut rng, plan, &knobs);
+                if rng.gen_bool(knobs.prior_late) {
+                    late_prob = rng.gen_range(0.05..0.15);
+                }
+            }
+        }
         let start_month = month_first(cfg.start, 0);
         let stress_start = stress.map(|s| month_first(start_month, s.start));
         Self {
@@ -291,6 +335,34 @@ impl CustomerSim {
             arrears: 0,
             stress_start,
             first_delinquent: None,
+            knobs,
+            persona,
+        }
+    }
+
+    /// A harder profile's stress: surprise defaults show no signal, others
+    /// at most `max_signals`, and more defaulters cure.
+    fn harden(rng: &mut ChaCha8Rng, plan: &mut StressPlan, knobs: &Knobs) {
+        let s = &mut plan.signals;
+        if plan.miss_from.is_some() && rng.gen_bool(knobs.surprise) {
+            *s = Signals::default();
+        }
+        let mut on: Vec<&mut bool> = [
+            &mut s.rising_utilisation,
+            &mut s.cash,
+            &mut s.min_only,
+            &mut s.spend_collapse,
+            &mut s.narrowing,
+        ]
+        .into_iter()
+        .filter(|b| **b)
+        .collect();
+        while on.len() > knobs.max_signals as usize {
+            let k = rng.gen_range(0..on.len());
+            *on.swap_remove(k) = false;
+        }
+        if let Some(m) = plan.miss_from {
+            plan.cure_at = rng.gen_bool(knobs.cure).then(|| m + rng.gen_range(2..=4));
         }
     }
 
@@ -380,6 +452,27 @@ impl CustomerSim {
         self.repay(k, first, days, &mut items);
         self.spend(k, first, first_day, days, &mut items);
         items.sort_by_key(|(t, _)| *t);
+        if self.knobs.late_posting > 0.0 {
+            // Some card transactions reach the bank 1–3 days after they
+            // happened: the feed is in arrival order, each line keeps its
+            // own time.
+            let mut arriving = Vec::with_capacity(items.len());
+            for (t, item) in items {
+                let card = matches!(
+                    item,
+                    Item::Spend { forced: false, .. } | Item::Refund { .. }
+                );
+                let late = card && self.rng.gen_bool(self.knobs.late_posting);
+                let delay = if late {
+                    Duration::hours(self.rng.gen_range(24..=72))
+                } else {
+                    Duration::zero()
+                };
+                arriving.push((t + delay, (t, item)));
+            }
+            arriving.sort_by_key(|(a, _): &(DateTime<Utc>, _)| *a);
+            items = arriving.into_iter().map(|(_, x)| x).collect();
+        }
         let mut declined = Vec::new();
         let stamp = format!("{}{:02}", first.year(), first.month());
         let mut n = 0;

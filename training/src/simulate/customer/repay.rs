@@ -38,6 +38,9 @@ impl CustomerSim {
         if k > 0 && self.blip_in(k - 1, Blip::MinOnlyMonth) {
             return Pay::Min;
         }
+        if self.persona == Persona::MinPayer {
+            return Pay::Min;
+        }
         if self.rng.gen_bool(self.late_prob) {
             return Pay::LateFull;
         }
@@ -132,7 +135,27 @@ impl CustomerSim {
             self.arrears = 0;
         }
         let report_day = with_day(first, DPD_REPORT_DAY);
-        if let Some(oldest) = self.behind {
+        if let (Some(oldest), true) = (self.behind, self.knobs.daily_dpd) {
+            // The collections system reports every day while behind, until
+            // the arrears are paid (a late payment or a cure).
+            let settled = items.iter().find_map(|(t, i)| {
+                matches!(i, Item::Payment(_))
+                    .then_some(*t)
+                    .filter(|_| pay == Pay::LateFull || pay == Pay::Cure)
+            });
+            for d in 1..=days {
+                let day = with_day(first, d);
+                let t = at(day, 6, 0, 0);
+                let dpd = (day - oldest).num_days();
+                if dpd <= 0 || settled.is_some_and(|s| t >= s) {
+                    continue;
+                }
+                items.push((t, Item::Dpd(dpd as u32)));
+                if dpd >= 30 && self.first_delinquent.is_none() {
+                    self.first_delinquent = Some(oldest + Duration::days(30));
+                }
+            }
+        } else if let Some(oldest) = self.behind {
             let dpd = (report_day - oldest).num_days().max(0) as u32;
             items.push((at(report_day, 6, 0, 0), Item::Dpd(dpd)));
             if dpd >= 30 && self.first_delinquent.is_none() {

@@ -42,11 +42,20 @@ impl CustomerSim {
         let since = self.stress.map_or(0, |s| k.saturating_sub(s.start)) as f64;
         let mut level =
             self.spend_share * Self::season(first.month()) * lognormal(&mut self.rng, 0.18);
+        let intensity = self.knobs.intensity;
         if sig.rising_utilisation {
-            level *= 1.35 + 0.2 * since;
+            level *= if intensity == 1.0 {
+                1.35 + 0.2 * since
+            } else {
+                1.0 + (0.35 + 0.2 * since) * intensity
+            };
         }
         if sig.spend_collapse {
-            level *= 0.35;
+            level *= if intensity == 1.0 {
+                0.35
+            } else {
+                1.0 - 0.65 * intensity
+            };
         }
         let target = self.limit as f64 * level;
         let time = |rng: &mut ChaCha8Rng, day: u32| {
@@ -157,8 +166,9 @@ impl CustomerSim {
         // Cash withdrawals at ATMs.
         let cash_blip = self.blip_in(k, Blip::CashMonth);
         let casual = !in_stress && self.rng.gen_bool(0.015);
-        if sig.cash || cash_blip || casual {
-            let n = if sig.cash {
+        let habit = self.persona == Persona::CashHabit && self.rng.gen_bool(0.8);
+        if sig.cash || cash_blip || casual || habit {
+            let n = if sig.cash || habit {
                 self.rng.gen_range(1..=3)
             } else {
                 1
@@ -166,7 +176,13 @@ impl CustomerSim {
             for _ in 0..n {
                 let day = self.rng.gen_range(first_day..=days);
                 let t = time(&mut self.rng, day);
-                let share = self.rng.gen_range(0.04..0.12);
+                let share = if habit && !sig.cash {
+                    self.rng.gen_range(0.02..0.06)
+                } else if sig.cash && intensity != 1.0 {
+                    self.rng.gen_range(0.04..0.12) * intensity
+                } else {
+                    self.rng.gen_range(0.04..0.12)
+                };
                 let amount =
                     ((self.limit as f64 * share / 50_000.0).round() as i64).max(1) * 50_000;
                 items.push((
