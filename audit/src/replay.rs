@@ -11,9 +11,10 @@
 //! up as a difference too.
 
 use chrono::{DateTime, Utc};
-use domain::customer::{DecisionTrigger, LogCheckpoint, RecordRiskAssessment, RiskAssessed};
+use domain::customer::{DecisionTrigger, LogCheckpoint, RiskAssessed};
 use domain::features::Features;
-use domain::risk::{assess, Band};
+use domain::risk::decision::record;
+use domain::risk::{verdict, Band, DecisionPoint};
 use serde::Serialize;
 use serde_json::Value;
 use sqlx::PgPool;
@@ -93,8 +94,8 @@ pub fn judge(recorded: &RiskAssessed, evidence: &Evidence<'_>, model: &Loaded) -
         ));
         return Verdict::Mismatch(diffs);
     };
-    let derived = |rule_set_version: String| RecordRiskAssessment {
-        decision_id: format!("{}:{}", evidence.customer_id, trigger.checkpoint.position),
+    let point = DecisionPoint {
+        customer_id: evidence.customer_id,
         trigger: DecisionTrigger {
             sequence: trigger.sequence,
             global_position: trigger.checkpoint.position,
@@ -105,27 +106,18 @@ pub fn judge(recorded: &RiskAssessed, evidence: &Evidence<'_>, model: &Loaded) -
             position: trigger.checkpoint.position,
         },
         as_of,
-        model_version: a.model_version.clone(),
-        rule_set_version,
-        features,
-        // Placeholders, overwritten from the model below.
-        scores: a.scores,
-        fired_rules: Vec::new(),
-        band: a.band,
-        explanation: a.explanation.clone(),
-        reasons: Vec::new(),
     };
     match model {
         Ok(model) => {
-            let s = assess(model, &features);
-            let replayed = RecordRiskAssessment {
-                scores: s.scores,
-                fired_rules: s.fired_rules,
-                band: s.band,
-                explanation: s.explanation,
-                reasons: s.reasons,
-                ..derived(model.rules.version.clone())
-            };
+            // The same decide function as live scoring, forced to decide
+            // (the decision exists; the question is whether it is the same).
+            let replayed = record(
+                model,
+                &a.model_version,
+                verdict(model, &features),
+                features,
+                &point,
+            );
             // Fast path: the derived equality compares every field, and on
             // f64 it is bit equality except that it takes -0.0 == 0.0 —
             // exactly the one normalisation allowed (see `crate::diff`).
@@ -150,8 +142,14 @@ pub fn judge(recorded: &RiskAssessed, evidence: &Evidence<'_>, model: &Loaded) -
                         .collect(),
                 )
             };
-            let replayed = derived(a.rule_set_version.clone());
-            diff_json("", &pick(json(a)), &pick(json(&replayed)), &mut diffs);
+            let replayed = serde_json::json!({
+                "decision_id": point.decision_id(),
+                "trigger": point.trigger,
+                "checkpoint": point.checkpoint,
+                "as_of": point.as_of,
+                "features": features,
+            });
+            diff_json("", &pick(json(a)), &pick(replayed), &mut diffs);
         }
     }
     if diffs.is_empty() {

@@ -1,7 +1,7 @@
 //! The system as deployed, measured the way customers experience it: every
 //! customer is decided at each of their events *and* at each day's end (time
 //! passing is a signal: a due date passes unpaid, windows roll), with the
-//! production scoring code, and an alert goes out when the band rises into
+//! production decide function (`domain::risk::decide`), and an alert goes out when the band rises into
 //! High. Over the whole period it counts the share of delinquent customers
 //! messaged at least 30 days before their first 30+ days past due, the share
 //! of never-delinquent customers messaged at all, the median lead, and the
@@ -20,8 +20,9 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
+use domain::customer::{DecisionTrigger, LogCheckpoint};
 use domain::features::FeatureState;
-use domain::risk::{verdict, Band, ModelArtifact};
+use domain::risk::{decide, Band, Decided, DecisionPoint, LastDecision, ModelArtifact};
 use serde::Serialize;
 
 use crate::pit::History;
@@ -59,9 +60,10 @@ fn next_day_start(t: i64) -> i64 {
 }
 
 /// Decides `history` at each event and each day's end up to `end` (or the
-/// first delinquency), with `model`.
+/// first delinquency), with `model` (whose version is `version`).
 pub fn timeline(
     model: &ModelArtifact,
+    version: &str,
     customer_id: &str,
     history: &History,
     end: DateTime<Utc>,
@@ -74,11 +76,37 @@ pub fn timeline(
     let stop = delinquent.unwrap_or(end.timestamp() + 1);
     let mut moments = Vec::new();
     let mut state = FeatureState::default();
+    let mut last: (Band, Vec<String>) = (Band::Low, Vec::new());
     let mut decide = |state: &FeatureState, at: i64| {
         let Some(as_of) = DateTime::from_timestamp(at, 0) else {
             return;
         };
-        let v = verdict(model, &state.features(as_of));
+        // The production decide function, with the last decision carried
+        // from moment to moment as the aggregate carries it.
+        let point = DecisionPoint {
+            customer_id,
+            trigger: DecisionTrigger {
+                sequence: 0,
+                global_position: at,
+                event_type: "evaluation".to_owned(),
+            },
+            checkpoint: LogCheckpoint {
+                tx_id: 0,
+                position: at,
+            },
+            as_of,
+        };
+        let last_decision = LastDecision {
+            band: last.0,
+            rules: &last.1,
+        };
+        let Decided {
+            verdict: v,
+            decision,
+        } = decide(model, version, state, &point, Some(last_decision));
+        if let Some(d) = decision {
+            last = (d.band, d.fired_rules.into_iter().map(|r| r.id).collect());
+        }
         let mut fired = 0_u64;
         for r in &v.fired_rules {
             if let Some(k) = model.rules.rules.iter().position(|x| x.id == r.id) {
@@ -138,9 +166,10 @@ pub fn timelines(model: &ModelArtifact, histories: &BTreeMap<String, History>) -
     let items: Vec<(&String, &History)> = histories.iter().collect();
     let half = items.len().div_ceil(2);
     let (a, b) = items.split_at(half.min(items.len()));
+    let version = model.version();
     let run = |part: &[(&String, &History)]| {
         part.iter()
-            .map(|(id, h)| timeline(model, id, h, end))
+            .map(|(id, h)| timeline(model, &version, id, h, end))
             .collect::<Vec<_>>()
     };
     std::thread::scope(|s| {

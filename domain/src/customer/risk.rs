@@ -90,7 +90,14 @@ impl RecordedRisk {
     /// Whether `a` is a decision worth recording: the band changed, or a rule
     /// fired that had not fired in the last decision.
     pub fn is_news(&self, a: &RecordRiskAssessment) -> bool {
-        a.band != self.band || a.fired_rules.iter().any(|r| !self.rules.contains(&r.id))
+        crate::risk::is_news(
+            crate::risk::LastDecision {
+                band: self.band,
+                rules: &self.rules,
+            },
+            a.band,
+            a.fired_rules.iter().map(|r| r.id.as_str()),
+        )
     }
 }
 

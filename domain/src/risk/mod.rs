@@ -8,6 +8,9 @@
 //! artifact it names.
 //!
 //! # Layout
+//! - [`decision`] — the one decide function every path calls: a folded
+//!   state, an as-of moment, the model and the last decision in; the
+//!   decision to record (or none) out.
 //! - `artifact` — [`ModelArtifact`] and its parts, canonical bytes, version.
 //! - `validate` — [`ArtifactError`] and the artifact checks.
 //! - `canonical` — canonical JSON (sorted keys, no whitespace).
@@ -23,6 +26,7 @@
 
 mod artifact;
 mod canonical;
+pub mod decision;
 mod explain;
 mod fixture;
 mod reasons;
@@ -37,6 +41,8 @@ mod tests_artifact;
 #[cfg(test)]
 mod tests_assess;
 #[cfg(test)]
+mod tests_decision;
+#[cfg(test)]
 mod tests_explain;
 #[cfg(test)]
 mod tests_reasons;
@@ -49,6 +55,7 @@ pub use artifact::{
     BandThresholds, Ensemble, Logistic, ModelArtifact, Standardiser, TrainingInfo, Tree, TreeNode,
     SCHEMA,
 };
+pub use decision::{decide, decide_features, is_news, Decided, DecisionPoint, LastDecision};
 pub use explain::{Contribution, Explanation};
 pub use fixture::demo_artifact;
 pub use reasons::{reason_codes, ReasonCode, DEFAULT_TOP_N};

@@ -29,8 +29,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use commands::RecordedEvent;
-use domain::customer::{DecisionTrigger, LogCheckpoint, RecordRiskAssessment};
-use domain::risk::{verdict, ModelArtifact};
+use domain::customer::{DecisionTrigger, LogCheckpoint};
+use domain::risk::{decide_features, verdict, Decided, DecisionPoint, ModelArtifact};
 use domain::CustomerEvent;
 use sqlx::PgConnection;
 
@@ -358,10 +358,40 @@ impl CustomerFeatures {
             let Some(trigger) = triggers.get(id.as_str()) else {
                 continue;
             };
-            // Explanation and reasons are only worked out for a decision.
-            let v = verdict(&self.model, &features);
-            let rules: Vec<String> = v.fired_rules.iter().map(|r| r.id.clone()).collect();
+            // One decide function for every path; a rebuild only scores
+            // (explanations and reasons are only worked out for a decision).
+            let point = DecisionPoint {
+                customer_id: id,
+                trigger: DecisionTrigger {
+                    sequence: trigger.sequence,
+                    global_position: trigger.checkpoint.position,
+                    event_type: trigger.event_type.clone(),
+                },
+                checkpoint: LogCheckpoint {
+                    tx_id: trigger.checkpoint.tx_id,
+                    position: trigger.checkpoint.position,
+                },
+                as_of: at,
+            };
             let row = risk.entry(id.clone()).or_insert_with(|| RiskRow::new(at));
+            let Decided {
+                verdict: v,
+                decision,
+            } = if live {
+                decide_features(
+                    &self.model,
+                    &self.version,
+                    features,
+                    &point,
+                    Some(row.last_decision()),
+                )
+            } else {
+                Decided {
+                    verdict: verdict(&self.model, &features),
+                    decision: None,
+                }
+            };
+            let rules: Vec<String> = v.fired_rules.iter().map(|r| r.id.clone()).collect();
             row.score = v.scores.ensemble;
             row.band = v.band;
             row.fired_rules = rules.clone();
@@ -376,34 +406,12 @@ impl CustomerFeatures {
                 v.band,
                 rules.clone(),
             ));
-            if live && row.is_news(v.band, &rules) {
-                let a = v.explained(&self.model, &features);
-                let decision_id = format!("{id}:{}", trigger.checkpoint.position);
-                let command = RecordRiskAssessment {
-                    decision_id: decision_id.clone(),
-                    trigger: DecisionTrigger {
-                        sequence: trigger.sequence,
-                        global_position: trigger.checkpoint.position,
-                        event_type: trigger.event_type.clone(),
-                    },
-                    checkpoint: LogCheckpoint {
-                        tx_id: trigger.checkpoint.tx_id,
-                        position: trigger.checkpoint.position,
-                    },
-                    as_of: at,
-                    model_version: self.version.clone(),
-                    rule_set_version: self.model.rules.version.clone(),
-                    features,
-                    scores: a.scores,
-                    fired_rules: a.fired_rules,
-                    band: a.band,
-                    explanation: a.explanation,
-                    reasons: a.reasons,
-                };
+            if let Some(command) = decision {
+                let decision_id = command.decision_id.clone();
                 let json = serde_json::to_value(&command)
                     .map_err(|e| poison(format!("decision does not serialise: {e}")))?;
                 out.outbox.push((decision_id.clone(), id.clone(), json));
-                row.requested = Some((a.band, rules));
+                row.requested = Some((command.band, rules));
                 row.last_decision_id = Some(decision_id);
             }
         }

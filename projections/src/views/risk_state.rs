@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use domain::customer::RiskAssessed;
-use domain::risk::Band;
+use domain::risk::{Band, LastDecision};
 use sqlx::{PgConnection, Row};
 
 use super::writes::Writes;
@@ -75,11 +75,18 @@ impl RiskRow {
     /// Whether a score with `band` and `rules` differs from what was last
     /// decided (asked for, or else recorded): a band change or a new rule.
     pub fn is_news(&self, band: Band, rules: &[String]) -> bool {
-        let (decided_band, decided_rules) = match &self.requested {
-            Some((b, r)) => (*b, r.as_slice()),
-            None => (self.recorded_band, self.recorded_rules.as_slice()),
-        };
-        band != decided_band || rules.iter().any(|r| !decided_rules.contains(r))
+        domain::risk::is_news(self.last_decision(), band, rules.iter().map(String::as_str))
+    }
+
+    /// What was last decided: asked for, or else recorded.
+    pub fn last_decision(&self) -> LastDecision<'_> {
+        match &self.requested {
+            Some((band, rules)) => LastDecision { band: *band, rules },
+            None => LastDecision {
+                band: self.recorded_band,
+                rules: &self.recorded_rules,
+            },
+        }
     }
 }
 

@@ -1,0 +1,134 @@
+//! The decision: the one place that turns a customer's folded state, an
+//! as-of moment, a model and the last decision into the decision to record
+//! (or none). Live scoring, `evaluate` and the auditor's replay all call
+//! [`decide`], so what is measured is what runs, and what is replayed is
+//! what was decided.
+//!
+//! A decision is *news* ([`is_news`]) when the band differs from the last
+//! one decided, or a rule fires that did not fire in it; only news is
+//! recorded. The decision id is the customer and the log position of its
+//! trigger, so a replayed trigger decides nothing new.
+
+use chrono::{DateTime, Utc};
+
+use super::{verdict, ModelArtifact, Verdict};
+use crate::customer::{DecisionTrigger, LogCheckpoint, RecordRiskAssessment};
+use crate::features::{FeatureState, Features};
+
+/// Where and when a decision is made.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DecisionPoint<'a> {
+    /// The customer.
+    pub customer_id: &'a str,
+    /// The event whose arrival led to it.
+    pub trigger: DecisionTrigger,
+    /// The log checkpoint the state was folded to.
+    pub checkpoint: LogCheckpoint,
+    /// The as-of moment of the features (business time).
+    pub as_of: DateTime<Utc>,
+}
+
+impl DecisionPoint<'_> {
+    /// The decision's id: the customer and the trigger's log position.
+    pub fn decision_id(&self) -> String {
+        format!("{}:{}", self.customer_id, self.trigger.global_position)
+    }
+}
+
+/// The last decision asked for or recorded: its band and the rules that
+/// fired in it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LastDecision<'a> {
+    /// Its band (Low before any decision).
+    pub band: super::Band,
+    /// Ids of the rules that fired in it.
+    pub rules: &'a [String],
+}
+
+/// Whether a verdict with `band` and the rules `fired` is news after `last`:
+/// the band changed, or a rule fired that had not fired in it.
+pub fn is_news<'r>(
+    last: LastDecision<'_>,
+    band: super::Band,
+    mut fired: impl Iterator<Item = &'r str>,
+) -> bool {
+    band != last.band || fired.any(|id| !last.rules.iter().any(|r| r == id))
+}
+
+/// A scored moment: the verdict, and the decision to record when it is news.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Decided {
+    /// Scores, fired rules and band.
+    pub verdict: Verdict,
+    /// The decision to record (`None`: nothing new).
+    pub decision: Option<RecordRiskAssessment>,
+}
+
+/// Decides a customer at `point` from their folded `state` (features as of
+/// `point.as_of`). With `last`, a decision is made only when the verdict is
+/// news; without, always.
+pub fn decide(
+    model: &ModelArtifact,
+    model_version: &str,
+    state: &FeatureState,
+    point: &DecisionPoint<'_>,
+    last: Option<LastDecision<'_>>,
+) -> Decided {
+    decide_features(
+        model,
+        model_version,
+        state.features(point.as_of),
+        point,
+        last,
+    )
+}
+
+/// [`decide`] on features already computed as of `point.as_of`.
+pub fn decide_features(
+    model: &ModelArtifact,
+    model_version: &str,
+    features: Features,
+    point: &DecisionPoint<'_>,
+    last: Option<LastDecision<'_>>,
+) -> Decided {
+    let v = verdict(model, &features);
+    let news = last.is_none_or(|l| is_news(l, v.band, v.fired_rules.iter().map(|r| r.id.as_str())));
+    if !news {
+        return Decided {
+            verdict: v,
+            decision: None,
+        };
+    }
+    let decision = record(model, model_version, v.clone(), features, point);
+    Decided {
+        verdict: v,
+        decision: Some(decision),
+    }
+}
+
+/// The decision `verdict` of `features` makes at `point`, explained (what
+/// [`decide`] records when it is news; the auditor's replay re-derives a
+/// recorded decision with it).
+pub fn record(
+    model: &ModelArtifact,
+    model_version: &str,
+    verdict: Verdict,
+    features: Features,
+    point: &DecisionPoint<'_>,
+) -> RecordRiskAssessment {
+    let a = verdict.explained(model, &features);
+    RecordRiskAssessment {
+        decision_id: point.decision_id(),
+        trigger: point.trigger.clone(),
+        checkpoint: point.checkpoint,
+        as_of: point.as_of,
+        model_version: model_version.to_owned(),
+        rule_set_version: model.rules.version.clone(),
+        features,
+        scores: a.scores,
+        fired_rules: a.fired_rules,
+        band: a.band,
+        explanation: a.explanation,
+        reasons: a.reasons,
+    }
+}
