@@ -449,6 +449,7 @@ async fn an_admin_raises_an_alert_through_the_outbox_once_per_idempotency_key() 
     .await
     .expect("post");
     assert_eq!(first.status(), 202);
+    assert!(first.headers().get("idempotent-replayed").is_none());
     let id = json_of(first).await["alert_id"]
         .as_str()
         .expect("id")
@@ -460,6 +461,15 @@ async fn an_admin_raises_an_alert_through_the_outbox_once_per_idempotency_key() 
     )
     .await
     .expect("post");
+    assert_eq!(again.status(), 202);
+    assert_eq!(
+        again
+            .headers()
+            .get("idempotent-replayed")
+            .and_then(|v| v.to_str().ok()),
+        Some("true"),
+        "a repeat says it is one"
+    );
     assert_eq!(json_of(again).await["alert_id"], id.as_str());
     let clash = post(json!({"reason": "something else"}), Some("k-1"), "C-010")
         .await

@@ -235,6 +235,21 @@ async fn without_a_token_alerts_go_to_the_local_inbox() {
         .expect("json");
     assert_eq!(body["messages"][0]["template"], "risk_alert");
     assert_eq!(body["messages"][0]["body_params"][0], "Asha");
+    // A `to` that is no phone number is a 400 naming it; an unencoded `+`
+    // (which arrives as a space) says how to send it.
+    for (query, hint) in [("to=garbage", false), ("to=+919800000001", true)] {
+        let r = h
+            .http
+            .get(format!("{local}/v1/local/whatsapp/messages?{query}"))
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(r.status(), 400, "{query}");
+        let p: serde_json::Value = r.json().await.expect("json");
+        assert_eq!(p["errors"][0]["field"], "to", "{query}: {p}");
+        let message = p["errors"][0]["message"].as_str().unwrap_or_default();
+        assert_eq!(message.contains("%2B"), hint, "{query}: {message}");
+    }
     let bad = h
         .http
         .get(format!("{local}/v1/local/whatsapp/messages?limit=0"))

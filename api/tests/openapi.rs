@@ -162,3 +162,36 @@ async fn the_spec_is_valid_and_covers_every_route() {
         .expect("js");
     assert_eq!(js.status(), 200, "assets served from the binary");
 }
+
+/// The idempotent operations (ingest of facts, manual alerts) document the
+/// header the server sends on a repeat, by its real name.
+#[tokio::test]
+async fn idempotent_operations_document_the_replay_header_the_server_sends() {
+    let app = spawn_app().await;
+    let spec: Value = reqwest::get(format!("{}/openapi.json", app.base))
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    assert!(
+        !spec.to_string().contains("X-Replayed"),
+        "no header by a wrong name"
+    );
+    let idempotent = [
+        ("/v1/customers", "201"),
+        ("/v1/customers/{customer_id}/transactions", "201"),
+        ("/v1/customers/{customer_id}/statements", "201"),
+        ("/v1/customers/{customer_id}/payments", "201"),
+        ("/v1/customers/{customer_id}/days-past-due", "201"),
+        ("/v1/admin/customers/{customer_id}/alerts", "202"),
+    ];
+    for (path, status) in idempotent {
+        let header =
+            &spec["paths"][path]["post"]["responses"][status]["headers"]["Idempotent-Replayed"];
+        assert!(
+            header.is_object(),
+            "{path} {status} documents Idempotent-Replayed"
+        );
+    }
+}

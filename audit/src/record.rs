@@ -191,10 +191,16 @@ fn record_of(
     follow_limit: usize,
 ) -> DecisionRecord {
     let t = &d.assessment.trigger;
+    // The account's currency, for amounts in words.
+    let currency = before.iter().find_map(|b| match &b.event {
+        domain::CustomerEvent::CustomerRegistered(r) => Some(r.currency.as_str()),
+        _ => None,
+    });
+    let entry = |e: &LogEvent| EventEntry::of(e, currency);
     let trigger_event = before
         .iter()
         .find(|b| b.sequence == t.sequence && b.checkpoint.position == t.global_position)
-        .map(EventEntry::of);
+        .map(entry);
     DecisionRecord {
         customer_id: e.customer_id.clone(),
         sequence: e.sequence,
@@ -205,11 +211,7 @@ fn record_of(
         trigger_event,
         band_before: d.band_before,
         assessment: d.assessment.clone(),
-        followed_by: after
-            .iter()
-            .take(follow_limit)
-            .map(EventEntry::of)
-            .collect(),
+        followed_by: after.iter().take(follow_limit).map(entry).collect(),
         followed_by_omitted: after.len().saturating_sub(follow_limit),
     }
 }

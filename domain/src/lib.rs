@@ -17,6 +17,7 @@
 //!   aggregate's only "service", prefetched by the command bus.
 //! - [`features`] — behavioural features (utilisation, spend change, payment
 //!   ratios, days past due…) as pure functions of the history and an as-of time.
+//! - [`money`] — amounts written for people, in currency units.
 //! - [`risk`] — versioned model artifacts, scores, rule overrides, per-feature
 //!   SHAP explanations and plain-language reason codes.
 
@@ -25,6 +26,7 @@ pub mod customer;
 pub mod facts;
 pub mod features;
 pub mod login;
+pub mod money;
 pub mod risk;
 pub mod values;
 

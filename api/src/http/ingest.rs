@@ -24,7 +24,8 @@ use crate::wire;
 pub const MAX_BATCH_ITEMS: usize = 10_000;
 const SINGLE_BODY_LIMIT: usize = 64 * 1024;
 const BATCH_BODY_LIMIT: usize = 16 * 1024 * 1024;
-const REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
+/// Marks an answer to a repeated request (nothing new was stored).
+pub(crate) const REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
 
 /// Ingest routes.
 pub fn router() -> Router<AppState> {
@@ -125,7 +126,7 @@ fn created(
     summary = "Register a customer",
     request_body = crate::http::openapi::schemas::RegisterCustomerBody,
     responses(
-        (status = 201, description = "Recorded (or a repeat, answered as the first time, with `X-Replayed: true`)", body = crate::http::ingest::Recorded),
+        (status = 201, description = "Recorded (or a repeat, answered as the first time, with `Idempotent-Replayed: true`)", body = crate::http::ingest::Recorded, headers(("Idempotent-Replayed" = String, description = "`true` when the request repeated a fact already stored (nothing new was stored)"))),
         (status = 400, description = "Bad query parameter or malformed JSON", body = crate::http::problem::Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or invalid token", body = crate::http::problem::Problem, content_type = "application/problem+json"),
         (status = 403, description = "Role not admitted", body = crate::http::problem::Problem, content_type = "application/problem+json"),
@@ -205,7 +206,7 @@ async fn change_credit_limit(
         ("customer_id" = String, Path, description = "The bank's customer id")
     ),
     responses(
-        (status = 201, description = "Recorded (or a repeat, answered as the first time, with `X-Replayed: true`)", body = crate::http::ingest::Recorded),
+        (status = 201, description = "Recorded (or a repeat, answered as the first time, with `Idempotent-Replayed: true`)", body = crate::http::ingest::Recorded, headers(("Idempotent-Replayed" = String, description = "`true` when the request repeated a fact already stored (nothing new was stored)"))),
         (status = 400, description = "Bad query parameter or malformed JSON", body = crate::http::problem::Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or invalid token", body = crate::http::problem::Problem, content_type = "application/problem+json"),
         (status = 403, description = "Role not admitted", body = crate::http::problem::Problem, content_type = "application/problem+json"),
@@ -237,7 +238,7 @@ async fn record_transaction(
         ("customer_id" = String, Path, description = "The bank's customer id")
     ),
     responses(
-        (status = 201, description = "Recorded (or a repeat, answered as the first time, with `X-Replayed: true`)", body = crate::http::ingest::Recorded),
+        (status = 201, description = "Recorded (or a repeat, answered as the first time, with `Idempotent-Replayed: true`)", body = crate::http::ingest::Recorded, headers(("Idempotent-Replayed" = String, description = "`true` when the request repeated a fact already stored (nothing new was stored)"))),
         (status = 400, description = "Bad query parameter or malformed JSON", body = crate::http::problem::Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or invalid token", body = crate::http::problem::Problem, content_type = "application/problem+json"),
         (status = 403, description = "Role not admitted", body = crate::http::problem::Problem, content_type = "application/problem+json"),
@@ -269,7 +270,7 @@ async fn issue_statement(
         ("customer_id" = String, Path, description = "The bank's customer id")
     ),
     responses(
-        (status = 201, description = "Recorded (or a repeat, answered as the first time, with `X-Replayed: true`)", body = crate::http::ingest::Recorded),
+        (status = 201, description = "Recorded (or a repeat, answered as the first time, with `Idempotent-Replayed: true`)", body = crate::http::ingest::Recorded, headers(("Idempotent-Replayed" = String, description = "`true` when the request repeated a fact already stored (nothing new was stored)"))),
         (status = 400, description = "Bad query parameter or malformed JSON", body = crate::http::problem::Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or invalid token", body = crate::http::problem::Problem, content_type = "application/problem+json"),
         (status = 403, description = "Role not admitted", body = crate::http::problem::Problem, content_type = "application/problem+json"),
@@ -301,7 +302,7 @@ async fn record_payment(
         ("customer_id" = String, Path, description = "The bank's customer id")
     ),
     responses(
-        (status = 201, description = "Recorded (or a repeat, answered as the first time, with `X-Replayed: true`)", body = crate::http::ingest::Recorded),
+        (status = 201, description = "Recorded (or a repeat, answered as the first time, with `Idempotent-Replayed: true`)", body = crate::http::ingest::Recorded, headers(("Idempotent-Replayed" = String, description = "`true` when the request repeated a fact already stored (nothing new was stored)"))),
         (status = 400, description = "Bad query parameter or malformed JSON", body = crate::http::problem::Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or invalid token", body = crate::http::problem::Problem, content_type = "application/problem+json"),
         (status = 403, description = "Role not admitted", body = crate::http::problem::Problem, content_type = "application/problem+json"),

@@ -20,6 +20,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 
+use domain::values::PhoneNumber;
+
 use super::params::Params;
 use super::problem::Problem;
 use super::AppState;
@@ -177,13 +179,26 @@ async fn statuses(
     }
 }
 
+/// The `to` filter: an E.164 number. A `+` sent unencoded in a query string
+/// arrives as a space, so that case says how to send it.
+fn recipient(raw: &str) -> Result<PhoneNumber, Problem> {
+    PhoneNumber::parse(raw).map_err(|m| {
+        let hint = if raw.starts_with(' ') {
+            " (a `+` in a query string must be sent as %2B, e.g. to=%2B919800000001)"
+        } else {
+            ""
+        };
+        super::params::bad_param("to", format!("{m}{hint}"))
+    })
+}
+
 #[utoipa::path(
     get,
     path = "/v1/local/whatsapp/messages",
     tag = "whatsapp",
     summary = "Local adapter inbox (local mode only)",
     params(
-        ("to" = Option<String>, Query, description = "Only messages to this phone"),
+        ("to" = Option<String>, Query, description = "Only messages to this E.164 phone, with `+` encoded as `%2B` (`to=%2B919800000001`)", pattern = r"^\+[1-9][0-9]{7,14}$"),
         ("limit" = Option<i64>, Query, description = "1-500, default 50")
     ),
     responses(
@@ -209,7 +224,8 @@ async fn local_messages(
             ));
         };
         let limit = usize::try_from(params.limit(50, 500)?).unwrap_or(50);
-        let messages = inbox.list(params.text("to"), limit);
+        let to = params.text("to").map(recipient).transpose()?;
+        let messages = inbox.list(to.as_ref().map(PhoneNumber::as_str), limit);
         Ok(Json(serde_json::json!({ "messages": messages })).into_response())
     };
     answer().unwrap_or_else(IntoResponse::into_response)

@@ -44,7 +44,7 @@ const NAMESPACE: uuid::Uuid = uuid::Uuid::from_u128(0x1d0c_55aa_7b3e_4c2f_8e61_9
         ("Idempotency-Key" = Option<String>, Header, description = "A retried request with the same key raises nothing new")
     ),
     responses(
-        (status = 202, description = "Raised; the dispatcher sends it", body = crate::http::openapi::schemas::RaisedAlert),
+        (status = 202, description = "Raised; the dispatcher sends it (a repeat with the same `Idempotency-Key` answers the same, with `Idempotent-Replayed: true`)", body = crate::http::openapi::schemas::RaisedAlert, headers(("Idempotent-Replayed" = String, description = "`true` when the same Idempotency-Key raised this alert before"))),
         (status = 400, description = "Bad query parameter or malformed JSON", body = crate::http::problem::Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or invalid token", body = crate::http::problem::Problem, content_type = "application/problem+json"),
         (status = 403, description = "Role not admitted", body = crate::http::problem::Problem, content_type = "application/problem+json"),
@@ -104,13 +104,21 @@ pub async fn raise(
         customer_id: customer_id.clone(),
         command,
     };
-    state
+    let outcome = state
         .customers
         .execute(customer_id.as_str(), addressed, &meta)
         .await?;
-    Ok((
+    let mut response = (
         StatusCode::ACCEPTED,
         Json(serde_json::json!({"alert_id": alert_id.as_str(), "customer_id": customer_id.as_str(), "status": "raised"})),
     )
-        .into_response())
+        .into_response();
+    if outcome.recorded.is_empty() {
+        // The same Idempotency-Key again: the alert raised the first time.
+        response.headers_mut().insert(
+            crate::http::ingest::REPLAYED,
+            axum::http::HeaderValue::from_static("true"),
+        );
+    }
+    Ok(response)
 }
