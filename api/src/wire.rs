@@ -124,4 +124,25 @@ mod tests {
             .expect_err("missing");
         assert_eq!(p.errors[0].field, "payment_id");
     }
+
+    #[test]
+    fn every_invalid_field_is_named_not_only_the_first() {
+        let line = json!({"command":"record_transaction","customer_id":"C-1","transaction_id":"T1",
+            "amount_minor":-1,"currency":"usd","kind":"purchase","merchant_category_code":"5411",
+            "channel":"fax","occurred_at":"2026-03-01T00:00:00Z","extra":true});
+        let p = parse_command(line).expect_err("invalid");
+        let mut fields: Vec<&str> = p.errors.iter().map(|e| e.field.as_str()).collect();
+        fields.sort_unstable();
+        assert_eq!(
+            fields,
+            ["amount_minor", "channel", "currency", "extra"],
+            "{p:?}"
+        );
+        // A field missing on its own is named as missing.
+        let line = json!({"command":"record_payment","customer_id":"C-1","payment_id":"P1",
+            "amount_minor":5,"currency":"INR"});
+        let p = parse_command(line).expect_err("invalid");
+        let fields: Vec<&str> = p.errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["paid_at"], "{p:?}");
+    }
 }

@@ -207,12 +207,14 @@ async fn the_portfolio_counts_bands_exposure_mix_migrations_and_alerts() {
     assert_eq!(mix[11]["bands"]["Low"], LOW as i64);
     assert_eq!(
         body["migrations"],
-        json!([{"from": "Low", "to": "High", "count": HIGH}])
+        json!([{"from": "Low", "to": "High", "customers": HIGH}])
     );
     // Escalation alerts are raised at the decisions' business time.
     assert_eq!(body["alerts"]["raised"], HIGH as i64);
     assert_eq!(body["alerts"]["sent"], HIGH as i64);
     assert_eq!(body["alerts"]["suppressed"], 0);
+    assert_eq!(body["alerts"]["suppressed_stale"], 0);
+    assert_eq!(body["alerts"]["other_messages"], 0);
     assert!(!body["projected"].as_array().expect("projected").is_empty());
 
     // Revalidation: the same question with the same data is 304.
@@ -516,6 +518,48 @@ async fn an_admin_raises_an_alert_through_the_outbox_once_per_idempotency_key() 
         before,
         "refused requests record nothing"
     );
+}
+
+#[tokio::test]
+async fn migrations_count_customers_not_decisions() {
+    let p = portfolio().await;
+    // C-000 goes High -> Low -> High again: three decisions, one customer
+    // on Low -> High.
+    let mut refund = transaction("T-0-R", 9_000_000);
+    refund["kind"] = json!("refund");
+    refund["occurred_at"] = json!("2026-02-02T10:00:00Z");
+    let r = p
+        .app
+        .post("/v1/customers/C-000/transactions", &refund)
+        .await;
+    assert_eq!(r.status(), 201);
+    wait_count(
+        &p.app,
+        "SELECT count(*) FROM risk_decisions WHERE customer_id = 'C-000'",
+        2,
+    )
+    .await;
+    let mut again = transaction("T-0-B", 9_000_000);
+    again["occurred_at"] = json!("2026-02-03T10:00:00Z");
+    let r = p.app.post("/v1/customers/C-000/transactions", &again).await;
+    assert_eq!(r.status(), 201);
+    wait_count(
+        &p.app,
+        "SELECT count(*) FROM risk_decisions WHERE customer_id = 'C-000'",
+        3,
+    )
+    .await;
+    let body = json_of(get(&p, "/v1/admin/portfolio?from=2026-01-25&to=2026-02-05").await).await;
+    let moved = |from: &str, to: &str| {
+        body["migrations"]
+            .as_array()
+            .expect("migrations")
+            .iter()
+            .find(|m| m["from"] == from && m["to"] == to)
+            .map_or(0, |m| m["customers"].as_i64().expect("customers"))
+    };
+    assert_eq!(moved("Low", "High"), HIGH as i64, "{body}");
+    assert_eq!(moved("High", "Low"), 1, "{body}");
 }
 
 /// Every field a customer may read on `GET /v1/me`, as paths (`[]` for an

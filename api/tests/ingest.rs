@@ -473,3 +473,31 @@ async fn a_fact_from_the_future_is_refused_naming_its_field_and_stores_nothing()
         "only the two good transactions"
     );
 }
+
+#[tokio::test]
+async fn every_invalid_field_of_a_transaction_is_named_and_nothing_is_stored() {
+    let app = spawn_app().await;
+    assert_eq!(
+        app.post("/v1/customers", &registration("C-ALL"))
+            .await
+            .status(),
+        201
+    );
+    let before = app.event_count().await;
+    let mut tx = transaction("T-ALL", 1_000);
+    tx["amount_minor"] = json!(-1);
+    tx["currency"] = json!("usd");
+    tx["channel"] = json!("fax");
+    let r = app.post("/v1/customers/C-ALL/transactions", &tx).await;
+    assert_eq!(r.status(), 422);
+    let body: Value = r.json().await.expect("json");
+    let mut fields: Vec<&str> = body["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .filter_map(|e| e["field"].as_str())
+        .collect();
+    fields.sort_unstable();
+    assert_eq!(fields, ["amount_minor", "channel", "currency"], "{body}");
+    assert_eq!(app.event_count().await, before);
+}

@@ -51,20 +51,71 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for StrictJson<T> {
     }
 }
 
-/// Parses JSON bytes into `T`, mapping errors to problem details.
+/// Parses JSON bytes into `T`, mapping errors to problem details that name
+/// every invalid field, not only the first.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
     let de = &mut serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(de).map_err(problem_for)?;
-    Ok(value)
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let problem = problem_for(e);
+        match serde_json::from_slice::<serde_json::Value>(bytes) {
+            Ok(value) if !problem.errors.is_empty() => {
+                Problem::invalid(all_errors::<T>(value, problem.errors))
+            }
+            _ => problem,
+        }
+    })
 }
 
 /// Deserialises an already-parsed value into `T`, mapping errors alike.
 pub fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, Problem> {
-    serde_path_to_error::deserialize(value).map_err(|e| {
+    serde_path_to_error::deserialize(value.clone()).map_err(|e| {
         let path = path_of(e.path());
         let inner = e.into_inner();
-        Problem::invalid(vec![field_error(path, inner.to_string())])
+        Problem::invalid(all_errors::<T>(
+            value,
+            vec![field_error(path, inner.to_string())],
+        ))
     })
+}
+
+/// Every invalid field of an object body: serde stops at the first, so the
+/// field at fault is set aside and the rest is read again, until nothing
+/// else is wrong but what was set aside (which then reads as missing).
+fn all_errors<T: DeserializeOwned>(
+    value: serde_json::Value,
+    first: Vec<FieldError>,
+) -> Vec<FieldError> {
+    let serde_json::Value::Object(mut obj) = value else {
+        return first;
+    };
+    let mut errors = first;
+    for _ in 0..obj.len() {
+        let Some(last) = errors.last() else {
+            break;
+        };
+        // Only a top-level field can be set aside.
+        let key = last
+            .field
+            .split(['.', '['])
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        if obj.remove(&key).is_none() {
+            break;
+        }
+        let Err(e) =
+            serde_path_to_error::deserialize::<_, T>(serde_json::Value::Object(obj.clone()))
+        else {
+            break;
+        };
+        let next = field_error(path_of(e.path()), e.into_inner().to_string());
+        let set_aside = errors.iter().any(|f| f.field == next.field);
+        if set_aside {
+            break; // only what was set aside is left: it now reads as missing
+        }
+        errors.push(next);
+    }
+    errors
 }
 
 fn problem_for(e: serde_path_to_error::Error<serde_json::Error>) -> Problem {

@@ -44,7 +44,7 @@ function migrations(p) {
         ["From", (m) => badge(m.from)],
         ["To", (m) => badge(m.to)],
         ["Direction", (m) => (BANDS.indexOf(m.to) > BANDS.indexOf(m.from) ? "worse" : "better")],
-        ["Decisions", (m) => num(m.count), "num"],
+        ["Customers", (m) => num(m.customers), "num"],
       ],
       p.migrations,
       { caption: `${p.from} to ${p.to}`, empty: "No customer changed band in this range." },
@@ -55,7 +55,7 @@ function migrations(p) {
 function funnel(p) {
   const a = p.alerts;
   return section(
-    "Alert delivery funnel",
+    "Risk alert delivery funnel",
     h("div.funnel", {}, bars(
       [
         ["Raised", a.raised, "stage-raised"],
@@ -65,9 +65,9 @@ function funnel(p) {
         ["Failed", a.failed, "stage-failed"],
         ["Suppressed", a.suppressed, "stage-suppressed"],
       ],
-      { label: `Alerts raised ${p.from} to ${p.to}: ${a.raised} raised, ${a.sent} sent, ${a.delivered} delivered, ${a.read} read, ${a.failed} failed` },
+      { label: `Risk alerts raised ${p.from} to ${p.to}: ${a.raised} raised, ${a.sent} sent, ${a.delivered} delivered, ${a.read} read, ${a.failed} failed` },
     )),
-    h("p.muted", {}, "Suppressed alerts were held back by the cooldown and are not counted as raised."),
+    h("p.muted", {}, `Risk alerts only (escalations and staff's alerts). Suppressed alerts were held back by the cooldown or were about the past (${a.suppressed_stale} of them), and are not counted as raised; ${a.other_messages} other messages (welcome) are not counted here.`),
   );
 }
 

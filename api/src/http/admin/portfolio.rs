@@ -49,24 +49,31 @@ pub struct DayMix {
     pub bands: BTreeMap<String, i64>,
 }
 
-/// How many decisions moved customers from one band to another.
+/// How many customers moved from one band to another in the range.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Migration {
     /// Band before.
     pub from: String,
     /// Band after.
     pub to: String,
-    /// Decisions.
-    pub count: i64,
+    /// Customers who made this move at least once in the range (a customer
+    /// who went Low → High twice counts once).
+    pub customers: i64,
 }
 
-/// Alerts raised in the range, by how far they got.
+/// Risk alerts (escalations and staff's manual alerts) raised in the range,
+/// by how far they got; other messages (welcome) are counted apart, and
+/// one-time codes are never alerts.
 #[derive(Debug, Default, Serialize, utoipa::ToSchema)]
 pub struct Funnel {
     /// Raised (and not suppressed).
     pub raised: i64,
-    /// Suppressed by the cooldown.
+    /// Recorded but not sent: within a cooldown, or about the past.
     pub suppressed: i64,
+    /// Of those, about a fact older than `ALERT_MAX_AGE` (imported history).
+    pub suppressed_stale: i64,
+    /// Other messages raised in the range (welcome), not risk alerts.
+    pub other_messages: i64,
     /// Accepted by WhatsApp.
     pub sent: i64,
     /// Delivered (or read).
@@ -88,9 +95,9 @@ pub struct Portfolio {
     pub bands: Vec<BandExposure>,
     /// End-of-day mix, one entry per day.
     pub band_mix: Vec<DayMix>,
-    /// Changes of band in the range.
+    /// Changes of band in the range, in customers.
     pub migrations: Vec<Migration>,
-    /// Alert funnel of the range.
+    /// Risk-alert funnel of the range.
     pub alerts: Funnel,
     /// Freshness of the views read.
     pub projected: Vec<Projected>,
@@ -212,13 +219,17 @@ pub async fn portfolio(
         *mix.entry(band).or_default() += n;
     }
     let mut by_day: BTreeMap<NaiveDate, Vec<(String, String, i64)>> = BTreeMap::new();
-    let mut migrations: BTreeMap<(String, String), i64> = BTreeMap::new();
     for (day, b0, b1, n) in changes {
-        if b0 != b1 {
-            *migrations.entry((b0.clone(), b1.clone())).or_default() += n;
-        }
         by_day.entry(day).or_default().push((b0, b1, n));
     }
+    let migrations: Vec<(String, String, i64)> = sqlx::query_as(
+        "SELECT band_before, band, count(DISTINCT customer_id) FROM risk_decisions \
+         WHERE as_of >= $1 AND as_of < $2 AND band_before <> band GROUP BY 1, 2 ORDER BY 1, 2",
+    )
+    .bind(start)
+    .bind(end)
+    .fetch_all(&state.pool)
+    .await?;
     let opened: HashMap<NaiveDate, i64> = openings.into_iter().collect();
     let mut band_mix = Vec::new();
     let mut day = from;
@@ -235,14 +246,17 @@ pub async fn portfolio(
         day = day + Days::new(1);
     }
 
-    let funnel: (i64, i64, i64, i64, i64, i64) = sqlx::query_as(
-        "SELECT count(*) FILTER (WHERE status <> 'suppressed'), \
-                count(*) FILTER (WHERE status = 'suppressed'), \
-                count(*) FILTER (WHERE status = 'sent'), \
-                count(*) FILTER (WHERE delivery IN ('delivered', 'read')), \
-                count(*) FILTER (WHERE delivery = 'read'), \
-                count(*) FILTER (WHERE status = 'failed' OR delivery = 'failed') \
-         FROM customer_alerts WHERE raised_at >= $1 AND raised_at < $2",
+    let funnel: (i64, i64, i64, i64, i64, i64, i64, i64) = sqlx::query_as(
+        "SELECT count(*) FILTER (WHERE risk AND status <> 'suppressed'), \
+                count(*) FILTER (WHERE risk AND status = 'suppressed'), \
+                count(*) FILTER (WHERE risk AND suppressed_reason = 'stale'), \
+                count(*) FILTER (WHERE NOT risk), \
+                count(*) FILTER (WHERE risk AND status = 'sent'), \
+                count(*) FILTER (WHERE risk AND delivery IN ('delivered', 'read')), \
+                count(*) FILTER (WHERE risk AND delivery = 'read'), \
+                count(*) FILTER (WHERE risk AND (status = 'failed' OR delivery = 'failed')) \
+         FROM (SELECT *, kind IN ('escalation', 'manual') AS risk FROM customer_alerts \
+               WHERE raised_at >= $1 AND raised_at < $2) a",
     )
     .bind(start)
     .bind(end)
@@ -267,15 +281,21 @@ pub async fn portfolio(
         band_mix,
         migrations: migrations
             .into_iter()
-            .map(|((from, to), count)| Migration { from, to, count })
+            .map(|(from, to, customers)| Migration {
+                from,
+                to,
+                customers,
+            })
             .collect(),
         alerts: Funnel {
             raised: funnel.0,
             suppressed: funnel.1,
-            sent: funnel.2,
-            delivered: funnel.3,
-            read: funnel.4,
-            failed: funnel.5,
+            suppressed_stale: funnel.2,
+            other_messages: funnel.3,
+            sent: funnel.4,
+            delivered: funnel.5,
+            read: funnel.6,
+            failed: funnel.7,
         },
         projected,
     };
