@@ -184,9 +184,11 @@ fn valid(route: &str, n: u64) -> Map<String, Value> {
         "/v1/customers" => registration(&format!("F-{n}")),
         "/v1/customers/C-1/transactions" => transaction(&format!("T-{n}"), 100 + n as i64),
         "/v1/customers/C-1/statements" => {
-            json!({"period": format!("{}-{:02}", 2030 + n / 12, n % 12 + 1),
+            // A past issue date (facts from the future are refused) and a
+            // period unique to the case, closed before it.
+            json!({"period": format!("{}-{:02}", 1950 + n / 12, n % 12 + 1),
             "closing_balance_minor": 1000, "minimum_due_minor": 100,
-            "due_date": "2099-12-31", "issued_at": "2098-01-01T00:00:00Z"})
+            "due_date": "2026-06-21", "issued_at": "2026-06-01T00:00:00Z"})
         }
         "/v1/customers/C-1/payments" => json!({"payment_id": format!("P-{n}"), "amount_minor": 500,
             "currency": "INR", "paid_at": "2026-03-01T00:00:00Z"}),

@@ -52,8 +52,12 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for StrictJson<T> {
 }
 
 /// Parses JSON bytes into `T`, mapping errors to problem details that name
-/// every invalid field, not only the first.
+/// every invalid field, not only the first. A string holding a control
+/// character (see [`is_refused_control`]) is refused too, naming its field:
+/// PostgreSQL cannot store a NUL in jsonb, and none belongs in a name, an id
+/// or a note.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
+    refuse_control_characters(bytes)?;
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let problem = problem_for(e);
@@ -176,5 +180,78 @@ fn field_error(path: String, message: String) -> FieldError {
     FieldError {
         field: path,
         message,
+    }
+}
+
+/// The characters no string may hold: C0 controls but tab, newline and
+/// carriage return (which free text such as a staff note may carry), DEL,
+/// and the C1 controls.
+pub fn is_refused_control(c: char) -> bool {
+    matches!(c, '\u{0}'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{7f}'..='\u{9f}')
+}
+
+/// Refuses a body whose strings hold a refused control character, naming
+/// every such field. JSON can only carry one as an escape (`\u0000`, `\b`,
+/// `\f`) or, for C1, as raw UTF-8 (0xC2 0x80–0x9F), so bodies without either
+/// are passed at the cost of one byte scan.
+fn refuse_control_characters(bytes: &[u8]) -> Result<(), Problem> {
+    let suspicious = bytes.windows(2).any(|w| {
+        (w[0] == b'\\' && matches!(w[1], b'u' | b'b' | b'f'))
+            || (w[0] == 0xC2 && (0x80..=0x9F).contains(&w[1]))
+    });
+    if !suspicious {
+        return Ok(());
+    }
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(bytes) else {
+        return Ok(()); // malformed: the parse says so
+    };
+    let mut fields = Vec::new();
+    control_fields(&value, "", &mut fields);
+    if fields.is_empty() {
+        return Ok(());
+    }
+    Err(Problem::invalid(
+        fields
+            .into_iter()
+            .map(|field| FieldError {
+                field,
+                message: "must not contain control characters (U+0000-U+001F except tab, \
+                          newline and carriage return, U+007F-U+009F)"
+                    .into(),
+            })
+            .collect(),
+    ))
+}
+
+fn control_fields(v: &serde_json::Value, path: &str, out: &mut Vec<String>) {
+    use serde_json::Value;
+    let at = |key: &str| {
+        if path.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{path}.{key}")
+        }
+    };
+    match v {
+        Value::String(s) if s.chars().any(is_refused_control) => out.push(if path.is_empty() {
+            ".".into()
+        } else {
+            path.to_owned()
+        }),
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                control_fields(item, &format!("{path}[{i}]"), out);
+            }
+        }
+        Value::Object(map) => {
+            for (k, item) in map {
+                if k.chars().any(is_refused_control) {
+                    out.push(at(&k.escape_default().to_string()));
+                } else {
+                    control_fields(item, &at(k), out);
+                }
+            }
+        }
+        _ => {}
     }
 }
