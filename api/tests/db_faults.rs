@@ -21,6 +21,9 @@ use tokio::task::JoinHandle;
 struct Proxy {
     addr: std::net::SocketAddr,
     up: Arc<AtomicBool>,
+    /// Connections are accepted and then never answered (a host that
+    /// swallows packets), instead of refused.
+    silent: Arc<AtomicBool>,
     links: Arc<Mutex<Vec<JoinHandle<()>>>>,
 }
 
@@ -29,12 +32,22 @@ impl Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let up = Arc::new(AtomicBool::new(true));
+        let silent = Arc::new(AtomicBool::new(false));
         let links: Arc<Mutex<Vec<JoinHandle<()>>>> = Arc::default();
-        let (flag, open) = (up.clone(), links.clone());
+        let (flag, quiet, open) = (up.clone(), silent.clone(), links.clone());
         tokio::spawn(async move {
             while let Ok((mut client, _)) = listener.accept().await {
                 if !flag.load(Ordering::SeqCst) {
-                    drop(client); // unreachable: closed at once
+                    if quiet.load(Ordering::SeqCst) {
+                        // Held open, never answered.
+                        let held = tokio::spawn(async move {
+                            let _client = client;
+                            std::future::pending::<()>().await;
+                        });
+                        open.lock().unwrap_or_else(|p| p.into_inner()).push(held);
+                    } else {
+                        drop(client); // unreachable: closed at once
+                    }
                     continue;
                 }
                 let upstream = upstream.clone();
@@ -46,7 +59,18 @@ impl Proxy {
                 open.lock().unwrap_or_else(|p| p.into_inner()).push(link);
             }
         });
-        Self { addr, up, links }
+        Self {
+            addr,
+            up,
+            silent,
+            links,
+        }
+    }
+
+    /// Drops every open connection; new ones are accepted and never answered.
+    fn silence(&self) {
+        self.silent.store(true, Ordering::SeqCst);
+        self.cut();
     }
 
     /// Drops every open connection and refuses new ones.
@@ -153,15 +177,23 @@ async fn an_unreachable_database_is_a_503_and_work_resumes_with_nothing_lost() {
     let p: Value = r.json().await.expect("problem");
     assert_eq!(p["status"], 503);
     assert!(waited < Duration::from_secs(12), "no hang: {waited:?}");
+    let asked = Instant::now();
     let ready = reqwest::get(format!("{base}/readyz"))
         .await
         .expect("readyz");
+    let answered = asked.elapsed();
     assert_eq!(
         ready.status(),
         503,
         "readyz is red while the database is away"
     );
     assert!(ready.headers().contains_key("retry-after"));
+    // A probe with a 1 s timeout gets its 503, not a timeout (the pool
+    // alone would take its 5 s acquire timeout).
+    assert!(
+        answered < Duration::from_millis(900),
+        "readyz took {answered:?}"
+    );
 
     // Act: the database comes back.
     proxy.restore();
@@ -206,5 +238,34 @@ async fn an_unreachable_database_is_a_503_and_work_resumes_with_nothing_lost() {
     println!(
         "db faults: {} acknowledged writes found once each; {unavailable} answers to the writers were 503 during the cut",
         acknowledged.len()
+    );
+}
+
+#[tokio::test]
+async fn readiness_answers_503_at_once_while_the_database_does_not_answer() {
+    let app = spawn_app().await;
+    let options: sqlx::postgres::PgConnectOptions = app.db.url.parse().expect("url");
+    let upstream = format!("{}:{}", options.get_host(), options.get_port());
+    let proxy = Proxy::start(upstream.clone()).await;
+    let proxied_url = app.db.url.replacen(&upstream, &proxy.addr.to_string(), 1);
+    // A pool holding no connection, with the production acquire timeout:
+    // readiness has to open one, to a host that never answers.
+    proxy.silence();
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .acquire_timeout(Duration::from_secs(5))
+        .connect_lazy(&proxied_url)
+        .expect("pool");
+    let base = serve(api::http::AppState::new(pool).with_auth(&test_auth())).await;
+    let asked = Instant::now();
+    let ready = reqwest::get(format!("{base}/readyz"))
+        .await
+        .expect("readyz");
+    let answered = asked.elapsed();
+    assert_eq!(ready.status(), 503);
+    assert!(ready.headers().contains_key("retry-after"));
+    // Within a probe's usual 1 s timeout (the pool alone would wait 5 s).
+    assert!(
+        answered < Duration::from_millis(900),
+        "readyz took {answered:?}"
     );
 }

@@ -15,6 +15,9 @@ use serde_json::json;
 use super::problem::Problem;
 use super::AppState;
 
+/// How long `/readyz` waits for the database before answering 503.
+const READY_WITHIN: std::time::Duration = std::time::Duration::from_millis(500);
+
 /// Health routes.
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -47,12 +50,27 @@ async fn healthz() -> Json<serde_json::Value> {
     )
 )]
 async fn readyz(State(state): State<AppState>) -> Response {
-    if let Err(e) = commands::db::check_ready(&state.pool).await {
-        return Problem::unavailable(e.to_string()).into_response();
-    }
-    let projections = match projections::runner::statuses(&state.pool).await {
-        Ok(p) => p,
-        Err(e) => return Problem::from(e).into_response(),
+    // A probe must get its answer within its own timeout (often 1 s) even
+    // while the database is down, not after the pool's 5 s acquire timeout.
+    let ready = tokio::time::timeout(READY_WITHIN, async {
+        commands::db::check_ready(&state.pool)
+            .await
+            .map_err(|e| Problem::unavailable(e.to_string()))?;
+        projections::runner::statuses(&state.pool)
+            .await
+            .map_err(Problem::from)
+    })
+    .await;
+    let projections = match ready {
+        Ok(Ok(p)) => p,
+        Ok(Err(p)) => return p.into_response(),
+        Err(_) => {
+            return Problem::unavailable(format!(
+                "the database did not answer within {} ms",
+                READY_WITHIN.as_millis()
+            ))
+            .into_response()
+        }
     };
     // A stopped projection does not stop ingest, but its views are going
     // stale: say so loudly without taking the API out of service.

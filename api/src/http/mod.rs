@@ -205,7 +205,13 @@ pub fn router(state: AppState) -> Router {
         .layer(from_fn(security::header_limits))
         .layer(from_fn(security::headers))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-        .layer(TraceLayer::new_for_http())
+        // A 5xx is logged once where it is detected (a 500's cause in
+        // `Problem::internal`, an outage where it is seen), not again here.
+        .layer(
+            TraceLayer::new_for_http().on_failure(
+                tower_http::trace::DefaultOnFailure::new().level(tracing::Level::DEBUG),
+            ),
+        )
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
 }
 

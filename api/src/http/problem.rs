@@ -167,8 +167,11 @@ impl From<StoreError> for Problem {
     fn from(e: StoreError) -> Self {
         match &e {
             StoreError::Database(db) if is_unavailable(db) => {
-                tracing::warn!(error = %e, "database unavailable");
-                Self::unavailable("the database is unavailable; retry shortly")
+                outage_detected(&e);
+                Self::unavailable(
+                    "the database is unavailable; the outcome of a write is unknown: \
+                     retry shortly with the same id",
+                )
             }
             _ => Self::internal(&e),
         }
@@ -178,6 +181,27 @@ impl From<StoreError> for Problem {
 impl From<sqlx::Error> for Problem {
     fn from(e: sqlx::Error) -> Self {
         Self::from(StoreError::Database(e))
+    }
+}
+
+/// When the outage was last logged (seconds since the epoch).
+static OUTAGE_LOGGED_AT: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+
+/// Logs a database outage once, where it is detected, and at most once a
+/// minute while it lasts: clients ride an outage through with retries, and
+/// a line per refused request would page an operator for each.
+fn outage_detected(e: &StoreError) {
+    use std::sync::atomic::Ordering;
+    let now = chrono::Utc::now().timestamp();
+    let last = OUTAGE_LOGGED_AT.load(Ordering::Relaxed);
+    if now - last >= 60
+        && OUTAGE_LOGGED_AT
+            .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+            .is_ok()
+    {
+        tracing::error!(error = %e, "database unavailable: answering 503 with Retry-After until it is back");
+    } else {
+        tracing::debug!(error = %e, "database unavailable");
     }
 }
 
