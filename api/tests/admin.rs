@@ -394,6 +394,22 @@ async fn one_customer_in_full_with_paged_activity() {
         .expect("help")
         .is_empty());
     assert!(body["features"]["utilisation"].as_f64().expect("features") > 0.9);
+    // Staff read the reasons in their own words, with the decision's numbers.
+    let staff = &body["risk"]["staff_reasons"][0];
+    assert_eq!(staff["code"], body["risk"]["reasons"][0]["code"]);
+    assert_eq!(staff["feature"], "utilisation");
+    assert!(
+        (staff["value"].as_f64().expect("value") - 0.96).abs() < 1e-9,
+        "{staff}"
+    );
+    assert!(
+        staff["staff_text"]
+            .as_str()
+            .expect("text")
+            .starts_with("utilisation = 0.9600 (rule utilisation_above_90;"),
+        "{staff}"
+    );
+    assert_eq!(staff["customer_text"], body["risk"]["reasons"][0]["text"]);
     assert!(!body["risk_history"].as_array().expect("history").is_empty());
     assert!(body["band_thresholds"]["high"].as_f64().is_some());
     assert_eq!(body["alerts"][0]["kind"], "escalation");

@@ -49,7 +49,24 @@ function risk(c) {
       ["Last decision", r.decision_id || "—"],
     ]),
     h("h3", {}, "Reasons"),
-    reasonsList(r.reasons),
+    staffReasons(r.staff_reasons),
+  );
+}
+
+// Staff read the reasons in their own words: the feature, its value in the
+// decision, and how much it moved the score; the customer's sentence beside.
+function staffReasons(items) {
+  if (!items || items.length === 0) return h("p.muted", {}, "No reasons recorded yet.");
+  return table(
+    [
+      ["Feature", (x) => x.feature],
+      ["Value", (x) => (x.value === null || x.value === undefined ? "—" : x.value.toFixed(4)), "num"],
+      ["Contribution", (x) => (x.contribution >= 0 ? "+" : "") + x.contribution.toFixed(4), "num"],
+      ["Source", (x) => (x.code.startsWith("rule:") ? `rule ${x.code.slice(5)}` : "model")],
+      ["Customer is told", (x) => x.customer_text, "wide"],
+    ],
+    items,
+    { caption: "Reasons of the decision in force", empty: "No reasons recorded yet." },
   );
 }
 

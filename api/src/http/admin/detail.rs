@@ -51,6 +51,54 @@ pub async fn overview(pool: &PgPool, id: &str) -> Result<Value, Problem> {
     }))
 }
 
+/// The reasons of the customer's last recorded decision in the staff's
+/// words: the feature, its value in that decision, and how much it moved
+/// the score — read from the decision itself (the customer stream's latest
+/// `RiskAssessed`; `customer` is the aggregate's type), so they match its
+/// numbers.
+async fn staff_reasons(pool: &PgPool, id: &str) -> Result<Value, Problem> {
+    let assessment: Option<Value> = sqlx::query_scalar(
+        "SELECT payload -> 'RiskAssessed' -> 'assessment' FROM events \
+         WHERE aggregate_type = 'customer' AND aggregate_id = $1 AND event_type = 'RiskAssessed' \
+         ORDER BY sequence DESC LIMIT 1",
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await?;
+    let Some(a) = assessment else {
+        return Ok(Value::Array(Vec::new()));
+    };
+    let rows = a["reasons"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|r| {
+            let feature = r["feature"].as_str().unwrap_or_default();
+            let value = a["features"][feature].as_f64();
+            let contribution = r["contribution"].as_f64().unwrap_or_default();
+            let code = r["code"].as_str().unwrap_or_default();
+            let why = if code.starts_with("rule:") {
+                format!("rule {}", code.trim_start_matches("rule:"))
+            } else {
+                "model".to_owned()
+            };
+            let value_text = value.map_or_else(|| "n/a".to_owned(), |v| format!("{v:.4}"));
+            json!({
+                "code": code,
+                "feature": feature,
+                "value": value,
+                "contribution": contribution,
+                "staff_text": format!(
+                    "{feature} = {value_text} ({why}; {:+.4} to the ensemble probability)",
+                    contribution
+                ),
+                "customer_text": r["text"],
+            })
+        })
+        .collect();
+    Ok(Value::Array(rows))
+}
+
 /// Band, score, rules and the reasons in force (with what would help).
 pub async fn risk(pool: &PgPool, id: &str) -> Result<Value, Problem> {
     let r = sqlx::query(
@@ -64,7 +112,7 @@ pub async fn risk(pool: &PgPool, id: &str) -> Result<Value, Problem> {
     .fetch_optional(pool)
     .await?;
     let Some(r) = r else {
-        return Ok(json!({"band": "Low", "score": null, "reasons": []}));
+        return Ok(json!({"band": "Low", "score": null, "reasons": [], "staff_reasons": []}));
     };
     Ok(json!({
         "band": r.try_get::<String, _>("recorded_band")?,
@@ -75,6 +123,7 @@ pub async fn risk(pool: &PgPool, id: &str) -> Result<Value, Problem> {
         "model_version": r.try_get::<String, _>("model_version")?,
         "decision_id": r.try_get::<Option<String>, _>("decision_id")?,
         "reasons": top(r.try_get("reasons")?, 5),
+        "staff_reasons": top(staff_reasons(pool, id).await?, 5),
     }))
 }
 

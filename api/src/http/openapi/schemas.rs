@@ -254,6 +254,25 @@ pub struct RiskDoc {
     pub decision_id: Option<String>,
     /// Top reasons.
     pub reasons: Vec<ReasonDoc>,
+    /// The same reasons in the staff's words (feature, value, contribution).
+    pub staff_reasons: Vec<StaffReasonDoc>,
+}
+
+/// A reason of the decision in force, as staff read it.
+#[derive(Serialize, ToSchema)]
+pub struct StaffReasonDoc {
+    /// `rule:<id>` or `model:<feature>`.
+    pub code: String,
+    /// The feature.
+    pub feature: String,
+    /// Its value in the decision.
+    pub value: Option<f64>,
+    /// Its contribution to the ensemble probability.
+    pub contribution: f64,
+    /// E.g. "utilisation = 0.9400 (rule utilisation_above_90; +0.1200 to the ensemble probability)".
+    pub staff_text: String,
+    /// What the customer is told.
+    pub customer_text: String,
 }
 
 /// A customer's profile and usage.
