@@ -101,6 +101,8 @@ impl DeliveryRecorder {
                 wamid: u.wamid.clone(),
                 status: status_of(u.status),
                 error_code: u.error_code,
+                error_reason: u.error_reason.clone(),
+                pricing_category: u.pricing_category.clone(),
                 reported_at,
             }));
             let meta = Metadata {

@@ -280,3 +280,57 @@ async fn without_a_token_alerts_go_to_the_local_inbox() {
         .expect("get");
     assert_eq!(absent.status(), 404, "no inbox route with the Cloud API");
 }
+
+#[tokio::test]
+async fn a_failure_says_why_and_a_delivery_what_it_cost() {
+    let h = harness(FakeConfig::default(), false).await;
+    with_alert(&h).await;
+    let mut delivered: serde_json::Value =
+        serde_json::from_slice(&status_body("A-1", "wamid.X", "delivered")).expect("json");
+    delivered["entry"][0]["changes"][0]["value"]["statuses"][0]["pricing"] =
+        serde_json::json!({"billable": true, "pricing_model": "PMP", "category": "utility"});
+    let mut failed: serde_json::Value =
+        serde_json::from_slice(&status_body("A-1", "wamid.X", "failed")).expect("json");
+    failed["entry"][0]["changes"][0]["value"]["statuses"][0]["errors"] = serde_json::json!([{
+        "code": 131049,
+        "title": "This message was not delivered to maintain healthy ecosystem engagement.",
+        "message": "This message was not delivered to maintain healthy ecosystem engagement.",
+        "error_data": {"details": "The message failed to be delivered."}}]);
+    for body in [delivered, failed] {
+        let body = serde_json::to_vec(&body).expect("json");
+        let sig = whatsapp::webhook::sign(APP_SECRET.as_bytes(), &body);
+        assert_eq!(post(&h, body, Some(sig)).await.status(), 200);
+    }
+    let events = h.events_of("AlertDeliveryUpdated").await;
+    assert_eq!(events[0]["pricing_category"], "utility");
+    assert_eq!(events[1]["error_code"], 131049);
+    assert_eq!(
+        events[1]["error_reason"],
+        "This message was not delivered to maintain healthy ecosystem engagement.: \
+         The message failed to be delivered."
+    );
+    // The alerts view (what the console shows) carries both.
+    let head = last_position(&h.db.pool).await;
+    projections::Runner::new(
+        projections::views::alerts::CustomerAlerts,
+        h.db.pool.clone(),
+        h.state.lag.clone(),
+    )
+    .catch_up_to(head, 2_000)
+    .await
+    .expect("alerts view");
+    let (reason, category): (Option<String>, Option<String>) = sqlx::query_as(
+        "SELECT failed_reason, pricing_category FROM customer_alerts WHERE alert_id = 'A-1'",
+    )
+    .fetch_one(&h.db.pool)
+    .await
+    .expect("row");
+    assert_eq!(
+        reason.as_deref(),
+        Some(
+            "131049 This message was not delivered to maintain healthy ecosystem engagement.: \
+             The message failed to be delivered."
+        )
+    );
+    assert_eq!(category.as_deref(), Some("utility"));
+}

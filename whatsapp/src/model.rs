@@ -213,9 +213,13 @@ pub struct WireStatus {
     /// The `biz_opaque_callback_data` the message was sent with.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub biz_opaque_callback_data: Option<String>,
+    /// What the message costs (on sent and delivered statuses).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pricing: Option<Pricing>,
 }
 
-/// `{"code": 131026, "title": "Message undeliverable"}`.
+/// `{"code": 131049, "title": "…", "message": "…", "error_data":
+/// {"details": "…"}}` on a failed status.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StatusError {
     /// Error code, same table as send errors.
@@ -223,6 +227,36 @@ pub struct StatusError {
     /// Short title.
     #[serde(default)]
     pub title: String,
+    /// The message (often the title again).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// Why, in Meta's words (e.g. "This message was not delivered to
+    /// maintain healthy ecosystem engagement.").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_data: Option<StatusErrorData>,
+}
+
+/// `error_data` of a status error.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StatusErrorData {
+    /// The explanation.
+    #[serde(default)]
+    pub details: String,
+}
+
+/// `pricing` of a status (the per-message pricing model): what the message
+/// costs the bank.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Pricing {
+    /// Whether it is charged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billable: Option<bool>,
+    /// e.g. `PMP` (per-message pricing) or `CBP`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pricing_model: Option<String>,
+    /// `utility`, `authentication`, `marketing`, `service`, …
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
 }
 
 /// A template to send: utility (body parameters) or authentication (OTP).

@@ -136,6 +136,11 @@ pub struct StatusUpdate {
     pub recipient: String,
     /// First error code, on `failed`.
     pub error_code: Option<i64>,
+    /// Why it failed, in words: the first error's title, message and
+    /// details, as Meta sent them.
+    pub error_reason: Option<String>,
+    /// The pricing category (`utility`, `authentication`, …), when sent.
+    pub pricing_category: Option<String>,
     /// The `biz_opaque_callback_data` the message was sent with.
     pub callback_data: Option<String>,
 }
@@ -152,6 +157,31 @@ pub enum WebhookError {
     /// A timestamp that is not integer seconds.
     #[error("bad timestamp {0:?}")]
     BadTimestamp(String),
+}
+
+/// An error's words: title, then the message and details where they add
+/// something, at most 1,000 characters.
+fn reason_of(e: &crate::model::StatusError) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in [
+        Some(e.title.as_str()),
+        e.message.as_deref(),
+        e.error_data.as_ref().map(|d| d.details.as_str()),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        let part = part.trim();
+        if !part.is_empty() && !parts.contains(&part) {
+            parts.push(part);
+        }
+    }
+    parts
+        .join(": ")
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(1_000)
+        .collect()
 }
 
 /// All status updates in a webhook body (other change kinds are skipped).
@@ -174,6 +204,8 @@ pub fn parse_statuses(raw_body: &[u8]) -> Result<Vec<StatusUpdate>, WebhookError
                 timestamp,
                 recipient: s.recipient_id.clone(),
                 error_code: s.errors.as_ref().and_then(|e| e.first()).map(|e| e.code),
+                error_reason: s.errors.as_ref().and_then(|e| e.first()).map(reason_of),
+                pricing_category: s.pricing.as_ref().and_then(|p| p.category.clone()),
                 callback_data: s.biz_opaque_callback_data.clone(),
             });
         }
@@ -199,6 +231,39 @@ mod tests {
         assert_eq!(got[0].status, Delivery::Failed);
         assert_eq!(got[0].timestamp, 1_749_416_383);
         assert_eq!(got[0].error_code, Some(131026));
+    }
+
+    /// Shapes from Meta's webhook reference: a failure with its words, and a
+    /// delivery under the per-message pricing model.
+    const FAILED_WITH_WORDS: &str = r#"{"object":"whatsapp_business_account","entry":[{"id":"WABA","changes":[{
+      "field":"messages","value":{"messaging_product":"whatsapp",
+      "metadata":{"display_phone_number":"15550000000","phone_number_id":"106500000000"},
+      "statuses":[{"id":"wamid.A","status":"failed","timestamp":"1749416383","recipient_id":"919800000001",
+        "errors":[{"code":131049,"title":"This message was not delivered to maintain healthy ecosystem engagement.",
+          "message":"This message was not delivered to maintain healthy ecosystem engagement.",
+          "error_data":{"details":"In order to maintain a healthy ecosystem engagement, the message failed to be delivered."},
+          "href":"https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/"}]},
+       {"id":"wamid.B","status":"delivered","timestamp":"1749416390","recipient_id":"919800000001",
+        "conversation":{"id":"c1","origin":{"type":"utility"}},
+        "pricing":{"billable":true,"pricing_model":"PMP","category":"utility","type":"regular"}}]}}]}]}"#;
+
+    #[test]
+    fn failures_keep_their_words_and_deliveries_their_pricing_category() {
+        let got = parse_statuses(FAILED_WITH_WORDS.as_bytes()).expect("parse");
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[0].error_code, Some(131049));
+        assert_eq!(
+            got[0].error_reason.as_deref(),
+            Some(
+                "This message was not delivered to maintain healthy ecosystem engagement.: \
+                 In order to maintain a healthy ecosystem engagement, the message failed to be delivered."
+            ),
+            "the title once (the message repeats it), then the details"
+        );
+        assert_eq!(got[0].pricing_category, None);
+        assert_eq!(got[1].status, Delivery::Delivered);
+        assert_eq!(got[1].pricing_category.as_deref(), Some("utility"));
+        assert_eq!(got[1].error_reason, None);
     }
 
     #[test]

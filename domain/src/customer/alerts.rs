@@ -267,6 +267,15 @@ pub struct AlertDeliveryUpdated {
     pub status: DeliveryStatus,
     /// The error code on `failed`.
     pub error_code: Option<i64>,
+    /// Why it failed, in WhatsApp's words (title, message, details) — what
+    /// staff need to act on a failure (e.g. 131049, "not delivered to
+    /// maintain healthy ecosystem engagement").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_reason: Option<String>,
+    /// The pricing category WhatsApp charged the message under (`utility`,
+    /// `authentication`, …), so the bank can see what alerts cost.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pricing_category: Option<String>,
     /// When WhatsApp says it happened.
     pub reported_at: DateTime<Utc>,
 }

@@ -82,6 +82,8 @@ fn delivery(id: &str, status: DeliveryStatus, ts: &str) -> CustomerCommand {
         wamid: "wamid.1".into(),
         status,
         error_code: None,
+        error_reason: None,
+        pricing_category: None,
         reported_at: at(ts),
     }))
 }

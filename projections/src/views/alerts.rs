@@ -113,6 +113,8 @@ impl Projection for CustomerAlerts {
                                  WHEN $2 = 'read' THEN coalesce(delivered_at, $3) ELSE delivered_at END, \
                              read_at = CASE WHEN $2 = 'read' THEN coalesce(read_at, $3) ELSE read_at END, \
                              failed_code = CASE WHEN $2 = 'failed' THEN coalesce($4, failed_code) ELSE failed_code END, \
+                             failed_reason = CASE WHEN $2 = 'failed' THEN coalesce($6, failed_reason) ELSE failed_reason END, \
+                             pricing_category = coalesce($7, pricing_category), \
                              wamid = coalesce(wamid, $5) \
                          WHERE alert_id = $1"
                     ))
@@ -121,6 +123,11 @@ impl Projection for CustomerAlerts {
                     .bind(e.reported_at)
                     .bind(e.error_code)
                     .bind(&e.wamid)
+                    .bind(e.error_reason.as_ref().map(|r| match e.error_code {
+                        Some(code) => format!("{code} {r}"),
+                        None => r.clone(),
+                    }))
+                    .bind(&e.pricing_category)
                     .execute(&mut *tx)
                     .await?;
                 }

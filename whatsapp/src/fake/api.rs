@@ -136,6 +136,12 @@ async fn send_message(
     else {
         return api_error(132001, "template name does not exist in the translation");
     };
+    // Copy-code templates are authentication templates; the rest utility.
+    let category = if approved.copy_code {
+        "authentication"
+    } else {
+        "utility"
+    };
     let (body_params, buttons) = params_of(&req);
     let buttons_ok = if approved.copy_code {
         buttons.len() == 1 && buttons[0].len() == 1
@@ -181,6 +187,7 @@ async fn send_message(
                 wamid: wamid.clone(),
                 wa_id: wa_id.clone(),
                 callback_data: req.biz_opaque_callback_data.clone(),
+                category,
             },
             plan,
         );

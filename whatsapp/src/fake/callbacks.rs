@@ -12,7 +12,10 @@ use rand::seq::SliceRandom;
 
 use super::state::{lock, Inner, Shared};
 use super::{FakeConfig, WebhookTarget};
-use crate::model::{Change, ChangeValue, Entry, Metadata, StatusError, WebhookPayload, WireStatus};
+use crate::model::{
+    Change, ChangeValue, Entry, Metadata, Pricing, StatusError, StatusErrorData, WebhookPayload,
+    WireStatus,
+};
 use crate::webhook::{sign, Delivery};
 
 const ATTEMPTS: u32 = 3;
@@ -42,11 +45,24 @@ pub(crate) fn payload(
     status: Delivery,
     ts: u64,
 ) -> WebhookPayload {
+    // As Meta sends them: a failure with its title, message and details; a
+    // sent, delivered or read status with the message's pricing.
     let errors = (status == Delivery::Failed).then(|| {
         vec![StatusError {
             code: 131026,
             title: "Message undeliverable".into(),
+            message: Some("Message undeliverable".into()),
+            error_data: Some(StatusErrorData {
+                details: "Unable to deliver message. Reasons can include: the recipient's phone \
+                          number is not a WhatsApp phone number."
+                    .into(),
+            }),
         }]
+    });
+    let pricing = (status != Delivery::Failed).then(|| Pricing {
+        billable: Some(true),
+        pricing_model: Some("PMP".into()),
+        category: Some(message.category.into()),
     });
     WebhookPayload {
         object: "whatsapp_business_account".into(),
@@ -67,6 +83,7 @@ pub(crate) fn payload(
                         recipient_id: message.wa_id.clone(),
                         errors,
                         biz_opaque_callback_data: message.callback_data.clone(),
+                        pricing,
                     }],
                 },
             }],
@@ -82,6 +99,8 @@ pub(crate) struct Tracked {
     pub wa_id: String,
     /// The sender's `biz_opaque_callback_data`, echoed.
     pub callback_data: Option<String>,
+    /// The template's pricing category (`utility`, `authentication`).
+    pub category: &'static str,
 }
 
 /// Post the planned statuses in the background.

@@ -140,7 +140,7 @@ pub async fn alerts(
                 'delivery', delivery, 'raised_at', raised_at, 'sent_at', sent_at, 'delivered_at', delivered_at, \
                 'read_at', read_at, 'failed_code', failed_code, 'failed_reason', failed_reason, \
                 'attempts', attempts, 'fallback_used', fallback_used, \
-                'suppressed_reason', suppressed_reason) \
+                'suppressed_reason', suppressed_reason, 'pricing_category', pricing_category) \
          FROM customer_alerts WHERE customer_id = $1 AND (NOT $2 OR status = 'sent') \
          ORDER BY raised_at DESC, alert_id DESC LIMIT $3",
     )

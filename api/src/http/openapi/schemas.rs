@@ -394,6 +394,8 @@ pub struct AlertDoc {
     /// Why a suppressed alert was not sent: `cooldown` or `stale` (about a
     /// fact older than `ALERT_MAX_AGE` when decided, e.g. imported history).
     pub suppressed_reason: Option<String>,
+    /// The pricing category WhatsApp charged it under (`utility`, …).
+    pub pricing_category: Option<String>,
 }
 
 /// One point of the risk chart.
