@@ -11,7 +11,7 @@
 //! up as a difference too.
 
 use chrono::{DateTime, Utc};
-use domain::customer::{DecisionTrigger, LogCheckpoint, RiskAssessed};
+use domain::customer::{LogCheckpoint, RiskAssessed};
 use domain::features::Features;
 use domain::risk::decision::record;
 use domain::risk::{verdict, Band, DecisionPoint};
@@ -94,19 +94,17 @@ pub fn judge(recorded: &RiskAssessed, evidence: &Evidence<'_>, model: &Loaded) -
         ));
         return Verdict::Mismatch(diffs);
     };
-    let point = DecisionPoint {
-        customer_id: evidence.customer_id,
-        trigger: DecisionTrigger {
-            sequence: trigger.sequence,
-            global_position: trigger.checkpoint.position,
-            event_type: trigger.event_type.clone(),
-        },
-        checkpoint: LogCheckpoint {
-            tx_id: trigger.checkpoint.tx_id,
-            position: trigger.checkpoint.position,
-        },
-        as_of,
+    let checkpoint = LogCheckpoint {
+        tx_id: trigger.checkpoint.tx_id,
+        position: trigger.checkpoint.position,
     };
+    let point = DecisionPoint::at_event(
+        evidence.customer_id,
+        trigger.sequence,
+        &trigger.event_type,
+        checkpoint,
+        as_of,
+    );
     match model {
         Ok(model) => {
             // The same decide function as live scoring, forced to decide

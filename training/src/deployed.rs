@@ -20,7 +20,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use domain::customer::{DecisionTrigger, LogCheckpoint};
+use domain::customer::LogCheckpoint;
 use domain::features::FeatureState;
 use domain::risk::{decide, Band, Decided, DecisionPoint, LastDecision, ModelArtifact};
 use serde::Serialize;
@@ -83,19 +83,11 @@ pub fn timeline(
         };
         // The production decide function, with the last decision carried
         // from moment to moment as the aggregate carries it.
-        let point = DecisionPoint {
-            customer_id,
-            trigger: DecisionTrigger {
-                sequence: 0,
-                global_position: at,
-                event_type: "evaluation".to_owned(),
-            },
-            checkpoint: LogCheckpoint {
-                tx_id: 0,
-                position: at,
-            },
-            as_of,
+        let checkpoint = LogCheckpoint {
+            tx_id: 0,
+            position: at,
         };
+        let point = DecisionPoint::at_event(customer_id, 0, "evaluation", checkpoint, as_of);
         let last_decision = LastDecision {
             band: last.0,
             rules: &last.1,

@@ -28,7 +28,28 @@ pub struct DecisionPoint<'a> {
     pub as_of: DateTime<Utc>,
 }
 
-impl DecisionPoint<'_> {
+impl<'a> DecisionPoint<'a> {
+    /// The point of `customer_id`'s event `sequence` (of type `event_type`)
+    /// at log `checkpoint`, deciding as of `as_of`.
+    pub fn at_event(
+        customer_id: &'a str,
+        sequence: i64,
+        event_type: &str,
+        checkpoint: LogCheckpoint,
+        as_of: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            customer_id,
+            trigger: DecisionTrigger {
+                sequence,
+                global_position: checkpoint.position,
+                event_type: event_type.to_owned(),
+            },
+            checkpoint,
+            as_of,
+        }
+    }
+
     /// The decision's id: the customer and the trigger's log position.
     pub fn decision_id(&self) -> String {
         format!("{}:{}", self.customer_id, self.trigger.global_position)

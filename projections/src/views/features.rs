@@ -29,7 +29,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use commands::RecordedEvent;
-use domain::customer::{DecisionTrigger, LogCheckpoint};
+use domain::customer::LogCheckpoint;
 use domain::risk::{decide_features, verdict, Decided, DecisionPoint, ModelArtifact};
 use domain::CustomerEvent;
 use sqlx::PgConnection;
@@ -360,19 +360,12 @@ impl CustomerFeatures {
             };
             // One decide function for every path; a rebuild only scores
             // (explanations and reasons are only worked out for a decision).
-            let point = DecisionPoint {
-                customer_id: id,
-                trigger: DecisionTrigger {
-                    sequence: trigger.sequence,
-                    global_position: trigger.checkpoint.position,
-                    event_type: trigger.event_type.clone(),
-                },
-                checkpoint: LogCheckpoint {
-                    tx_id: trigger.checkpoint.tx_id,
-                    position: trigger.checkpoint.position,
-                },
-                as_of: at,
+            let checkpoint = LogCheckpoint {
+                tx_id: trigger.checkpoint.tx_id,
+                position: trigger.checkpoint.position,
             };
+            let point =
+                DecisionPoint::at_event(id, trigger.sequence, &trigger.event_type, checkpoint, at);
             let row = risk.entry(id.clone()).or_insert_with(|| RiskRow::new(at));
             let Decided {
                 verdict: v,
