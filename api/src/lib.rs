@@ -15,7 +15,9 @@
 //! - [`import`] — bulk NDJSON import with progress and per-line errors.
 //! - [`import_uci`] — the UCI credit data as commands.
 //! - [`demo`] — demo customers for the embedded default.
-//! - [`model`] — loads and registers the scoring model artifact.
+//! - [`model`] — loads and registers the scoring model artifact (the default
+//!   one is built into the binary).
+//! - [`models_cli`] — `simulate`, `train` and `evaluate`.
 //! - [`loadgen`] — an HTTP load generator (a separate process) for benchmarks.
 //! - [`telemetry`] — logging setup.
 
@@ -32,5 +34,6 @@ pub mod import;
 pub mod import_uci;
 pub mod loadgen;
 pub mod model;
+pub mod models_cli;
 pub mod telemetry;
 pub mod wire;
