@@ -240,6 +240,17 @@ async fn open_customer_and_send_alert(b: &Browser, app: &DemoApp, customer: &str
     expect_render(b).await;
     b.click("#results a.row-link").await;
     rendered(b, "customer").await;
+    // A control the page hides (a "Show more" with no next page) is not shown.
+    let shown_hidden = js(
+        b,
+        "[...document.querySelectorAll('[hidden]')].filter(e => getComputedStyle(e).display !== 'none').length",
+    )
+    .await;
+    assert_eq!(
+        shown_hidden.as_u64(),
+        Some(0),
+        "no hidden control is visible"
+    );
     let detail = app
         .get_as(
             Role::Admin,
