@@ -167,7 +167,11 @@ pub fn timelines(model: &ModelArtifact, histories: &BTreeMap<String, History>) -
     std::thread::scope(|s| {
         let second = s.spawn(|| run(b));
         let mut out = run(a);
-        out.extend(second.join().unwrap_or_default());
+        // A panic on the other thread is a bug, never half the portfolio.
+        match second.join() {
+            Ok(rest) => out.extend(rest),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
         out
     })
 }
