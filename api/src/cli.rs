@@ -123,85 +123,14 @@ pub enum Command {
     },
     /// Write a simulated portfolio as NDJSON commands (the importer's shape)
     /// and, separately, each customer's true delinquency date.
-    Simulate {
-        /// Customers.
-        #[arg(long, default_value_t = 1_000)]
-        customers: usize,
-        /// Months of activity.
-        #[arg(long, default_value_t = 12)]
-        months: u32,
-        /// Seed (same seed, same output).
-        #[arg(long, default_value_t = 42)]
-        seed: u64,
-        /// Generator setting: `easy` (the original simulator), `realistic`
-        /// or `hard` (look-alike healthy customers, weak or absent signals,
-        /// daily days-past-due reports, late-arriving transactions).
-        #[arg(long, default_value = "easy")]
-        profile: training::simulate::Profile,
-        /// Share of customers who go through financial stress.
-        #[arg(long, default_value_t = 0.12)]
-        stressed_share: f64,
-        /// Index of the first customer (`SIM-{index:06}`), to combine
-        /// portfolios of several settings without clashing ids.
-        #[arg(long, default_value_t = 0)]
-        first_index: usize,
-        /// Where to write the NDJSON commands.
-        #[arg(long, default_value = "portfolio.ndjson")]
-        out: PathBuf,
-        /// Where to write the truth CSV (customer, segment, stress start,
-        /// first delinquency).
-        #[arg(long, default_value = "portfolio-truth.csv")]
-        truth: PathBuf,
-    },
+    Simulate(crate::models_cli::SimulateArgs),
     /// Train the LR + tree model on a command log (NDJSON, e.g. from
     /// `simulate`) with point-in-time rows, and write `model.json` and
     /// `model-card.md` into `--out`.
-    Train {
-        /// The NDJSON command log.
-        #[arg(long)]
-        input: PathBuf,
-        /// Directory for the artifact and the model card.
-        #[arg(long, default_value = "artifacts")]
-        out: PathBuf,
-        /// Split and fit seed.
-        #[arg(long, default_value_t = 20_051_001)]
-        seed: u64,
-        /// Days between observation dates.
-        #[arg(long, default_value_t = 14)]
-        step_days: i64,
-        /// Share of never-delinquent customers that may be messaged in the
-        /// period: the High threshold is chosen on validation customers to
-        /// stay within it.
-        #[arg(long, env = "ALERT_FALSE_ALARM_BUDGET", default_value_t = 0.10)]
-        false_alarm_budget: f64,
-        /// Training time recorded in the artifact (default: now).
-        #[arg(long)]
-        trained_at: Option<String>,
-    },
+    Train(crate::models_cli::TrainArgs),
     /// Evaluate a model artifact on a command log (point-in-time): AUC,
     /// accuracy, High precision/recall, Brier, KS, band mix, early warning.
-    Evaluate {
-        /// The NDJSON command log.
-        #[arg(long)]
-        input: PathBuf,
-        /// The artifact (default: the model built into the binary, the
-        /// shipped `artifacts/model.json`).
-        #[arg(long)]
-        model: Option<PathBuf>,
-        /// Days between observation dates.
-        #[arg(long, default_value_t = 14)]
-        step_days: i64,
-        /// Print JSON only.
-        #[arg(long)]
-        json: bool,
-        /// `log` (an NDJSON command log) or `uci` (a CSV in the UCI layout).
-        #[arg(long, default_value = "log", value_parser = ["log", "uci"])]
-        format: String,
-        /// Only the customers the training run with this seed held out (the
-        /// split is by customer-id hash), so the figures are out of sample.
-        #[arg(long)]
-        held_out_seed: Option<u64>,
-    },
+    Evaluate(crate::models_cli::EvaluateArgs),
     /// Run a faithful fake of the WhatsApp Cloud API (template registry,
     /// error codes, rate limits, signed status webhooks) for local runs.
     FakeWhatsapp {
@@ -360,41 +289,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("train: {}", serde_json::to_string(&train)?);
             Ok(ExitCode::SUCCESS)
         }
-        Command::Simulate {
-            customers,
-            months,
-            seed,
-            profile,
-            stressed_share,
-            first_index,
-            out,
-            truth,
-        } => crate::models_cli::simulate(
-            customers,
-            months,
-            seed,
-            profile,
-            stressed_share,
-            first_index,
-            out,
-            truth,
-        ),
-        Command::Train {
-            input,
-            out,
-            seed,
-            step_days,
-            trained_at,
-            false_alarm_budget,
-        } => crate::models_cli::train(input, out, seed, step_days, trained_at, false_alarm_budget),
-        Command::Evaluate {
-            input,
-            model,
-            step_days,
-            json,
-            format,
-            held_out_seed,
-        } => crate::models_cli::evaluate(input, model, step_days, json, format, held_out_seed),
+        Command::Simulate(args) => crate::models_cli::simulate(args),
+        Command::Train(args) => crate::models_cli::train(args),
+        Command::Evaluate(args) => crate::models_cli::evaluate(args),
         Command::FakeWhatsapp {
             port,
             token,

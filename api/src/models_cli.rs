@@ -7,18 +7,51 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
+/// Options of `early-risk simulate`.
+#[derive(clap::Args, Debug)]
+pub struct SimulateArgs {
+    /// Customers.
+    #[arg(long, default_value_t = 1_000)]
+    pub customers: usize,
+    /// Months of activity.
+    #[arg(long, default_value_t = 12)]
+    pub months: u32,
+    /// Seed (same seed, same output).
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Generator setting: `easy` (the original simulator), `realistic`
+    /// or `hard` (look-alike healthy customers, weak or absent signals,
+    /// daily days-past-due reports, late-arriving transactions).
+    #[arg(long, default_value = "easy")]
+    pub profile: training::simulate::Profile,
+    /// Share of customers who go through financial stress.
+    #[arg(long, default_value_t = 0.12)]
+    pub stressed_share: f64,
+    /// Index of the first customer (`SIM-{index:06}`), to combine
+    /// portfolios of several settings without clashing ids.
+    #[arg(long, default_value_t = 0)]
+    pub first_index: usize,
+    /// Where to write the NDJSON commands.
+    #[arg(long, default_value = "portfolio.ndjson")]
+    pub out: PathBuf,
+    /// Where to write the truth CSV (customer, segment, stress start,
+    /// first delinquency).
+    #[arg(long, default_value = "portfolio-truth.csv")]
+    pub truth: PathBuf,
+}
+
 /// `early-risk simulate`.
-#[allow(clippy::too_many_arguments)]
-pub fn simulate(
-    customers: usize,
-    months: u32,
-    seed: u64,
-    profile: training::simulate::Profile,
-    stressed_share: f64,
-    first_index: usize,
-    out: PathBuf,
-    truth: PathBuf,
-) -> anyhow::Result<ExitCode> {
+pub fn simulate(args: SimulateArgs) -> anyhow::Result<ExitCode> {
+    let SimulateArgs {
+        customers,
+        months,
+        seed,
+        profile,
+        stressed_share,
+        first_index,
+        out,
+        truth,
+    } = args;
     let cfg = training::simulate::SimConfig {
         customers,
         months,
@@ -46,15 +79,41 @@ pub fn simulate(
     Ok(ExitCode::SUCCESS)
 }
 
+/// Options of `early-risk train`.
+#[derive(clap::Args, Debug)]
+pub struct TrainArgs {
+    /// The NDJSON command log.
+    #[arg(long)]
+    pub input: PathBuf,
+    /// Directory for the artifact and the model card.
+    #[arg(long, default_value = "artifacts")]
+    pub out: PathBuf,
+    /// Split and fit seed.
+    #[arg(long, default_value_t = 20_051_001)]
+    pub seed: u64,
+    /// Days between observation dates.
+    #[arg(long, default_value_t = 14)]
+    pub step_days: i64,
+    /// Share of never-delinquent customers that may be messaged in the
+    /// period: the High threshold is chosen on validation customers to
+    /// stay within it.
+    #[arg(long, env = "ALERT_FALSE_ALARM_BUDGET", default_value_t = 0.10)]
+    pub false_alarm_budget: f64,
+    /// Training time recorded in the artifact (default: now).
+    #[arg(long)]
+    pub trained_at: Option<String>,
+}
+
 /// `early-risk train`.
-pub fn train(
-    input: PathBuf,
-    out: PathBuf,
-    seed: u64,
-    step_days: i64,
-    trained_at: Option<String>,
-    false_alarm_budget: f64,
-) -> anyhow::Result<ExitCode> {
+pub fn train(args: TrainArgs) -> anyhow::Result<ExitCode> {
+    let TrainArgs {
+        input,
+        out,
+        seed,
+        step_days,
+        trained_at,
+        false_alarm_budget,
+    } = args;
     let trained_at = trained_at.unwrap_or_else(|| chrono::Utc::now().to_rfc3339());
     let cfg = training::FitConfig {
         seed,
@@ -90,15 +149,41 @@ pub fn train(
     Ok(ExitCode::SUCCESS)
 }
 
+/// Options of `early-risk evaluate`.
+#[derive(clap::Args, Debug)]
+pub struct EvaluateArgs {
+    /// The NDJSON command log.
+    #[arg(long)]
+    pub input: PathBuf,
+    /// The artifact (default: the model built into the binary, the
+    /// shipped `artifacts/model.json`).
+    #[arg(long)]
+    pub model: Option<PathBuf>,
+    /// Days between observation dates.
+    #[arg(long, default_value_t = 14)]
+    pub step_days: i64,
+    /// Print JSON only.
+    #[arg(long)]
+    pub json: bool,
+    /// `log` (an NDJSON command log) or `uci` (a CSV in the UCI layout).
+    #[arg(long, default_value = "log", value_parser = ["log", "uci"])]
+    pub format: String,
+    /// Only the customers the training run with this seed held out (the
+    /// split is by customer-id hash), so the figures are out of sample.
+    #[arg(long)]
+    pub held_out_seed: Option<u64>,
+}
+
 /// `early-risk evaluate`.
-pub fn evaluate(
-    input: PathBuf,
-    model: Option<PathBuf>,
-    step_days: i64,
-    json: bool,
-    format: String,
-    held_out_seed: Option<u64>,
-) -> anyhow::Result<ExitCode> {
+pub fn evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
+    let EvaluateArgs {
+        input,
+        model,
+        step_days,
+        json,
+        format,
+        held_out_seed,
+    } = args;
     let artifact = crate::model::ModelArgs { path: model }.artifact()?;
     if format == "uci" {
         let file =
