@@ -1,14 +1,19 @@
 //! What runs behind the API in one process: the read side (projection
-//! runners, scoring, the decision recorder) and the alert machinery (policy,
-//! outbox, dispatcher), started together over one shared stretch of the log
-//! so each event is read from the database once for all of them.
+//! runners, scoring, the decision recorder), the day-end evaluation (every
+//! active customer decided again at each 00:00 UTC; `DAY_END=off` turns it
+//! off) and the alert machinery (policy, outbox, dispatcher), started
+//! together over one shared stretch of the log so each event is read from
+//! the database once for all of them.
 
 use std::sync::Arc;
 
 use commands::notifier::Notifier;
 use commands::store::tail::LogTail;
 use domain::risk::ModelArtifact;
+use projections::day_end::DayEnd;
 use projections::supervisor::{ReadSide, ReadSideConfig};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
 
 use crate::alerting::Alerting;
 use crate::http::AppState;
@@ -17,6 +22,17 @@ use crate::http::AppState;
 pub struct Background {
     read_side: ReadSide,
     alerts: alerts::AlertsRuntime,
+    day_end: Option<(watch::Sender<bool>, JoinHandle<()>)>,
+}
+
+/// Whether the day-end evaluation runs: `DAY_END` is `on` (the default) or
+/// `off`.
+pub fn day_end_from_env() -> anyhow::Result<bool> {
+    match std::env::var("DAY_END").ok().as_deref() {
+        None | Some("on") => Ok(true),
+        Some("off") => Ok(false),
+        Some(other) => anyhow::bail!("DAY_END must be on or off, not {other:?}"),
+    }
 }
 
 impl Background {
@@ -27,8 +43,14 @@ impl Background {
         whatsapp: &Alerting,
         model: Arc<ModelArtifact>,
         notifier: Option<Arc<Notifier>>,
+        day_end: bool,
     ) -> Self {
         let tail = Some(Arc::new(LogTail::default()));
+        let day_end = day_end.then(|| {
+            let (stop, rx) = watch::channel(false);
+            let job = DayEnd::new(state.pool.clone(), model.clone());
+            (stop, tokio::spawn(job.run_daily(rx, chrono::Utc::now)))
+        });
         let read_side = ReadSide::start(ReadSideConfig {
             pool: state.pool.clone(),
             lag: state.lag.clone(),
@@ -40,11 +62,17 @@ impl Background {
         Self {
             read_side,
             alerts: whatsapp.start(state, tail),
+            day_end,
         }
     }
 
-    /// Stops the alerts, then the read side, each after its current batch.
+    /// Stops the day-end evaluation (after its current page), the alerts,
+    /// then the read side, each after its current batch.
     pub async fn stop(self) {
+        if let Some((stop, job)) = self.day_end {
+            let _ = stop.send(true);
+            let _ = job.await;
+        }
         self.alerts.stop().await;
         self.read_side.stop().await;
     }

@@ -104,6 +104,23 @@ pub enum Command {
         #[arg(long)]
         quiet: bool,
     },
+    /// Decide every active customer again as of the end of a business day
+    /// (what `serve` does at each 00:00 UTC), or finish a run of that day
+    /// that stopped. Prints what it did as JSON.
+    DayEnd {
+        /// Database options.
+        #[command(flatten)]
+        db: DatabaseArgs,
+        /// Model options.
+        #[command(flatten)]
+        model: crate::model::ModelArgs,
+        /// The day whose end to evaluate (default: yesterday, UTC).
+        #[arg(long)]
+        day: Option<chrono::NaiveDate>,
+        /// Customers read and committed together.
+        #[arg(long, default_value_t = projections::day_end::PAGE)]
+        page: i64,
+    },
     /// Print the built-in hand-set demo model artifact (JSON) to stdout.
     DemoModel,
     /// Train the LR + tree model on a CSV in the UCI "Default of Credit Card
@@ -233,7 +250,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let db = db.open().await?;
             let model = model.load(&db.pool).await?;
             let state = crate::http::AppState::new(db.pool.clone()).with_auth(&auth);
-            let background = crate::background::Background::start(&state, &whatsapp, model, None);
+            let day_end = crate::background::day_end_from_env()?;
+            let background =
+                crate::background::Background::start(&state, &whatsapp, model, None, day_end);
             println!("projection runners and alert dispatcher started; Ctrl-C to stop");
             shutdown_signal().await;
             background.stop().await;
@@ -262,6 +281,41 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 println!("{}", serde_json::to_string(&r)?);
             }
             Ok(ExitCode::SUCCESS)
+        }
+        Command::DayEnd {
+            db,
+            model,
+            day,
+            page,
+        } => {
+            let day = match day {
+                Some(d) => d,
+                None => chrono::Utc::now()
+                    .date_naive()
+                    .pred_opt()
+                    .context("no day before today")?,
+            };
+            let db = db.open().await?;
+            let ran = async {
+                let model = model.load(&db.pool).await?;
+                projections::day_end::DayEnd::new(db.pool.clone(), model)
+                    .with_page(page)
+                    .run(day)
+                    .await
+                    .map_err(anyhow::Error::from)
+            }
+            .await;
+            db.shutdown().await;
+            match ran? {
+                Some(report) => {
+                    println!("{}", serde_json::to_string(&report)?);
+                    Ok(ExitCode::SUCCESS)
+                }
+                None => {
+                    eprintln!("another process is evaluating day ends; try again when it is done");
+                    Ok(ExitCode::from(3))
+                }
+            }
         }
         Command::DemoModel => {
             let model = domain::risk::demo_artifact();
@@ -370,8 +424,15 @@ async fn serve_on(
         .with_security(crate::http::security::SecuritySettings::from_env()?)
         .with_max_future_skew(skew);
     let state = state.clone().with_webhooks(whatsapp.webhook_state(&state));
+    let day_end = crate::background::day_end_from_env()?;
     let background = read_side.then(|| {
-        crate::background::Background::start(&state, &whatsapp, model, Some(state.notifier.clone()))
+        crate::background::Background::start(
+            &state,
+            &whatsapp,
+            model,
+            Some(state.notifier.clone()),
+            day_end,
+        )
     });
     if demo {
         let n = crate::demo::seed(&state.customers)

@@ -410,6 +410,25 @@ async fn one_customer_in_full_with_paged_activity() {
         "{staff}"
     );
     assert_eq!(staff["customer_text"], body["risk"]["reasons"][0]["text"]);
+    // Band, score, rules and reasons are those of one decision, at its moment;
+    // the latest evaluation is given apart.
+    let (score, as_of, rules): (f64, chrono::DateTime<chrono::Utc>, Vec<String>) = sqlx::query_as(
+        "SELECT score, as_of, fired_rules FROM risk_decisions WHERE customer_id = 'C-000' \
+         ORDER BY position DESC LIMIT 1",
+    )
+    .fetch_one(&p.app.db.pool)
+    .await
+    .expect("last decision");
+    assert_eq!(body["risk"]["score"].as_f64(), Some(score));
+    assert_eq!(body["risk"]["decided_at"], json!(as_of));
+    assert_eq!(body["risk"]["fired_rules"], json!(rules));
+    let (latest, scored_at): (f64, chrono::DateTime<chrono::Utc>) =
+        sqlx::query_as("SELECT score, scored_at FROM customer_risk WHERE customer_id = 'C-000'")
+            .fetch_one(&p.app.db.pool)
+            .await
+            .expect("latest");
+    assert_eq!(body["risk"]["latest"]["score"].as_f64(), Some(latest));
+    assert_eq!(body["risk"]["latest"]["scored_at"], json!(scored_at));
     assert!(!body["risk_history"].as_array().expect("history").is_empty());
     assert!(body["band_thresholds"]["high"].as_f64().is_some());
     assert_eq!(body["alerts"][0]["kind"], "escalation");
@@ -596,6 +615,7 @@ const ME_FIELDS: &[&str] = &[
     "reasons[]",
     "reasons[].reason",
     "reasons[].what_would_help",
+    "reasons_as_of",
     "recent_transactions",
     "recent_transactions[]",
     "recent_transactions[].transaction_id",
@@ -679,6 +699,14 @@ async fn a_customer_sees_usage_band_reasons_and_the_messages_sent_but_nothing_in
         .expect("help")
         .is_empty());
     assert_eq!(body["recent_transactions"][0]["transaction_id"], "T-0");
+    // The reasons are those of the band in force, at its moment.
+    let as_of: chrono::DateTime<chrono::Utc> = sqlx::query_scalar(
+        "SELECT as_of FROM risk_decisions WHERE customer_id = 'C-000' ORDER BY position DESC LIMIT 1",
+    )
+    .fetch_one(&p.app.db.pool)
+    .await
+    .expect("decision");
+    assert_eq!(body["reasons_as_of"], json!(as_of));
     let messages = body["messages"].as_array().expect("messages");
     assert_eq!(messages.len(), 2, "the escalation and the manual alert");
     assert!(messages.iter().all(|m| m["status"] == "sent"));

@@ -86,6 +86,15 @@ impl ScoringFold {
     pub fn features(&self) -> Option<Features> {
         self.as_of().map(|at| self.state.features(at))
     }
+
+    /// The moment a decision of the folded state is made at — `day_end` for a
+    /// day-end decision, else [`Self::as_of`] — with the features as of it.
+    /// `None` before any behaviour.
+    pub fn features_at(&self, day_end: Option<DateTime<Utc>>) -> Option<(DateTime<Utc>, Features)> {
+        let latest = self.as_of()?;
+        let at = day_end.unwrap_or(latest);
+        Some((at, self.state.features(at)))
+    }
 }
 
 /// The behaviour events the projection had folded once it reached `cp`, in
@@ -116,16 +125,19 @@ pub fn behaviour_until(
 }
 
 /// The reference computation for one decision: [`features_from_history`]
-/// over [`behaviour_until`], as of the latest business time among them.
+/// over [`behaviour_until`], as of `day_end` for a day-end decision, else
+/// the latest business time among them.
 /// Gives the same bits as [`ScoringFold`] (the domain's
 /// incremental-equals-reference property); replaying one decision uses this,
 /// replaying a whole stream the fold.
 pub fn reference_features(
     events: &[LogEvent],
     cp: Checkpoint,
+    day_end: Option<DateTime<Utc>>,
 ) -> (Option<(DateTime<Utc>, Features)>, Option<Trigger>) {
     let (behaviour, trigger) = behaviour_until(events, cp);
-    let as_of = behaviour.iter().map(|e| e.occurred_at()).max();
+    let latest = behaviour.iter().map(|e| e.occurred_at()).max();
+    let as_of = latest.map(|l| day_end.unwrap_or(l));
     let features = as_of.map(|at| (at, features_from_history(behaviour.iter().copied(), at)));
     (features, trigger)
 }

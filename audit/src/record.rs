@@ -38,7 +38,7 @@ pub struct FoundDecision {
 /// index.
 pub async fn find_decision(pool: &PgPool, id: &str) -> Result<FoundDecision, AuditError> {
     let not_found = || AuditError::NotFound(format!("decision {id}"));
-    let (customer, _) = id.rsplit_once(':').ok_or_else(not_found)?;
+    let customer = domain::risk::decision_customer(id).ok_or_else(not_found)?;
     let row = sqlx::query(
         "SELECT sequence, payload::text AS payload FROM events \
          WHERE aggregate_type = $1 AND aggregate_id = $2 AND event_type = 'RiskAssessed' \

@@ -65,7 +65,8 @@ pub struct Evidence<'a> {
     pub customer_id: &'a str,
     /// The last behaviour event at or before the checkpoint.
     pub trigger: Option<&'a Trigger>,
-    /// The features as of the latest business time folded, and that time.
+    /// The features as of the decision's moment — the latest business time
+    /// folded, or a day-end decision's as-of — and that moment.
     pub features: Option<(DateTime<Utc>, Features)>,
     /// The band of the previous decision on the stream (Low when none).
     pub band_before: Band,
@@ -98,13 +99,21 @@ pub fn judge(recorded: &RiskAssessed, evidence: &Evidence<'_>, model: &Loaded) -
         tx_id: trigger.checkpoint.tx_id,
         position: trigger.checkpoint.position,
     };
-    let point = DecisionPoint::at_event(
-        evidence.customer_id,
-        trigger.sequence,
-        &trigger.event_type,
-        checkpoint,
-        as_of,
-    );
+    // A day-end decision is re-derived as a day-end decision: its day comes
+    // from the recorded as-of, and an as-of that is not a day's end then
+    // shows as a difference.
+    let point = match a.day_ended() {
+        Some(day) => {
+            DecisionPoint::at_day_end(evidence.customer_id, trigger.sequence, checkpoint, day)
+        }
+        None => DecisionPoint::at_event(
+            evidence.customer_id,
+            trigger.sequence,
+            &trigger.event_type,
+            checkpoint,
+            as_of,
+        ),
+    };
     match model {
         Ok(model) => {
             // The same decide function as live scoring, forced to decide
@@ -185,7 +194,8 @@ pub async fn replay_decision(
                 .map_err(AuditError::from)
         },
     )?;
-    let (features, trigger) = reference_features(&events, cp);
+    let at = a.day_ended().map(|_| a.as_of);
+    let (features, trigger) = reference_features(&events, cp, at);
     let evidence = Evidence {
         customer_id: &found.customer_id,
         trigger: trigger.as_ref(),

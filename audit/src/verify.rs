@@ -270,7 +270,7 @@ pub fn verify_stream(
         let evidence = Evidence {
             customer_id: &customer_id,
             trigger: fold.trigger(),
-            features: fold.as_of().zip(fold.features()),
+            features: fold.features_at(d.assessment.day_ended().map(|_| d.assessment.as_of)),
             band_before: *band_before,
         };
         if let Verdict::Mismatch(diffs) = judge(d, &evidence, &model) {

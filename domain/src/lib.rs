@@ -30,5 +30,7 @@ pub mod money;
 pub mod risk;
 pub mod values;
 
-pub use customer::{Customer, CustomerCommand, CustomerError, CustomerEvent};
+pub use customer::{
+    Customer, CustomerCommand, CustomerError, CustomerEvent, BEHAVIOUR_EVENT_TYPES,
+};
 pub use facts::KnownFacts;

@@ -7,11 +7,13 @@
 //! - [`runner`] — the catch-up loop: batch, apply and checkpoint in one
 //!   transaction, woken by NOTIFY, exclusive per projection across processes.
 //! - [`recorder`] — turns requested risk decisions into recorded events.
+//! - [`day_end`] — decides every active customer again at each day's end.
 //! - [`rebuild`] — replay the whole log into fresh tables and swap them in.
 //! - [`supervisor`] — starts and stops all runners; rebuild by name.
 //! - [`lag`] — commit-to-projected latency and events behind, per projection.
 //! - [`views`] — the projections themselves.
 
+pub mod day_end;
 pub mod lag;
 pub mod pace;
 pub mod projection;

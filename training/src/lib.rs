@@ -23,9 +23,12 @@
 //! - [`deployed`] — the system as deployed: decisions at every event and each
 //!   day's end, alerts on rises into High, what customers experienced, the
 //!   High threshold's trade-off curve.
+//! - [`confirm`] — confirmation before a message: High held for two
+//!   evaluations or a day, applied to the timelines.
 //! - [`rule_table`] — each rule measured on held-out data; rules earn High.
 //! - `tests` — unit tests on synthetic data and hand-written CSV.
 
+pub mod confirm;
 pub mod dataset;
 pub mod deployed;
 pub mod fit;

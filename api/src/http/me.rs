@@ -80,8 +80,11 @@ pub struct Me {
     pub band: String,
     /// Since when the band is in force.
     pub band_since: Option<DateTime<Utc>>,
-    /// Why, and what would help.
+    /// Why, and what would help: the reasons of the band in force, as the
+    /// card looked at `reasons_as_of` (their numbers are that moment's).
     pub reasons: Vec<CustomerReason>,
+    /// The moment the band and its reasons were worked out at.
+    pub reasons_as_of: Option<DateTime<Utc>>,
     /// The last 10 transactions, newest first.
     pub recent_transactions: Vec<TransactionDoc>,
     /// Messages sent to the customer, newest first (at most 20).
@@ -176,6 +179,9 @@ async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Me>, P
             .get("since")
             .and_then(|s| serde_json::from_value(s.clone()).ok()),
         reasons,
+        reasons_as_of: risk
+            .get("decided_at")
+            .and_then(|s| serde_json::from_value(s.clone()).ok()),
         recent_transactions: recent,
         messages: sent_messages(&state.pool, id, 20).await?,
     }))

@@ -127,6 +127,17 @@ pub enum CustomerEvent {
     AlertDeliveryUpdated(Box<super::AlertDeliveryUpdated>),
 }
 
+/// The stored types of the events that are behaviour
+/// ([`CustomerEvent::is_behaviour`]), for readers that select by type.
+pub const BEHAVIOUR_EVENT_TYPES: [&str; 6] = [
+    "CustomerRegistered",
+    "CreditLimitChanged",
+    "TransactionRecorded",
+    "StatementIssued",
+    "PaymentRecorded",
+    "DaysPastDueReported",
+];
+
 impl CustomerEvent {
     /// The key that is unique per stream for this kind of fact (a transaction
     /// id, a payment id, a statement period). The event store enforces it with

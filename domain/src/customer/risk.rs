@@ -63,6 +63,14 @@ pub struct RecordRiskAssessment {
     pub reasons: Vec<ReasonCode>,
 }
 
+impl RecordRiskAssessment {
+    /// The day whose end this decision was made at, for a day-end decision.
+    pub fn day_ended(&self) -> Option<chrono::NaiveDate> {
+        (self.trigger.event_type == crate::risk::DAY_END)
+            .then(|| crate::risk::day_ended_at(self.as_of))
+    }
+}
+
 /// A risk decision was recorded.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RiskAssessed {

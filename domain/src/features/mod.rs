@@ -55,6 +55,8 @@ mod test_support;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_order;
+#[cfg(test)]
 mod tests_repayment;
 #[cfg(test)]
 mod tests_replay;
@@ -93,7 +95,7 @@ pub const FEATURE_NAMES: [&str; FEATURE_COUNT] = [
 pub struct Features {
     /// Balance at as_of ÷ credit limit at as_of, in [0, 1.5]; 0 when the balance is ≤ 0 (in credit), 1.5 when the limit is 0 and the balance positive.
     pub utilisation: f64,
-    /// Number of UTC days in the last 365 days on which a debit left the running balance above the credit limit (each day counted once).
+    /// Number of UTC days with activity in the last 365 days (ended by as_of) that closed with the balance above the credit limit in force at their end.
     pub over_limit_count: f64,
     /// Cash withdrawals ÷ (purchases + cash withdrawals) over the last 30 days, in [0, 1]; 0 when there was no such spend.
     pub cash_withdrawal_share: f64,

@@ -76,10 +76,12 @@ pub(super) fn utilisation(state: &FeatureState, as_of: DateTime<Utc>) -> f64 {
 /// See [`super::Features::over_limit_count`].
 pub(super) fn over_limit_count(state: &FeatureState, as_of: DateTime<Utc>) -> f64 {
     let first_day = day_of(as_of) - 365;
+    // A mark is the end of its day (00:00 of the next): counted once the
+    // day has ended, for the 365 days up to as_of.
     let days = state
         .over_limit
         .iter()
-        .filter(|t| **t <= as_of && day_of(**t) > first_day)
+        .filter(|t| **t <= as_of && day_of(**t) - 1 > first_day)
         .count();
     days as f64
 }

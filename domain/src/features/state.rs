@@ -3,7 +3,14 @@
 //!
 //! Everything is keyed by business time (when the fact happened), and pruning
 //! is relative to the latest event folded, never to the clock, so the same
-//! events folded in the same order always give the same state.
+//! events folded in the same order always give the same state — and in any
+//! order, the same features: a late-arriving fact lands in its own day (a
+//! transaction in its day's bucket, the over-limit days from its day on
+//! worked out again), a payment folded before its statement is still
+//! counted against it, and so is a days-past-due report. Two limits hold:
+//! a fact arriving more than [`RETENTION_DAYS`] late cannot move what was
+//! pruned, and a second days-past-due report for the same moment is a
+//! correction (the later arrival wins).
 
 use std::collections::BTreeMap;
 
@@ -84,6 +91,13 @@ pub(super) struct LimitChange {
     pub limit: i64,
 }
 
+/// A payment and when it was made.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub(super) struct PaymentMade {
+    pub at: DateTime<Utc>,
+    pub amount: i64,
+}
+
 /// A days-past-due report.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub(super) struct DpdReport {
@@ -105,12 +119,17 @@ pub struct FeatureState {
     pub(super) limits: Vec<LimitChange>,
     /// Keyed by UTC day number.
     pub(super) days: BTreeMap<i64, DayBucket>,
-    /// The first over-limit moment of each day, sorted.
+    /// The end (00:00 UTC of the next day) of each day with activity whose
+    /// closing balance was above the credit limit, sorted.
     pub(super) over_limit: Vec<DateTime<Utc>>,
     /// Sorted by `issued_at`.
     pub(super) statements: Vec<StatementRecord>,
     /// Sorted by `at`; the latest is kept even when older than the retention.
     pub(super) dpd: Vec<DpdReport>,
+    /// Payments of the last [`RETENTION_DAYS`] days, sorted by `at`: a
+    /// statement that arrives after its payments still counts them.
+    #[serde(default)]
+    pub(super) payments: Vec<PaymentMade>,
 }
 
 impl FeatureState {
@@ -175,6 +194,7 @@ impl FeatureState {
     fn set_limit(&mut self, at: DateTime<Utc>, limit: i64) {
         let i = self.limits.partition_point(|l| l.at <= at);
         self.limits.insert(i, LimitChange { at, limit });
+        self.mark_over_limit_from(day_of(at));
     }
 
     fn transaction(&mut self, e: &TransactionRecorded) {
@@ -194,35 +214,83 @@ impl FeatureState {
         let delta = if e.kind.is_debit() { amount } else { -amount };
         day.net = day.net.saturating_add(delta);
         self.balance = self.balance.saturating_add(delta);
-        if e.kind.is_debit() && self.balance > self.limit_at(e.occurred_at) {
-            self.mark_over_limit(e.occurred_at);
-        }
+        self.mark_over_limit_from(day_of(e.occurred_at));
     }
 
-    fn mark_over_limit(&mut self, at: DateTime<Utc>) {
-        let day = day_of(at);
-        let i = self.over_limit.partition_point(|t| day_of(*t) < day);
-        match self.over_limit.get_mut(i) {
-            Some(t) if day_of(*t) == day => *t = (*t).min(at),
-            _ => self.over_limit.insert(i, at),
+    /// Works out again whether each day with activity from `first_day` on
+    /// closed above the limit in force at its end. The closing balances are
+    /// the running balance less the later days' changes, so they do not
+    /// depend on the order the facts arrived in.
+    fn mark_over_limit_from(&mut self, first_day: i64) {
+        let mut closing = self.balance;
+        let days: Vec<(i64, i64)> = self
+            .days
+            .range(first_day..)
+            .rev()
+            .map(|(d, b)| (*d, b.net))
+            .collect();
+        for (day, net) in days {
+            let end = DateTime::from_timestamp((day + 1) * SECS_PER_DAY, 0).unwrap_or_default();
+            let over = closing > self.limit_at(end - chrono::Duration::nanoseconds(1));
+            let i = self.over_limit.partition_point(|t| *t < end);
+            let marked = self.over_limit.get(i) == Some(&end);
+            match (over, marked) {
+                (true, false) => self.over_limit.insert(i, end),
+                (false, true) => {
+                    self.over_limit.remove(i);
+                }
+                _ => {}
+            }
+            closing = closing.saturating_sub(net);
         }
     }
 
     fn statement(&mut self, e: &StatementIssued) {
-        let record = StatementRecord {
-            issued_at: e.issued_at,
-            due_end: end_of(e.due_date),
-            closing: e.closing_balance_minor,
-            minimum: e.minimum_due_minor.max(0),
-            paid: 0,
-            late_at: None,
-        };
+        let due_end = end_of(e.due_date);
+        // Payments and reports folded before the statement still count.
+        let paid = self
+            .payments
+            .iter()
+            .filter(|p| e.issued_at <= p.at && p.at < due_end)
+            .fold(0_i64, |sum, p| sum.saturating_add(p.amount));
         let i = self
             .statements
             .partition_point(|s| s.issued_at <= e.issued_at);
+        let next_issued = self.statements.get(i).map(|s| s.issued_at);
+        let record = StatementRecord {
+            issued_at: e.issued_at,
+            due_end,
+            closing: e.closing_balance_minor,
+            minimum: e.minimum_due_minor.max(0),
+            paid,
+            late_at: self.first_late_report(due_end, next_issued),
+        };
+        // Reports from this statement's issue on belong to it now, not to
+        // the one before.
+        if let Some(prev) = i.checked_sub(1).and_then(|k| self.statements.get(k)) {
+            if prev.late_at.is_some_and(|l| l >= e.issued_at) {
+                let late = self.first_late_report(prev.due_end, Some(e.issued_at));
+                if let Some(prev) = self.statements.get_mut(i - 1) {
+                    prev.late_at = late;
+                }
+            }
+        }
         self.statements.insert(i, record);
         let excess = self.statements.len().saturating_sub(STATEMENTS_KEPT);
         self.statements.drain(..excess);
+    }
+
+    /// The earliest report above 0 days in `[due_end, before)`.
+    fn first_late_report(
+        &self,
+        due_end: DateTime<Utc>,
+        before: Option<DateTime<Utc>>,
+    ) -> Option<DateTime<Utc>> {
+        self.dpd
+            .iter()
+            .filter(|r| r.days > 0 && r.at >= due_end && before.is_none_or(|b| r.at < b))
+            .map(|r| r.at)
+            .next()
     }
 
     fn payment(&mut self, e: &PaymentRecorded) {
@@ -235,6 +303,15 @@ impl FeatureState {
                 s.paid = s.paid.saturating_add(amount);
             }
         }
+        let i = self.payments.partition_point(|p| p.at <= e.paid_at);
+        self.payments.insert(
+            i,
+            PaymentMade {
+                at: e.paid_at,
+                amount,
+            },
+        );
+        self.mark_over_limit_from(day_of(e.paid_at));
     }
 
     fn days_past_due(&mut self, e: &DaysPastDueReported) {
@@ -274,6 +351,8 @@ impl FeatureState {
         }
         let n = self.dpd.partition_point(|r| day_of(r.at) <= cutoff);
         self.dpd.drain(..n.min(self.dpd.len().saturating_sub(1)));
+        let n = self.payments.partition_point(|p| day_of(p.at) <= cutoff);
+        self.payments.drain(..n);
         let n = self.limits.partition_point(|l| day_of(l.at) <= cutoff);
         self.limits.drain(..n.saturating_sub(1));
         let excess = self.limits.len().saturating_sub(LIMITS_KEPT);

@@ -88,12 +88,12 @@ fn over_limit_days_are_counted_once_and_age_out() {
     let h = [
         registered(t(0, 0), 1_000),
         purchase(t(1, 9), 900, "5411"),
-        purchase(t(2, 15), 200, "5411"), // 1100 > 1000: day 2
-        purchase(t(2, 16), 50, "5411"),  // same day again
-        payment(t(3, 9), 500),           // 650
-        purchase(t(4, 9), 100, "5411"),  // 750
+        purchase(t(2, 15), 200, "5411"),               // 1100 > 1000
+        purchase(t(2, 16), 50, "5411"),                // closes day 2 at 1150: over
+        payment(t(3, 9), 500),                         // 650
+        purchase(t(4, 9), 100, "5411"),                // 750
         txn(t(5, 9), TransactionKind::Fee, 400, None), // 1150: day 5
-        txn(t(5, 10), TransactionKind::Refund, 10, Some("5411")),
+        txn(t(5, 10), TransactionKind::Refund, 10, Some("5411")), // closes day 5 at 1140
     ];
     assert_eq!(at_end(&h, t(6, 0)).over_limit_count, 2.0);
     let mut state = FeatureState::default();
@@ -101,7 +101,7 @@ fn over_limit_days_are_counted_once_and_age_out() {
     assert_eq!(
         state.features(t(2, 12)).over_limit_count,
         0.0,
-        "before 15:00"
+        "day 2 has not ended"
     );
     assert_eq!(state.features(t(366, 0)).over_limit_count, 2.0);
     assert_eq!(

@@ -30,7 +30,7 @@ const MCCS: [&str; 12] = [
 /// About 15 months of a customer who drifts into stress: spends daily, gets
 /// monthly statements, pays fully, minimally, partly or not at all (sometimes
 /// late), is reported past due, and has the limit cut once.
-fn generated_history(seed: u64) -> Vec<CustomerEvent> {
+pub(super) fn generated_history(seed: u64) -> Vec<CustomerEvent> {
     let mut rng = Lcg(seed);
     let limit = 60_000_00;
     let mut events = vec![registered(t(0, 0), limit)];

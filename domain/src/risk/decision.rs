@@ -8,8 +8,15 @@
 //! one decided, or a rule fires that did not fire in it; only news is
 //! recorded. The decision id is the customer and the log position of its
 //! trigger, so a replayed trigger decides nothing new.
+//!
+//! Time passing is a signal too: at each day's end every active customer is
+//! decided again as of that moment ([`DecisionPoint::at_day_end`]). Such a
+//! decision's trigger is the customer's last behaviour event (what the state
+//! was folded to) under the event type [`DAY_END`], its as-of moment is the
+//! end of the day, and its id is the customer and the day, so a day is
+//! decided once however often its evaluation runs.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Days, NaiveDate, NaiveTime, Utc};
 
 use super::{verdict, ModelArtifact, Verdict};
 use crate::customer::{DecisionTrigger, LogCheckpoint, RecordRiskAssessment};
@@ -26,6 +33,48 @@ pub struct DecisionPoint<'a> {
     pub checkpoint: LogCheckpoint,
     /// The as-of moment of the features (business time).
     pub as_of: DateTime<Utc>,
+}
+
+/// The trigger event type of a day-end decision (no stored event has it).
+pub const DAY_END: &str = "DayEnded";
+
+/// 00:00 UTC of the day after `day`: the moment `day` has ended.
+pub fn end_of_day(day: NaiveDate) -> DateTime<Utc> {
+    day.checked_add_days(Days::new(1))
+        .unwrap_or(day)
+        .and_time(NaiveTime::MIN)
+        .and_utc()
+}
+
+/// The day a day-end decision as of `as_of` closes (the day before its date).
+pub fn day_ended_at(as_of: DateTime<Utc>) -> NaiveDate {
+    let date = as_of.date_naive();
+    date.checked_sub_days(Days::new(1)).unwrap_or(date)
+}
+
+/// The customer a decision id names, when `id` has one of the two shapes
+/// decisions are named by: `<customer>:<log position>` or
+/// `<customer>:day:<YYYY-MM-DD>`. Read from the right, since a customer id
+/// may itself hold `:` (a day's tail is never all digits, so the two shapes
+/// cannot be confused).
+pub fn decision_customer(id: &str) -> Option<&str> {
+    let day_tail = id.len().checked_sub(15).and_then(|i| {
+        let (customer, tail) = (id.get(..i)?, id.get(i..)?);
+        let date = tail.strip_prefix(":day:")?;
+        date.parse::<NaiveDate>().ok().map(|_| customer)
+    });
+    let customer = match day_tail {
+        Some(c) => c,
+        None => {
+            let (c, position) = id.rsplit_once(':')?;
+            let digits = !position.is_empty() && position.bytes().all(|b| b.is_ascii_digit());
+            if !digits || position.parse::<i64>().is_err() {
+                return None;
+            }
+            c
+        }
+    };
+    (!customer.is_empty()).then_some(customer)
 }
 
 impl<'a> DecisionPoint<'a> {
@@ -50,9 +99,39 @@ impl<'a> DecisionPoint<'a> {
         }
     }
 
-    /// The decision's id: the customer and the trigger's log position.
+    /// The point of `customer_id` at the end of `day`, their state folded
+    /// to their last behaviour event `sequence` at log `checkpoint`.
+    pub fn at_day_end(
+        customer_id: &'a str,
+        sequence: i64,
+        checkpoint: LogCheckpoint,
+        day: NaiveDate,
+    ) -> Self {
+        Self {
+            customer_id,
+            trigger: DecisionTrigger {
+                sequence,
+                global_position: checkpoint.position,
+                event_type: DAY_END.to_owned(),
+            },
+            checkpoint,
+            as_of: end_of_day(day),
+        }
+    }
+
+    /// Whether this is a day-end point.
+    pub fn is_day_end(&self) -> bool {
+        self.trigger.event_type == DAY_END
+    }
+
+    /// The decision's id: the customer and the trigger's log position, or,
+    /// at a day's end, the customer and the day.
     pub fn decision_id(&self) -> String {
-        format!("{}:{}", self.customer_id, self.trigger.global_position)
+        if self.is_day_end() {
+            format!("{}:day:{}", self.customer_id, day_ended_at(self.as_of))
+        } else {
+            format!("{}:{}", self.customer_id, self.trigger.global_position)
+        }
     }
 }
 

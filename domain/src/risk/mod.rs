@@ -55,7 +55,10 @@ pub use artifact::{
     BandThresholds, Ensemble, Logistic, ModelArtifact, Standardiser, TrainingInfo, Tree, TreeNode,
     SCHEMA,
 };
-pub use decision::{decide, decide_features, is_news, Decided, DecisionPoint, LastDecision};
+pub use decision::{
+    day_ended_at, decide, decide_features, decision_customer, end_of_day, is_news, Decided,
+    DecisionPoint, LastDecision, DAY_END,
+};
 pub use explain::{Contribution, Explanation};
 pub use fixture::demo_artifact;
 pub use reasons::{reason_codes, ReasonCode, DEFAULT_TOP_N};

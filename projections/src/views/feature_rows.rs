@@ -10,6 +10,7 @@ use domain::features::{FeatureState, Features, FEATURE_NAMES};
 use sqlx::{PgConnection, Row};
 
 use super::risk_state::{self, band_name, RiskRow};
+use super::state_codec;
 use super::writes::Writes;
 use crate::projection::{ProjectionError, Tables};
 
@@ -50,16 +51,15 @@ pub(super) async fn load_states(
         return Ok(());
     }
     let rows = sqlx::query(&format!(
-        "SELECT customer_id, state::text AS state, last_sequence FROM {table} WHERE customer_id = ANY($1)"
+        "SELECT customer_id, state_bin, state::text AS state, last_sequence FROM {table} WHERE customer_id = ANY($1)"
     ))
     .bind(ids)
     .fetch_all(&mut *tx)
     .await?;
     for r in rows {
         let id: String = r.try_get("customer_id")?;
-        // Decoded from text straight into the state (no JSON tree between).
-        let state = serde_json::from_str(r.try_get::<&str, _>("state")?)
-            .map_err(|e| poison(format!("stored feature state of {id} is unreadable: {e}")))?;
+        let state = state_codec::decode(r.try_get("state_bin")?, r.try_get("state")?)
+            .map_err(|e| poison(format!("stored feature state of {id}: {e}")))?;
         into.insert(
             id,
             Entry {
@@ -87,8 +87,8 @@ type HistoryRow = (
 pub(super) struct Output {
     ids: Vec<String>,
     as_of: Vec<DateTime<Utc>>,
-    /// Serialised feature states (JSON text, cast to jsonb by the insert).
-    states: Vec<String>,
+    /// Encoded feature states.
+    states: Vec<Vec<u8>>,
     sequences: Vec<i64>,
     columns: Vec<Vec<f64>>,
     /// `risk_history` rows.
@@ -115,10 +115,8 @@ impl Output {
         }
         self.ids.push(id.to_owned());
         self.as_of.push(at);
-        self.states.push(
-            serde_json::to_string(state)
-                .map_err(|e| poison(format!("feature state does not serialise: {e}")))?,
-        );
+        self.states
+            .push(state_codec::encode(state).map_err(poison)?);
         self.sequences.push(seq);
         Ok(())
     }
@@ -145,9 +143,9 @@ impl Output {
                 .map(|n| format!("{n} = EXCLUDED.{n}"))
                 .collect();
             w.push(format!(
-                "INSERT INTO {table} (customer_id, as_of, state, last_sequence, {names}) \
-                 SELECT * FROM unnest({ids}::text[], {as_of}::timestamptz[], {states}::text[]::jsonb[], {sequences}::bigint[], {}) \
-                 ON CONFLICT (customer_id) DO UPDATE SET as_of = EXCLUDED.as_of, state = EXCLUDED.state, \
+                "INSERT INTO {table} (customer_id, as_of, state_bin, last_sequence, {names}) \
+                 SELECT * FROM unnest({ids}::text[], {as_of}::timestamptz[], {states}::bytea[], {sequences}::bigint[], {}) \
+                 ON CONFLICT (customer_id) DO UPDATE SET as_of = EXCLUDED.as_of, state = NULL, state_bin = EXCLUDED.state_bin, \
                    last_sequence = EXCLUDED.last_sequence, {}",
                 columns.join(", "),
                 updates.join(", ")

@@ -18,4 +18,5 @@ mod feature_rows;
 pub mod features;
 pub mod overview;
 pub mod risk_state;
+pub mod state_codec;
 mod writes;

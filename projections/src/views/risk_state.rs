@@ -57,8 +57,26 @@ impl RiskRow {
         }
     }
 
-    /// Folds a recorded decision.
+    /// Folds a recorded decision. A day-end decision is also the latest
+    /// score (unless an event was scored later): time passing moved it. The
+    /// request it answers is answered — the one asked for last, or any
+    /// request at all once a day's end has decided after it (a request the
+    /// aggregate then finds no news is never recorded, and must not stand in
+    /// for what was recorded).
     pub fn record(&mut self, e: &RiskAssessed) {
+        let a = &e.assessment;
+        let day_end = a.day_ended().is_some();
+        if day_end || self.last_decision_id.as_deref() == Some(a.decision_id.as_str()) {
+            self.requested = None;
+        }
+        if day_end && a.as_of >= self.scored_at {
+            self.score = a.scores.ensemble;
+            self.band = a.band;
+            self.fired_rules = a.fired_rules.iter().map(|r| r.id.clone()).collect();
+            self.scored_at = a.as_of;
+            self.scored_sequence = a.trigger.sequence;
+            self.model_version = a.model_version.clone();
+        }
         if e.assessment.band != self.recorded_band || self.recorded_since.is_none() {
             self.recorded_since = Some(e.assessment.as_of);
         }

@@ -59,6 +59,7 @@ export async function render(view) {
         h("p.band-line", {}, badge(me.band), " ", BAND_WORDS[me.band] || ""),
         me.band_since && h("p.muted", {}, `Since ${day(me.band_since)}.`),
         h("h3", {}, "Why, and what would help"),
+        me.reasons_as_of && h("p.muted", {}, `As we saw your card on ${day(me.reasons_as_of)}.`),
         reasonsList(me.reasons))),
     section("Recent transactions", transactionsTable(me.recent_transactions)),
     section("Messages we sent you", messagesTable(me.messages)),

@@ -99,12 +99,18 @@ async fn staff_reasons(pool: &PgPool, id: &str) -> Result<Value, Problem> {
     Ok(Value::Array(rows))
 }
 
-/// Band, score, rules and the reasons in force (with what would help).
+/// Band, score, rules and the reasons in force (with what would help), all
+/// from one decision — the last one recorded — and the moment it was made
+/// at, so the reasons always match the numbers beside them. The latest
+/// evaluation (scored at every event, not recorded unless it changed the
+/// decision) is given apart, under `latest`.
 pub async fn risk(pool: &PgPool, id: &str) -> Result<Value, Problem> {
     let r = sqlx::query(
-        "SELECT r.score, r.recorded_band, r.recorded_since, r.fired_rules, r.scored_at, r.model_version, \
+        "SELECT r.recorded_since, r.score AS latest_score, r.band AS latest_band, r.scored_at, \
+                d.band, d.score, d.fired_rules, d.model_version, d.as_of, \
                 coalesce(d.reasons, '[]'::jsonb) AS reasons, d.decision_id \
-         FROM customer_risk r LEFT JOIN LATERAL (SELECT reasons, decision_id FROM risk_decisions \
+         FROM customer_risk r LEFT JOIN LATERAL (SELECT band, score, fired_rules, model_version, as_of, \
+              reasons, decision_id FROM risk_decisions \
               WHERE customer_id = r.customer_id ORDER BY position DESC LIMIT 1) d ON true \
          WHERE r.customer_id = $1",
     )
@@ -114,16 +120,27 @@ pub async fn risk(pool: &PgPool, id: &str) -> Result<Value, Problem> {
     let Some(r) = r else {
         return Ok(json!({"band": "Low", "score": null, "reasons": [], "staff_reasons": []}));
     };
+    let latest = json!({
+        "score": r.try_get::<f64, _>("latest_score")?,
+        "band": r.try_get::<String, _>("latest_band")?,
+        "scored_at": r.try_get::<chrono::DateTime<chrono::Utc>, _>("scored_at")?,
+    });
+    let Some(decision_id) = r.try_get::<Option<String>, _>("decision_id")? else {
+        return Ok(json!({
+            "band": "Low", "score": null, "reasons": [], "staff_reasons": [], "latest": latest,
+        }));
+    };
     Ok(json!({
-        "band": r.try_get::<String, _>("recorded_band")?,
+        "band": r.try_get::<String, _>("band")?,
         "since": r.try_get::<Option<chrono::DateTime<chrono::Utc>>, _>("recorded_since")?,
         "score": r.try_get::<f64, _>("score")?,
-        "scored_at": r.try_get::<chrono::DateTime<chrono::Utc>, _>("scored_at")?,
+        "decided_at": r.try_get::<chrono::DateTime<chrono::Utc>, _>("as_of")?,
         "fired_rules": r.try_get::<Vec<String>, _>("fired_rules")?,
         "model_version": r.try_get::<String, _>("model_version")?,
-        "decision_id": r.try_get::<Option<String>, _>("decision_id")?,
+        "decision_id": decision_id,
         "reasons": top(r.try_get("reasons")?, 5),
         "staff_reasons": top(staff_reasons(pool, id).await?, 5),
+        "latest": latest,
     }))
 }
 

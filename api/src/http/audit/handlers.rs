@@ -46,21 +46,19 @@ fn customer_id(raw: &str) -> Result<String, Problem> {
         .map_err(|m| bad_param("customer_id", m))
 }
 
-/// Decision ids are `<customer id>:<log position of the trigger>`.
+/// Decision ids are `<customer id>:<log position of the trigger>`, or
+/// `<customer id>:day:<YYYY-MM-DD>` for a day-end decision.
 fn decision_id(raw: &str) -> Result<(), Problem> {
     let ok = raw.len() <= 128
-        && raw.rsplit_once(':').is_some_and(|(c, p)| {
-            domain::values::CustomerId::parse(c).is_ok()
-                && !p.is_empty()
-                && p.bytes().all(|b| b.is_ascii_digit())
-                && p.parse::<i64>().is_ok()
-        });
+        && domain::risk::decision_customer(raw)
+            .is_some_and(|c| domain::values::CustomerId::parse(c).is_ok());
     if ok {
         Ok(())
     } else {
         Err(bad_param(
             "decision_id",
-            "must be <customer id>:<log position>, e.g. C-1001:4711",
+            "must be <customer id>:<log position> (e.g. C-1001:4711) or \
+             <customer id>:day:<YYYY-MM-DD> (e.g. C-1001:day:2026-12-01)",
         ))
     }
 }
@@ -186,7 +184,7 @@ pub async fn decision(
     let follow = follow_limit(&p, ::audit::record::DEFAULT_FOLLOW_LIMIT as i64)?;
     let read = Read {
         query: AuditQuery::Decision,
-        customer_id: id.rsplit_once(':').map(|(c, _)| c),
+        customer_id: domain::risk::decision_customer(&id),
         decision_id: Some(&id),
         as_of: None,
     };
@@ -242,7 +240,7 @@ pub async fn replay(
     decision_id(&id)?;
     let read = Read {
         query: AuditQuery::Replay,
-        customer_id: id.rsplit_once(':').map(|(c, _)| c),
+        customer_id: domain::risk::decision_customer(&id),
         decision_id: Some(&id),
         as_of: None,
     };

@@ -242,20 +242,36 @@ pub struct RiskDoc {
     pub band: String,
     /// Since when.
     pub since: Option<DateTime<Utc>>,
-    /// Latest score.
+    /// Score of the decision in force (band, score, rules and reasons all
+    /// come from that one decision).
     pub score: Option<f64>,
-    /// When it was scored.
-    pub scored_at: Option<DateTime<Utc>>,
-    /// Rules that fired.
+    /// The moment that decision was made as of (business time).
+    pub decided_at: Option<DateTime<Utc>>,
+    /// Rules that fired in it.
     pub fired_rules: Vec<String>,
-    /// Model version.
+    /// The model that made it.
     pub model_version: Option<String>,
     /// The decision in force.
     pub decision_id: Option<String>,
-    /// Top reasons.
+    /// Its top reasons.
     pub reasons: Vec<ReasonDoc>,
     /// The same reasons in the staff's words (feature, value, contribution).
     pub staff_reasons: Vec<StaffReasonDoc>,
+    /// The latest evaluation (at the customer's last event or day's end),
+    /// recorded as a decision only when it changed the band or fired a new
+    /// rule.
+    pub latest: Option<LatestScoreDoc>,
+}
+
+/// The latest evaluation of a customer.
+#[derive(Serialize, ToSchema)]
+pub struct LatestScoreDoc {
+    /// Ensemble probability.
+    pub score: f64,
+    /// Final band.
+    pub band: String,
+    /// As of when (business time).
+    pub scored_at: DateTime<Utc>,
 }
 
 /// A reason of the decision in force, as staff read it.
