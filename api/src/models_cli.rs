@@ -172,6 +172,10 @@ pub struct EvaluateArgs {
     /// split is by customer-id hash), so the figures are out of sample.
     #[arg(long)]
     pub held_out_seed: Option<u64>,
+    /// Message once High has held: `none` (at the first High), `two` (two
+    /// evaluations in a row) or `day` (through a whole day).
+    #[arg(long, env = "ALERT_CONFIRMATION", default_value = "none")]
+    pub confirmation: training::confirm::Confirmation,
 }
 
 /// `early-risk evaluate`.
@@ -183,6 +187,7 @@ pub fn evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
         json,
         format,
         held_out_seed,
+        confirmation,
     } = args;
     let artifact = crate::model::ModelArgs { path: model }.artifact()?;
     if format == "uci" {
@@ -218,6 +223,7 @@ pub fn evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
             &artifact,
             step_days.max(1),
             held_out_seed,
+            confirmation,
         )?;
         if json {
             println!("{}", serde_json::to_string_pretty(&e)?);

@@ -19,20 +19,19 @@
 //! day's end (their event scores are newer than anything the day's end
 //! could say).
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::customer::LogCheckpoint;
 use domain::features::FeatureState;
-use domain::risk::{decide_features, end_of_day, DecisionPoint, ModelArtifact};
+use domain::risk::{decide_features, end_of_day, Band, DecisionPoint, LastDecision, ModelArtifact};
 use domain::BEHAVIOUR_EVENT_TYPES;
 use serde::Serialize;
 use sqlx::{PgPool, Row};
 use tokio::sync::{watch, Notify};
 
-use crate::views::risk_state::{self, RiskRow};
+use crate::views::risk_state::band_of;
 use crate::views::state_codec;
 use crate::ProjectionError;
 
@@ -77,13 +76,74 @@ pub struct DayEnd {
     stop: Option<watch::Receiver<bool>>,
 }
 
-/// One customer as a page reads it.
+/// One customer as a page reads it: the stored state, the last behaviour
+/// event folded into it, and the last decision (asked for or recorded).
 struct Stored {
     id: String,
     state_bin: Option<Vec<u8>>,
     state_json: Option<String>,
     trigger_sequence: i64,
     checkpoint: LogCheckpoint,
+    recorded_band: Band,
+    recorded_rules: Vec<String>,
+    requested: Option<(Band, Vec<String>)>,
+}
+
+/// The page of active customers after `cursor` (see the module docs).
+async fn page_after(
+    pool: PgPool,
+    cursor: String,
+    end: DateTime<Utc>,
+    page: i64,
+) -> Result<Vec<Stored>, ProjectionError> {
+    let dormant = end - chrono::Duration::days(DORMANT_AFTER_DAYS);
+    let rows = sqlx::query(
+        "SELECT f.customer_id, f.state_bin, f.state::text AS state, t.sequence, t.global_position, \
+                t.tx::text AS tx, r.recorded_band, r.recorded_rules, r.requested_band, r.requested_rules \
+         FROM customer_features f \
+         CROSS JOIN LATERAL ( \
+             SELECT e.sequence, e.global_position, e.tx_id AS tx FROM events e \
+             WHERE e.aggregate_type = 'customer' AND e.aggregate_id = f.customer_id \
+               AND e.sequence <= f.last_sequence AND e.event_type = ANY($4) \
+             ORDER BY e.sequence DESC LIMIT 1) t \
+         LEFT JOIN LATERAL (SELECT recorded_band, recorded_rules, requested_band, requested_rules \
+             FROM customer_risk WHERE customer_id = f.customer_id LIMIT 1) r ON true \
+         WHERE f.customer_id > $1 AND f.as_of > $2 AND f.as_of <= $3 \
+         ORDER BY f.customer_id LIMIT $5",
+    )
+    .bind(&cursor)
+    .bind(dormant)
+    .bind(end)
+    .bind(BEHAVIOUR_EVENT_TYPES.as_slice())
+    .bind(page)
+    .fetch_all(&pool)
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            let tx: String = r.try_get("tx")?;
+            let tx_id = tx
+                .parse()
+                .map_err(|e| poison(format!("transaction id {tx} is unreadable: {e}")))?;
+            let recorded: Option<String> = r.try_get("recorded_band")?;
+            let requested: Option<String> = r.try_get("requested_band")?;
+            let requested_rules: Option<Vec<String>> = r.try_get("requested_rules")?;
+            Ok(Stored {
+                id: r.try_get("customer_id")?,
+                state_bin: r.try_get("state_bin")?,
+                state_json: r.try_get("state")?,
+                trigger_sequence: r.try_get("sequence")?,
+                checkpoint: LogCheckpoint {
+                    tx_id,
+                    position: r.try_get("global_position")?,
+                },
+                recorded_band: recorded.as_deref().map_or(Band::Low, band_of),
+                recorded_rules: r
+                    .try_get::<Option<Vec<String>>, _>("recorded_rules")?
+                    .unwrap_or_default(),
+                requested: requested.map(|b| (band_of(&b), requested_rules.unwrap_or_default())),
+            })
+        })
+        .collect()
 }
 
 /// A decision to put in the outbox: id, customer, command.
@@ -175,9 +235,15 @@ impl DayEnd {
         };
         report.finished = report.already_done;
         let end = end_of_day(day);
+        // The next page is read while this one is decided and committed:
+        // the database and the deciding threads work side by side.
+        let mut next = (!report.already_done).then(|| self.prefetch(&cursor, end));
         // A run asked to stop ends after its page; the next one resumes.
         while !report.already_done && !self.stopping() {
-            let stored = self.page_after(&cursor, end).await?;
+            let Some(fetching) = next.take() else { break };
+            let stored = fetching
+                .await
+                .map_err(|e| poison(format!("a day-end read failed: {e}")))??;
             let Some(last) = stored.last() else {
                 sqlx::query("UPDATE day_end_runs SET finished_at = now() WHERE day = $1")
                     .bind(day)
@@ -187,12 +253,8 @@ impl DayEnd {
                 break;
             };
             cursor = last.id.clone();
-            let ids: Vec<String> = stored.iter().map(|s| s.id.clone()).collect();
-            let mut risk = HashMap::new();
-            let mut conn = self.pool.acquire().await?;
-            risk_state::load(&mut conn, "customer_risk", &ids, &mut risk).await?;
-            drop(conn);
-            let (evaluated, outbox) = self.decide_page(stored, &risk, day, end)?;
+            next = Some(self.prefetch(&cursor, end));
+            let (evaluated, outbox) = self.decide_page(stored, day, end)?;
             self.commit_page(day, &cursor, evaluated, &outbox).await?;
             report.customers += evaluated;
             report.run_customers += evaluated;
@@ -208,50 +270,18 @@ impl DayEnd {
         Ok(report)
     }
 
-    /// The next page of active customers after `cursor`, with their last
-    /// behaviour event folded (the decision's trigger and checkpoint).
-    async fn page_after(
+    /// Starts reading the page after `cursor`.
+    fn prefetch(
         &self,
         cursor: &str,
         end: DateTime<Utc>,
-    ) -> Result<Vec<Stored>, ProjectionError> {
-        let dormant = end - chrono::Duration::days(DORMANT_AFTER_DAYS);
-        let rows = sqlx::query(
-            "SELECT f.customer_id, f.state_bin, f.state::text AS state, t.sequence, t.global_position, t.tx::text AS tx \
-             FROM customer_features f \
-             CROSS JOIN LATERAL ( \
-                 SELECT e.sequence, e.global_position, e.tx_id AS tx FROM events e \
-                 WHERE e.aggregate_type = 'customer' AND e.aggregate_id = f.customer_id \
-                   AND e.sequence <= f.last_sequence AND e.event_type = ANY($4) \
-                 ORDER BY e.sequence DESC LIMIT 1) t \
-             WHERE f.customer_id > $1 AND f.as_of > $2 AND f.as_of <= $3 \
-             ORDER BY f.customer_id LIMIT $5",
-        )
-        .bind(cursor)
-        .bind(dormant)
-        .bind(end)
-        .bind(BEHAVIOUR_EVENT_TYPES.as_slice())
-        .bind(self.page)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.into_iter()
-            .map(|r| {
-                let tx: String = r.try_get("tx")?;
-                let tx_id = tx
-                    .parse()
-                    .map_err(|e| poison(format!("transaction id {tx} is unreadable: {e}")))?;
-                Ok(Stored {
-                    id: r.try_get("customer_id")?,
-                    state_bin: r.try_get("state_bin")?,
-                    state_json: r.try_get("state")?,
-                    trigger_sequence: r.try_get("sequence")?,
-                    checkpoint: LogCheckpoint {
-                        tx_id,
-                        position: r.try_get("global_position")?,
-                    },
-                })
-            })
-            .collect()
+    ) -> tokio::task::JoinHandle<Result<Vec<Stored>, ProjectionError>> {
+        tokio::spawn(page_after(
+            self.pool.clone(),
+            cursor.to_owned(),
+            end,
+            self.page,
+        ))
     }
 
     /// Decides a page, split over the workers; the outbox rows come back in
@@ -259,7 +289,6 @@ impl DayEnd {
     fn decide_page(
         &self,
         stored: Vec<Stored>,
-        risk: &HashMap<String, RiskRow>,
         day: NaiveDate,
         end: DateTime<Utc>,
     ) -> Result<(i64, Vec<OutboxRow>), ProjectionError> {
@@ -268,7 +297,7 @@ impl DayEnd {
             std::thread::scope(|scope| {
                 let handles: Vec<_> = stored
                     .chunks(chunk)
-                    .map(|part| scope.spawn(move || self.decide_some(part, risk, day, end)))
+                    .map(|part| scope.spawn(move || self.decide_some(part, day, end)))
                     .collect();
                 handles
                     .into_iter()
@@ -291,7 +320,6 @@ impl DayEnd {
     fn decide_some(
         &self,
         part: &[Stored],
-        risk: &HashMap<String, RiskRow>,
         day: NaiveDate,
         end: DateTime<Utc>,
     ) -> Result<(i64, Vec<OutboxRow>), ProjectionError> {
@@ -306,8 +334,15 @@ impl DayEnd {
             }
             evaluated += 1;
             let point = DecisionPoint::at_day_end(&s.id, s.trigger_sequence, s.checkpoint, day);
-            let fresh = RiskRow::new(end);
-            let last = risk.get(&s.id).unwrap_or(&fresh).last_decision();
+            // What was last decided: asked for, or else recorded (as the
+            // scoring projection reads its risk row).
+            let last = match &s.requested {
+                Some((band, rules)) => LastDecision { band: *band, rules },
+                None => LastDecision {
+                    band: s.recorded_band,
+                    rules: &s.recorded_rules,
+                },
+            };
             let decided = decide_features(
                 &self.model,
                 &self.version,

@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use domain::risk::{Band, BandThresholds, ModelArtifact, RuleSet, DELINQUENT_RULE};
 use serde::Serialize;
 
+use crate::confirm::{confirmed, Confirmation};
 use crate::dataset::unit_hash;
 use crate::deployed::{
     choose_high, curve, experienced, threshold_grid, timelines, CurvePoint, Experienced, HighBand,
@@ -122,6 +123,8 @@ pub struct LogEvaluation {
     pub rules: RuleTable,
     /// The High threshold and the rules that set High in this artifact.
     pub high_threshold: f64,
+    /// How long High had to hold before a message (`early_warning`).
+    pub confirmation: Confirmation,
 }
 
 fn evaluate_parts(
@@ -129,9 +132,10 @@ fn evaluate_parts(
     histories: &BTreeMap<String, History>,
     observations: &[Observation],
     refused_lines: usize,
+    confirmation: Confirmation,
 ) -> LogEvaluation {
     let points = evaluate_observations(model, observations);
-    let lines = timelines(model, histories);
+    let lines = confirmed(&timelines(model, histories), confirmation);
     LogEvaluation {
         customers: histories.len(),
         refused_lines,
@@ -142,6 +146,7 @@ fn evaluate_parts(
         early_warning: experienced(&lines, HighBand::of(model)),
         rules: rule_table(model, observations),
         high_threshold: model.bands.high,
+        confirmation,
     }
 }
 
@@ -276,7 +281,13 @@ pub fn train_from_log(
     let (validation, validation_obs) = of_part(1);
     let calibration = calibrate(&mut artifact, &validation, &validation_obs, budget);
     let (held_out, held_out_obs) = of_part(0);
-    let test = evaluate_parts(&artifact, &held_out, &held_out_obs, refused_lines);
+    let test = evaluate_parts(
+        &artifact,
+        &held_out,
+        &held_out_obs,
+        refused_lines,
+        Confirmation::None,
+    );
     let m = &mut artifact.training.metrics;
     for (name, f) in &test.scorers {
         m.insert(format!("{name}_auc_test"), f.auc);
@@ -348,19 +359,27 @@ fn figures(
 }
 
 /// Evaluates `model` on the log at `path` as deployed (only the held-out
-/// customers of a training run when `held_out_seed` is that run's seed).
+/// customers of a training run when `held_out_seed` is that run's seed),
+/// messaging once High has held as `confirmation` says.
 pub fn evaluate_log(
     path: &Path,
     model: &ModelArtifact,
     step_days: i64,
     held_out_seed: Option<u64>,
+    confirmation: Confirmation,
 ) -> Result<LogEvaluation, TrainingError> {
     let (mut histories, refused) = replay(open(path)?)?;
     if let Some(seed) = held_out_seed {
         histories.retain(|id, _| part(id, seed) == 0);
     }
     let (_, observations) = point_in_time(&histories, step_days);
-    Ok(evaluate_parts(model, &histories, &observations, refused))
+    Ok(evaluate_parts(
+        model,
+        &histories,
+        &observations,
+        refused,
+        confirmation,
+    ))
 }
 
 /// A model card in Markdown: data, features, figures, limits.
@@ -485,7 +504,7 @@ pub fn evaluation_table(e: &LogEvaluation) -> String {
     let mut s = format!(
         "{} customers, {} lines refused by the aggregate (not evaluated), {} decision moments \
          (every event and each day's end), High from {:.2}\n\n\
-         what customers experienced\n\
+         what customers experienced (messaged {})\n\
          \x20 delinquent customers messaged >= 30 days early  {:>6.1}%  (of {})\n\
          \x20 delinquent customers messaged before at all    {:>6.1}%\n\
          \x20 median lead                                    {:>6.0} days\n\
@@ -497,6 +516,11 @@ pub fn evaluation_table(e: &LogEvaluation) -> String {
         e.refused_lines,
         w.moments,
         e.high_threshold,
+        match e.confirmation {
+            Confirmation::None => "at the first High",
+            Confirmation::TwoEvaluations => "once High held for two evaluations in a row",
+            Confirmation::Day => "once High held for a day",
+        },
         w.flagged_30_days_early * 100.0,
         w.delinquent_customers,
         w.flagged_before * 100.0,

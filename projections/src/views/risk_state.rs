@@ -108,7 +108,8 @@ impl RiskRow {
     }
 }
 
-fn band_of(s: &str) -> Band {
+/// The band a stored band name stands for (Low for anything else).
+pub fn band_of(s: &str) -> Band {
     match s {
         "High" => Band::High,
         "Medium" => Band::Medium,

@@ -9,8 +9,11 @@
 
 use domain::features::FeatureState;
 
-/// The first byte of a stored state: the encoding's version.
-const VERSION: u8 = 1;
+/// The first byte of a stored state: the encoding's version. Version 1 had
+/// no payments list (the state's last field); postcard writes an empty list
+/// as one zero byte, so a version-1 state reads as version 2 with it added.
+const VERSION: u8 = 2;
+const VERSION_WITHOUT_PAYMENTS: u8 = 1;
 
 /// The stored bytes of `state`.
 pub fn encode(state: &FeatureState) -> Result<Vec<u8>, String> {
@@ -27,6 +30,11 @@ pub fn decode(bin: Option<&[u8]>, json: Option<&str>) -> Result<FeatureState, St
         (Some(bytes), _) => match bytes.split_first() {
             Some((&VERSION, body)) => {
                 postcard::from_bytes(body).map_err(|e| format!("unreadable binary state: {e}"))
+            }
+            Some((&VERSION_WITHOUT_PAYMENTS, body)) => {
+                let mut body = body.to_vec();
+                body.push(0);
+                postcard::from_bytes(&body).map_err(|e| format!("unreadable binary state: {e}"))
             }
             Some((v, _)) => Err(format!("binary state of unknown version {v}")),
             None => Err("empty binary state".into()),
@@ -51,6 +59,11 @@ mod tests {
         assert_eq!(decode(Some(&bin), None).expect("binary"), state);
         let json = serde_json::to_string(&state).expect("json");
         assert_eq!(decode(None, Some(&json)).expect("json"), state);
+        // Version 1: the same state without its (last) payments list.
+        let mut v1 = bin.clone();
+        assert_eq!(v1.pop(), Some(0), "an empty payments list is one zero byte");
+        v1[0] = VERSION_WITHOUT_PAYMENTS;
+        assert_eq!(decode(Some(&v1), None).expect("version 1"), state);
         assert!(decode(Some(&[9, 0]), None).is_err());
         assert!(decode(Some(&[]), None).is_err());
         assert!(decode(None, None).is_err());
