@@ -268,8 +268,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => {
             let db = db.open().await?;
             let model = model.load(&db.pool).await?;
+            // A rebuild creates and swaps tables: the owner's work.
             let reports = projections::supervisor::rebuild_named(
-                &db.pool,
+                &db.owner,
                 model,
                 projection.as_deref(),
                 batch.max(1),

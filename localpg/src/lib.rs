@@ -156,6 +156,24 @@ impl Cluster {
         )
     }
 
+    /// A URL of `database` as `user` with `password` (a role the caller
+    /// created).
+    pub fn url_as(&self, user: &str, password: &str, database: &str) -> String {
+        let encoded: String = password
+            .bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                    char::from(b).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect();
+        format!(
+            "postgres://{user}:{encoded}@127.0.0.1:{}/{database}",
+            self.port
+        )
+    }
+
     /// The cluster's data directory.
     pub fn data_dir(&self) -> PathBuf {
         self.base.join("pgdata")
