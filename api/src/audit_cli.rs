@@ -91,9 +91,14 @@ pub enum AuditCommand {
     State {
         /// Customer id.
         customer: String,
-        /// A moment (YYYY-MM-DD or RFC 3339), by when the log recorded it.
-        #[arg(long, value_parser = parse_time, conflicts_with = "position", required_unless_present = "position")]
+        /// A moment (YYYY-MM-DD or RFC 3339) in recording time: what the
+        /// system knew then.
+        #[arg(long, value_parser = parse_time, conflicts_with_all = ["position", "occurred_by"], required_unless_present_any = ["position", "occurred_by"])]
         at: Option<DateTime<Utc>>,
+        /// A moment in business time: the facts that occurred by then, as
+        /// known now.
+        #[arg(long, value_parser = parse_time, conflicts_with = "position")]
+        occurred_by: Option<DateTime<Utc>>,
         /// A global log position (everything up to that event, commit order).
         #[arg(long)]
         position: Option<i64>,
@@ -163,12 +168,14 @@ async fn dispatch(pool: &sqlx::PgPool, command: AuditCommand) -> anyhow::Result<
         AuditCommand::State {
             customer,
             at,
+            occurred_by,
             position,
         } => {
-            let cutoff = match (at, position) {
-                (Some(at), _) => Cutoff::At(at),
-                (None, Some(p)) => Cutoff::Position(p),
-                (None, None) => anyhow::bail!("give --at or --position"),
+            let cutoff = match (at, occurred_by, position) {
+                (Some(at), _, _) => Cutoff::At(at),
+                (None, Some(t), _) => Cutoff::OccurredBy(t),
+                (None, None, Some(p)) => Cutoff::Position(p),
+                (None, None, None) => anyhow::bail!("give --at, --occurred-by or --position"),
             };
             let state = state_as_of(pool, &customer, cutoff, Vec::new()).await?;
             println!("{}", serde_json::to_string_pretty(&state)?);

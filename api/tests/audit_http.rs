@@ -208,7 +208,7 @@ async fn an_auditor_reads_replays_and_every_read_is_on_the_trail() {
         .expect("open alerts");
     assert_eq!(open.len(), 1, "{later}");
     assert_eq!(open[0]["cause"]["kind"], "manual");
-    // Before the customer existed: nothing folded, band Low.
+    // Before the customer existed: nothing known yet, and no band.
     let (_, before) = ok_json(
         call(
             &a,
@@ -220,7 +220,10 @@ async fn an_auditor_reads_replays_and_every_read_is_on_the_trail() {
     )
     .await;
     assert_eq!(before["events"], 0);
-    assert_eq!(before["band"], "Low");
+    assert_eq!(before["band"], Value::Null);
+    assert_eq!(before["known"], false);
+    assert_eq!(before["meaning"], "nothing known yet");
+    assert_eq!(before["time"], "recording");
 
     // Six answered reads, each on the trail with its request id, in order.
     let reads = trail(&a, "audrey").await;
@@ -243,6 +246,24 @@ async fn an_auditor_reads_replays_and_every_read_is_on_the_trail() {
         ]
     );
     assert_eq!(reads[2].1.as_deref(), Some(decision_id.as_str()));
+    // The same question in business time names its clock.
+    let (_, business) = ok_json(
+        call(
+            &a,
+            "GET",
+            "/v1/audit/customers/C-HIGH/state?as_of=2030-01-01T00:00:00Z&time=business",
+            t,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(business["time"], "business");
+    assert_eq!(business["known"], true);
+    assert_eq!(business["features_as_of"], "2030-01-01T00:00:00Z");
+    assert!(business["meaning"]
+        .as_str()
+        .expect("meaning")
+        .contains("business time"));
     // The trail's events name the reader as their actor.
     let actors: i64 = scalar(
         &a.app,
@@ -250,7 +271,7 @@ async fn an_auditor_reads_replays_and_every_read_is_on_the_trail() {
          AND metadata->>'actor' = 'auditor:audrey'",
     )
     .await;
-    assert_eq!(actors, 6);
+    assert_eq!(actors, 7, "the six reads and the business-time one");
 }
 
 #[tokio::test]
@@ -381,6 +402,16 @@ async fn refused_requests_answer_nothing_and_record_nothing() {
             "GET",
             "/v1/audit/customers/bad%20id/state?position=1",
             "customer_id",
+        ),
+        (
+            "GET",
+            "/v1/audit/customers/C-HIGH/state?as_of=2026-01-01T00:00:00Z&time=sideways",
+            "time",
+        ),
+        (
+            "GET",
+            "/v1/audit/customers/C-HIGH/state?position=1&time=business",
+            "time",
         ),
     ] {
         let r = call(&a, method, path, t).await;

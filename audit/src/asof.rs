@@ -8,9 +8,16 @@
 //!   order — exactly what a reader of the log had seen on reaching it.
 //! - [`Cutoff::Checkpoint`]: the same with the `(tx_id, position)` pair
 //!   given (e.g. a decision's checkpoint).
-//! - [`Cutoff::At`]: everything whose transaction had been fully recorded by
-//!   then (see [`crate::log::stream_recorded_by`]); times are the log's
-//!   `recorded_at`, not business time.
+//! - [`Cutoff::At`]: recording time — what the system knew at that moment:
+//!   everything whose transaction had been fully recorded by then (see
+//!   [`crate::log::stream_recorded_by`]); times are the log's `recorded_at`.
+//! - [`Cutoff::OccurredBy`]: business time — the facts that occurred by that
+//!   moment, as they are known now (a fact that arrived late counts in its
+//!   own time): every stored event whose business time is at or before it,
+//!   the features as of that moment, and the decision in force then.
+//!
+//! With nothing known at the cut-off (no event of the customer yet), the
+//! answer says so (`known: false`) and gives no band.
 //!
 //! # Extending
 //! More state as of a moment (open alerts, their delivery) plugs in as a
@@ -36,8 +43,10 @@ use crate::{AuditError, Checkpoint};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Cutoff {
-    /// Transactions fully recorded at or before this time.
+    /// Recording time: transactions fully recorded at or before this time.
     At(DateTime<Utc>),
+    /// Business time: facts that occurred at or before this time, as known now.
+    OccurredBy(DateTime<Utc>),
     /// Commit order up to the event at this global position.
     Position(i64),
     /// Commit order up to this checkpoint.
@@ -77,6 +86,29 @@ pub struct DecisionInForce {
     pub model_version: String,
 }
 
+/// Which clock a cut-off reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimeAxis {
+    /// When the log recorded the facts: what the system knew then.
+    Recording,
+    /// When the facts occurred, as they are known now.
+    Business,
+    /// A place in the log's commit order.
+    LogPosition,
+}
+
+impl Cutoff {
+    /// The clock this cut-off reads.
+    pub fn axis(&self) -> TimeAxis {
+        match self {
+            Cutoff::At(_) => TimeAxis::Recording,
+            Cutoff::OccurredBy(_) => TimeAxis::Business,
+            Cutoff::Position(_) | Cutoff::Checkpoint(_) => TimeAxis::LogPosition,
+        }
+    }
+}
+
 /// A customer's state at a cut-off.
 #[derive(Clone, Debug, Serialize)]
 pub struct StateAsOf {
@@ -84,6 +116,12 @@ pub struct StateAsOf {
     pub customer_id: String,
     /// The cut-off asked for.
     pub cutoff: Cutoff,
+    /// The clock it reads.
+    pub time: TimeAxis,
+    /// What the answer is, in words (e.g. "nothing known yet").
+    pub meaning: String,
+    /// Whether anything about the customer was known at the cut-off.
+    pub known: bool,
     /// The last event of the customer at or before it (commit order).
     pub last_event: Option<Checkpoint>,
     /// Events of the customer at or before it.
@@ -92,8 +130,9 @@ pub struct StateAsOf {
     pub features_as_of: Option<DateTime<Utc>>,
     /// The features the read side held then.
     pub features: Option<Features>,
-    /// The band in force: the decision in force's, Low before any.
-    pub band: Band,
+    /// The band in force: the decision in force's, Low before any; none
+    /// when nothing was known.
+    pub band: Option<Band>,
     /// The decision in force.
     pub decision: Option<DecisionInForce>,
     /// Extension sections by name.
@@ -109,6 +148,11 @@ pub async fn state_as_of(
 ) -> Result<StateAsOf, AuditError> {
     let events = match cutoff {
         Cutoff::At(at) => log::stream_recorded_by(pool, customer, at).await?,
+        Cutoff::OccurredBy(at) => log::stream(pool, customer)
+            .await?
+            .into_iter()
+            .filter(|e| e.event.occurred_at() <= at)
+            .collect(),
         Cutoff::Position(p) => {
             let cp = log::checkpoint_at(pool, p).await?;
             log::stream_until(pool, customer, cp).await?
@@ -140,14 +184,36 @@ pub async fn state_as_of(
             s.apply(e);
         }
     }
+    let known = !events.is_empty();
+    // In business time the features are as of the moment asked; otherwise
+    // as of the latest business time folded, as the read side held them.
+    let (features_as_of, features) = match cutoff {
+        Cutoff::OccurredBy(at) => fold.features_at(Some(at)).unzip(),
+        _ => (fold.as_of(), fold.features()),
+    };
+    let meaning = match (known, cutoff) {
+        (false, _) => "nothing known yet".to_owned(),
+        (true, Cutoff::At(at)) => format!(
+            "what the system knew at {} (recording time)",
+            at.to_rfc3339()
+        ),
+        (true, Cutoff::OccurredBy(at)) => format!(
+            "the facts that occurred by {} (business time), as known now",
+            at.to_rfc3339()
+        ),
+        (true, _) => "what a reader of the log had seen at this position".to_owned(),
+    };
     Ok(StateAsOf {
         customer_id: customer.to_owned(),
         cutoff,
+        time: cutoff.axis(),
+        meaning,
+        known,
         last_event: events.last().map(|e| e.checkpoint),
         events: events.len(),
-        features_as_of: fold.as_of(),
-        features: fold.features(),
-        band: decision.as_ref().map_or(Band::Low, |d| d.band),
+        features_as_of,
+        features,
+        band: known.then(|| decision.as_ref().map_or(Band::Low, |d| d.band)),
         decision,
         sections: sections
             .iter()

@@ -97,12 +97,12 @@ async fn the_band_in_force_before_and_after_each_decision() {
         )
         .await
         .expect("before");
-        assert_eq!(before.band, previous, "{} before", d.id);
+        assert_eq!(before.band, Some(previous), "{} before", d.id);
         // From the moment it was recorded: its band, and it is in force.
         let after = state_as_of(&db.pool, &customer, Cutoff::At(d.recorded_at), vec![])
             .await
             .expect("after");
-        assert_eq!(after.band, band(&d.band), "{} after", d.id);
+        assert_eq!(after.band, Some(band(&d.band)), "{} after", d.id);
         assert_eq!(
             after.decision.as_ref().map(|x| x.decision_id.as_str()),
             Some(d.id.as_str())
@@ -122,7 +122,7 @@ async fn the_band_in_force_before_and_after_each_decision() {
     .await
     .expect("at checkpoint");
     assert_eq!(at_checkpoint.last_event, Some(first.checkpoint));
-    assert_eq!(at_checkpoint.band, Band::Low);
+    assert_eq!(at_checkpoint.band, Some(Band::Low));
     let recorded: serde_json::Value = sqlx::query_scalar(
         "SELECT payload->'RiskAssessed'->'assessment'->'features' FROM events \
          WHERE aggregate_id = $1 AND sequence = $2",
@@ -155,7 +155,7 @@ async fn the_band_in_force_before_and_after_each_decision() {
     .await;
     assert_eq!(at_checkpoint.events as i64, by_position);
 
-    // Before the customer existed: no features, band Low.
+    // Before the customer existed: nothing known yet, and no band.
     let registered_at: DateTime<Utc> = scalar(
         &db.pool,
         &format!("SELECT min(recorded_at) FROM events WHERE aggregate_id = '{customer}'"),
@@ -170,9 +170,104 @@ async fn the_band_in_force_before_and_after_each_decision() {
     .await
     .expect("before registration");
     assert_eq!(
-        (nothing.events, nothing.features, nothing.band),
-        (0, None, Band::Low)
+        (
+            nothing.events,
+            nothing.features,
+            nothing.band,
+            nothing.known
+        ),
+        (0, None, None, false)
     );
+    assert_eq!(nothing.meaning, "nothing known yet");
+}
+
+#[tokio::test]
+async fn business_time_counts_a_late_fact_in_its_own_time_and_recording_time_does_not() {
+    let db = fresh_database().await;
+    let read_side = ReadSide::start(&db.pool, demo_artifact(), 50).await;
+    let bus = bus(&db.pool);
+    write(&bus, portfolio(3)).await;
+    read_side.settle().await;
+    let customer = "P001";
+    let before_late: DateTime<Utc> = scalar(&db.pool, "SELECT clock_timestamp()").await;
+    // A cash withdrawal that happened on 10 March arrives now, late.
+    let late: domain::customer::CustomerCommand = serde_json::from_value(serde_json::json!({
+        "command": "record_transaction", "data": {
+        "transaction_id": "LATE-1", "amount_minor": 40_000, "currency": "INR",
+        "kind": "cash_withdrawal", "merchant_category_code": null, "channel": "atm",
+        "occurred_at": "2026-03-10T12:00:00Z"}}))
+    .expect("command");
+    write(
+        &bus,
+        vec![(
+            customer.to_owned(),
+            domain::customer::Addressed {
+                customer_id: domain::values::CustomerId::parse(customer).expect("id"),
+                command: late,
+            },
+        )],
+    )
+    .await;
+    let t: DateTime<Utc> = "2026-03-20T00:00:00Z".parse().expect("time");
+
+    // Business time: the facts that occurred by 20 March, as known now —
+    // the late withdrawal included, the features as of that moment.
+    let business = state_as_of(&db.pool, customer, Cutoff::OccurredBy(t), vec![])
+        .await
+        .expect("business time");
+    assert_eq!(business.time, audit::asof::TimeAxis::Business);
+    assert!(business.known);
+    assert_eq!(business.features_as_of, Some(t));
+    let occurred_by: i64 = scalar(
+        &db.pool,
+        &format!(
+            "SELECT count(*) FROM events WHERE aggregate_id = '{customer}' AND \
+             coalesce(payload->'TransactionRecorded'->>'occurred_at', payload->'CustomerRegistered'->>'opened_at', \
+               payload->'StatementIssued'->>'issued_at', payload->'PaymentRecorded'->>'paid_at', \
+               payload->'DaysPastDueReported'->>'as_of', payload->'RiskAssessed'->'assessment'->>'as_of')::timestamptz <= '{t}'"
+        ),
+    )
+    .await;
+    assert_eq!(business.events as i64, occurred_by);
+    let features = business.features.expect("features");
+    assert!(features.cash_withdrawal_share > 0.0, "{features:?}");
+
+    // Recording time just before it arrived: the system did not know it.
+    let recorded = state_as_of(&db.pool, customer, Cutoff::At(before_late), vec![])
+        .await
+        .expect("recording time");
+    assert_eq!(recorded.time, audit::asof::TimeAxis::Recording);
+    let all: i64 = scalar(
+        &db.pool,
+        &format!("SELECT count(*) FROM events WHERE aggregate_id = '{customer}'"),
+    )
+    .await;
+    assert_eq!(
+        recorded.events as i64 + 1,
+        all,
+        "only the late fact came after"
+    );
+    assert!(
+        recorded.meaning.contains("recording time"),
+        "{}",
+        recorded.meaning
+    );
+    assert!(
+        business.meaning.contains("business time"),
+        "{}",
+        business.meaning
+    );
+
+    // Business time before the account opened: nothing known yet.
+    let early = state_as_of(
+        &db.pool,
+        customer,
+        Cutoff::OccurredBy("2025-12-31T00:00:00Z".parse().expect("time")),
+        vec![],
+    )
+    .await
+    .expect("before opening");
+    assert_eq!((early.known, early.band, early.events), (false, None, 0));
 }
 
 #[tokio::test]

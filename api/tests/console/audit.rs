@@ -109,7 +109,34 @@ pub async fn auditor_replays_a_decision(
         .await
         .expect("band");
     assert_eq!(json_str(&state["band"]), shown);
+    let meaning = b
+        .wait_css("#state-result p")
+        .await
+        .text()
+        .await
+        .expect("meaning");
+    assert!(meaning.contains("recording time"), "{meaning}");
     shots.push(b.screenshot("07-audit-state").await);
+
+    // The same moment in business time: the page says which clock it read.
+    expect_render(b).await;
+    b.client
+        .goto(&format!(
+            "{}/#/audit/customers/{customer}?as_of={now}&time=business",
+            app.base
+        ))
+        .await
+        .expect("goto");
+    rendered(b, "audit-customer").await;
+    let meaning = b
+        .wait_css("#state-result p")
+        .await
+        .text()
+        .await
+        .expect("meaning");
+    assert!(meaning.contains("business time"), "{meaning}");
+    let clock = js(b, "document.querySelector('#clock').value").await;
+    assert_eq!(json_str(&clock), "business");
     let url = format!(
         "{}/#/audit/decisions/{}",
         app.base,

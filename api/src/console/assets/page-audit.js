@@ -4,7 +4,7 @@
 //   GET  /v1/audit/customers/{id}/decisions
 //   GET  /v1/audit/decisions/{id}
 //   POST /v1/audit/decisions/{id}/replay
-//   GET  /v1/audit/customers/{id}/state?as_of=RFC3339
+//   GET  /v1/audit/customers/{id}/state?as_of=RFC3339&time=recording|business
 // The record's shape is open (new sections may appear), so beyond the
 // summary it is shown generically, every field with its name.
 
@@ -32,15 +32,23 @@ function lookup(view) {
   rendered("audit");
 }
 
-function stateForm(id, asOf) {
+const CLOCKS = {
+  recording: "Recording time — what the system knew then",
+  business: "Business time — the facts that occurred by then, as known now",
+};
+
+function stateForm(id, asOf, clock) {
   const input = h("input", { id: "as-of", name: "as_of", type: "datetime-local", step: 1, required: true, value: toLocalInput(asOf || new Date().toISOString()) });
+  const select = h("select", { id: "clock", name: "time" },
+    Object.entries(CLOCKS).map(([k, label]) => h("option", { value: k, selected: k === clock }, label)));
   const form = h("form#state-form.filters", {}, h("p.field", {}, h("label", { for: "as-of" }, "State as of (your local time)"), input),
+    h("p.field", {}, h("label", { for: "clock" }, "Clock"), select),
     h("p.field.actions", {}, h("button.primary", { type: "submit" }, "Show")),
-    h("p.muted", {}, "Counts what the log had recorded by then: features, band and decision in force, open alerts."));
+    h("p.muted", {}, "Features, band and decision in force, open alerts. Recording time counts what the log had recorded by then; business time counts every fact that occurred by then, late ones included."));
   form.addEventListener("submit", (e) => {
     e.preventDefault();
     if (!input.value) return;
-    location.hash = withQuery(`#/audit/customers/${enc(id)}`, { as_of: new Date(input.value).toISOString() });
+    location.hash = withQuery(`#/audit/customers/${enc(id)}`, { as_of: new Date(input.value).toISOString(), time: select.value });
   });
   return form;
 }
@@ -53,8 +61,10 @@ function toLocalInput(iso) {
 }
 
 function stateView(st) {
-  const { customer_id: _c, features, sections, decision, band, ...rest } = st;
+  const { customer_id: _c, features, sections, decision, band, meaning, known, ...rest } = st;
+  if (!known) return h("div#state-result", {}, h("p.muted", {}, "Nothing known yet: the log holds nothing about this customer at that moment."));
   return h("div#state-result", {},
+    h("p", {}, `This is ${meaning}.`),
     pairs([["Band in force", badge(band)], ["Decision in force", decision ? h("a", { href: `#/audit/decisions/${enc(decision.decision_id)}` }, decision.decision_id) : "none"]]),
     h("h3", {}, "Features then"), tree(features),
     h("h3", {}, "Open alerts and other sections"), tree(sections),
@@ -65,11 +75,12 @@ function stateView(st) {
 async function customer(view, id, query) {
   const list = h("div", {}, loading("Loading decisions…"));
   const asOf = query.get("as_of");
+  const clock = query.get("time") === "business" ? "business" : "recording";
   const state = h("div", {}, asOf ? loading("Folding the log…") : h("p.muted", {}, "Pick a time to see what the system knew then."));
   fill(view, h("p.crumbs", {}, h("a", { href: "#/audit" }, "Decisions"), " / ", id), h("h1", {}, `Decisions for ${id}`),
-    section("State as of", stateForm(id, asOf), state), section("Recorded decisions", list));
+    section("State as of", stateForm(id, asOf, clock), state), section("Recorded decisions", list));
   const loadState = asOf
-    ? api(withQuery(`/v1/audit/customers/${enc(id)}/state`, { as_of: asOf }))
+    ? api(withQuery(`/v1/audit/customers/${enc(id)}/state`, { as_of: asOf, time: clock }))
         .then((st) => fill(state, stateView(st)))
         .catch((e) => fill(state, errorBox(e, "The state could not be computed")))
     : Promise.resolve();

@@ -273,11 +273,16 @@ pub async fn replay(
     tag = "audit",
     summary = "A customer's state as it stood at a moment or log position",
     description = "Features, band, the decision in force and the alerts (with the open ones) exactly as \
-                   they stood, computed from the log. `as_of` counts transactions fully recorded by then \
-                   (the log's recording time); `position` cuts at that event in commit order. Give exactly one.",
+                   they stood, computed from the log. With `as_of` and `time=recording` (the default): what \
+                   the system knew then — transactions fully recorded by that moment. With `time=business`: \
+                   the facts that occurred by that moment as they are known now (a late fact counts in its \
+                   own time; features as of the moment). `position` cuts at that event in commit order. Give \
+                   `as_of` or `position`. The answer names its clock (`time`), says what it is (`meaning`), \
+                   and with nothing known yet has `known: false` and no band.",
     params(
         ("customer_id" = String, Path, description = "The bank's customer id"),
         ("as_of" = Option<String>, Query, description = "RFC 3339 timestamp", format = DateTime),
+        ("time" = Option<String>, Query, description = "`recording` (default) or `business`: which clock `as_of` reads"),
         ("position" = Option<i64>, Query, description = "Global log position", minimum = 1)
     ),
     responses(
@@ -299,7 +304,12 @@ pub async fn state_as_of(
     RequestMeta(meta): RequestMeta,
 ) -> Result<Json<Value>, Problem> {
     let id = customer_id(&raw)?;
-    let p = Params::new(q, &["as_of", "position"])?;
+    let p = Params::new(q, &["as_of", "position", "time"])?;
+    let business = match p.text("time") {
+        None | Some("recording") => false,
+        Some("business") => true,
+        Some(_) => return Err(bad_param("time", "must be recording or business")),
+    };
     let at = p
         .text("as_of")
         .map(|v| {
@@ -310,6 +320,13 @@ pub async fn state_as_of(
         .transpose()?;
     let position = p.parse::<i64>("position", "an integer")?;
     let (cutoff, asked) = match (at, position) {
+        (None, Some(_)) if business => {
+            return Err(bad_param("time", "goes with as_of, not with position"))
+        }
+        (Some(t), None) if business => (
+            Cutoff::OccurredBy(t),
+            format!("business time {}", t.to_rfc3339()),
+        ),
         (Some(t), None) => (Cutoff::At(t), t.to_rfc3339()),
         (None, Some(n)) if n >= 1 => (Cutoff::Position(n), format!("position {n}")),
         (None, Some(_)) => return Err(bad_param("position", "must be at least 1")),

@@ -143,9 +143,15 @@ pub struct AuditReplay {
 pub struct AuditStateAsOf {
     /// The customer.
     pub customer_id: String,
-    /// The cut-off (`{"at": …}` or `{"position": …}`).
+    /// The cut-off (`{"at": …}`, `{"occurred_by": …}` or `{"position": …}`).
     #[schema(value_type = Object)]
     pub cutoff: Value,
+    /// The clock it reads: `recording`, `business` or `log_position`.
+    pub time: String,
+    /// What the answer is, in words ("nothing known yet" when nothing was).
+    pub meaning: String,
+    /// Whether anything about the customer was known at the cut-off.
+    pub known: bool,
     /// The customer's last event at or before it (tx id, position).
     #[schema(value_type = Object, nullable)]
     pub last_event: Option<Value>,
@@ -157,8 +163,9 @@ pub struct AuditStateAsOf {
     /// The features then.
     #[schema(value_type = Object, nullable)]
     pub features: Option<Value>,
-    /// The band in force.
-    pub band: BandDoc,
+    /// The band in force (Low before any decision); none when nothing was known.
+    #[schema(nullable)]
+    pub band: Option<BandDoc>,
     /// The decision in force.
     #[schema(value_type = Object, nullable)]
     pub decision: Option<Value>,
