@@ -66,7 +66,8 @@ async fn views_follow_ingest_and_lag_is_visible() {
         "{metrics}"
     );
     assert!(
-        metrics.contains("projection_lag_ms{projection=\"customer_overview\",quantile=\"0.99\"}"),
+        metrics
+            .contains("projection_lag_seconds{projection=\"customer_overview\",quantile=\"0.99\"}"),
         "{metrics}"
     );
 }

@@ -13,6 +13,8 @@ const SAMPLES: usize = 10_000;
 #[derive(Default)]
 pub struct LagTracker {
     samples: Mutex<BTreeMap<&'static str, VecDeque<f64>>>,
+    /// Latencies recorded since start: how many, and their sum (ms).
+    totals: Mutex<BTreeMap<&'static str, (u64, f64)>>,
 }
 
 /// Latency percentiles of one projection, in milliseconds.
@@ -26,11 +28,16 @@ pub struct LagSummary {
     pub p99_ms: f64,
     /// Worst.
     pub max_ms: f64,
+    /// Latencies recorded since start (not only the recent ones).
+    pub total: u64,
+    /// Their sum.
+    pub total_ms: f64,
 }
 
 impl LagTracker {
     /// Records latencies (ms) of one applied batch.
     pub fn record(&self, projection: &'static str, latencies_ms: impl IntoIterator<Item = f64>) {
+        let (mut count, mut sum) = (0_u64, 0.0);
         if let Ok(mut map) = self.samples.lock() {
             let q = map.entry(projection).or_default();
             for l in latencies_ms {
@@ -38,7 +45,14 @@ impl LagTracker {
                     q.pop_front();
                 }
                 q.push_back(l);
+                count += 1;
+                sum += l;
             }
+        }
+        if let Ok(mut totals) = self.totals.lock() {
+            let t = totals.entry(projection).or_default();
+            t.0 += count;
+            t.1 += sum;
         }
     }
 
@@ -49,13 +63,22 @@ impl LagTracker {
         if v.is_empty() {
             return None;
         }
+        drop(map);
         v.sort_by(f64::total_cmp);
         let at = |p: f64| v[((v.len() - 1) as f64 * p).round() as usize];
+        let (total, total_ms) = self
+            .totals
+            .lock()
+            .ok()
+            .and_then(|t| t.get(projection).copied())
+            .unwrap_or_default();
         Some(LagSummary {
             samples: v.len(),
             p50_ms: at(0.5),
             p99_ms: at(0.99),
             max_ms: at(1.0),
+            total,
+            total_ms,
         })
     }
 
@@ -63,6 +86,9 @@ impl LagTracker {
     pub fn clear(&self) {
         if let Ok(mut map) = self.samples.lock() {
             map.clear();
+        }
+        if let Ok(mut totals) = self.totals.lock() {
+            totals.clear();
         }
     }
 }

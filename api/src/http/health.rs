@@ -1,9 +1,6 @@
 //! `GET /healthz` (the process is up), `GET /readyz` (the database answers,
 //! every migration is applied, and how each projection is doing) and
-//! `GET /metrics` (Prometheus text: projection backlog, failures and
-//! commit-to-projected latency).
-
-use std::fmt::Write;
+//! `GET /metrics` (Prometheus text, see [`super::metrics`]).
 
 use axum::extract::State;
 use axum::http::{header, StatusCode};
@@ -100,59 +97,8 @@ async fn readyz(State(state): State<AppState>) -> Response {
     )
 )]
 async fn metrics(State(state): State<AppState>) -> Response {
-    let projections = match projections::runner::statuses(&state.pool).await {
-        Ok(p) => p,
-        Err(e) => return Problem::from(e).into_response(),
-    };
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "# HELP projection_events_behind Committed events not yet projected."
-    );
-    let _ = writeln!(out, "# TYPE projection_events_behind gauge");
-    for p in &projections {
-        let _ = writeln!(
-            out,
-            "projection_events_behind{{projection=\"{}\"}} {}",
-            p.name, p.events_behind
-        );
+    match super::metrics::render(&state).await {
+        Ok(out) => ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response(),
+        Err(p) => p.into_response(),
     }
-    let _ = writeln!(
-        out,
-        "# HELP projection_failed 1 when the projection stopped on an event it cannot apply."
-    );
-    let _ = writeln!(out, "# TYPE projection_failed gauge");
-    for p in &projections {
-        let _ = writeln!(
-            out,
-            "projection_failed{{projection=\"{}\"}} {}",
-            p.name,
-            u8::from(p.last_error.is_some())
-        );
-    }
-    let _ = writeln!(
-        out,
-        "# HELP projection_lag_ms Commit-to-projected latency of recent events in this process."
-    );
-    let _ = writeln!(out, "# TYPE projection_lag_ms summary");
-    for p in &projections {
-        if let Some(s) = state.lag.summary(&p.name) {
-            let _ = writeln!(
-                out,
-                "projection_lag_ms{{projection=\"{}\",quantile=\"0.5\"}} {}",
-                p.name, s.p50_ms
-            );
-            let _ = writeln!(
-                out,
-                "projection_lag_ms{{projection=\"{}\",quantile=\"0.99\"}} {}",
-                p.name, s.p99_ms
-            );
-            let _ = writeln!(
-                out,
-                "projection_lag_ms_count{{projection=\"{}\"}} {}",
-                p.name, s.samples
-            );
-        }
-    }
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response()
 }

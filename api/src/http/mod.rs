@@ -27,6 +27,7 @@ pub mod health;
 pub mod ingest;
 pub mod json;
 pub mod me;
+pub mod metrics;
 pub mod openapi;
 pub mod params;
 pub mod problem;
@@ -87,6 +88,8 @@ pub struct AppState {
     /// How far ahead of the server's clock a reported fact may be dated
     /// (`MAX_FUTURE_SKEW`).
     pub max_future_skew: chrono::Duration,
+    /// HTTP requests and their latency in this process (for `/metrics`).
+    pub http_metrics: Arc<metrics::HttpMetrics>,
 }
 
 impl AppState {
@@ -123,6 +126,7 @@ impl AppState {
                 &security::SecuritySettings::default(),
             )),
             max_future_skew: clock::DEFAULT_MAX_FUTURE_SKEW,
+            http_metrics: Arc::default(),
         }
     }
 
@@ -196,6 +200,11 @@ pub fn router(state: AppState) -> Router {
             (true, true) => webhooks::inbox_router(),
             (true, false) => webhooks::inbox_router().route_layer(guard(&[Role::Admin])),
         })
+        // Counted under the route template, guards' refusals included.
+        .route_layer(from_fn_with_state(
+            state.http_metrics.clone(),
+            metrics::track,
+        ))
         .fallback(unknown_route)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
