@@ -219,6 +219,7 @@ where
                         .collect());
                 }
                 Err(StoreError::Conflict) => {
+                    crate::stats::conflict();
                     self.cache().forget(ids.iter());
                     if from_cache.is_empty() {
                         backoff(attempt).await;
@@ -230,6 +231,7 @@ where
                 }
             }
         }
+        crate::stats::gave_up();
         Err(CommandError::Conflict)
     }
 }

@@ -195,6 +195,7 @@ where
                     });
                 }
                 Err(StoreError::Conflict) => {
+                    crate::stats::conflict();
                     self.cache.forget([&next.aggregate_id]);
                     if !from_cache {
                         backoff(attempt).await;
@@ -211,6 +212,7 @@ where
             attempts = self.attempts,
             "command gave up after conflicts"
         );
+        crate::stats::gave_up();
         Err(CommandError::Conflict)
     }
 }

@@ -14,6 +14,7 @@
 //! - `group` — group commit: concurrent commands share one INSERT and commit.
 //! - [`batch`] — many commands over many customers in one commit.
 //! - [`registry`] — model artifacts by version, for scoring and replay.
+//! - [`stats`] — conflict counters for `/metrics`.
 //! - [`notifier`] — wakes log readers after commits without serialising them.
 //! - `testing` (feature `test-support`): a fresh database per test.
 
@@ -25,6 +26,7 @@ mod group;
 pub mod metadata;
 pub mod notifier;
 pub mod registry;
+pub mod stats;
 pub mod store;
 pub mod stream;
 #[cfg(feature = "test-support")]

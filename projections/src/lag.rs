@@ -9,12 +9,30 @@ use serde::Serialize;
 
 const SAMPLES: usize = 10_000;
 
+/// Upper bounds (seconds) of the decision-recording latency histogram.
+pub const DECISION_BUCKETS: [f64; 12] = [
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 60.0,
+];
+
+/// A cumulative histogram over [`DECISION_BUCKETS`].
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DecisionLatency {
+    /// Observations at or below each bound.
+    pub buckets: [u64; 12],
+    /// Sum of the observations (seconds).
+    pub sum: f64,
+    /// Observations.
+    pub count: u64,
+}
+
 /// Recent commit-to-projected latencies per projection.
 #[derive(Default)]
 pub struct LagTracker {
     samples: Mutex<BTreeMap<&'static str, VecDeque<f64>>>,
     /// Latencies recorded since start: how many, and their sum (ms).
     totals: Mutex<BTreeMap<&'static str, (u64, f64)>>,
+    /// From a decision being asked for to it being recorded.
+    decisions: Mutex<DecisionLatency>,
 }
 
 /// Latency percentiles of one projection, in milliseconds.
@@ -80,6 +98,27 @@ impl LagTracker {
             total,
             total_ms,
         })
+    }
+
+    /// Records how long decisions waited in the outbox before they were
+    /// recorded (seconds).
+    pub fn record_decisions(&self, seconds: impl IntoIterator<Item = f64>) {
+        if let Ok(mut h) = self.decisions.lock() {
+            for s in seconds {
+                for (b, bound) in h.buckets.iter_mut().zip(DECISION_BUCKETS) {
+                    if s <= bound {
+                        *b += 1;
+                    }
+                }
+                h.sum += s;
+                h.count += 1;
+            }
+        }
+    }
+
+    /// The decision-recording latency histogram so far.
+    pub fn decisions(&self) -> DecisionLatency {
+        self.decisions.lock().map(|h| h.clone()).unwrap_or_default()
     }
 
     /// Forgets the samples (between benchmark phases).

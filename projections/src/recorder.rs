@@ -31,6 +31,7 @@ pub struct DecisionRecorder {
     bus: CommandBus<Customer>,
     wake: Arc<Notify>,
     min_interval: Duration,
+    lag: Option<Arc<crate::lag::LagTracker>>,
 }
 
 const BATCH: i64 = 200;
@@ -48,7 +49,14 @@ impl DecisionRecorder {
             bus,
             wake,
             min_interval: Duration::ZERO,
+            lag: None,
         }
+    }
+
+    /// Reports how long each decision waited in the outbox to `lag`.
+    pub fn with_lag(mut self, lag: Arc<crate::lag::LagTracker>) -> Self {
+        self.lag = Some(lag);
+        self
     }
 
     /// Drains at most once per `interval` (the runners' reason: each pass
@@ -136,10 +144,13 @@ impl DecisionRecorder {
         let mut tx =
             sqlx::Connection::begin_with(&mut *conn, "BEGIN; SET LOCAL synchronous_commit TO off")
                 .await?;
-        sqlx::query("DELETE FROM decision_outbox WHERE decision_id = ANY($1)")
-            .bind(&done)
-            .execute(&mut *tx)
-            .await?;
+        let waited: Vec<f64> = sqlx::query_scalar(
+            "DELETE FROM decision_outbox WHERE decision_id = ANY($1) \
+             RETURNING extract(epoch FROM clock_timestamp() - created_at)::float8",
+        )
+        .bind(&done)
+        .fetch_all(&mut *tx)
+        .await?;
         for (id, reason) in &refused {
             sqlx::query("UPDATE decision_outbox SET last_error = $2 WHERE decision_id = $1")
                 .bind(id)
@@ -148,6 +159,9 @@ impl DecisionRecorder {
                 .await?;
         }
         tx.commit().await?;
+        if let Some(lag) = &self.lag {
+            lag.record_decisions(waited);
+        }
         Ok(done.len() + refused.len())
     }
 

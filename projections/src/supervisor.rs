@@ -109,6 +109,7 @@ impl ReadSide {
             wiring,
             rx.clone(),
         );
+        let lag = cfg.lag.clone();
         // Scoring wakes the recorder after a step that asked for decisions.
         let scoring = Runner::new(
             CustomerFeatures::new(cfg.model).with_decided(decided.clone()),
@@ -120,7 +121,8 @@ impl ReadSide {
             // Decisions get a group-commit lane of their own (same stream
             // cache), so they do not queue behind the ingest's groups.
             DecisionRecorder::new(cfg.pool, cfg.bus.with_group_commit(1), decided)
-                .with_min_interval(DECISION_INTERVAL);
+                .with_min_interval(DECISION_INTERVAL)
+                .with_lag(lag);
         tasks.spawn(recorder.run(rx));
         Self { shutdown, tasks }
     }

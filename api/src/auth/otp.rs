@@ -209,6 +209,7 @@ async fn verify(
         .iter()
         .any(|e| e.event_type == "LoginLocked")
     {
+        state.http_metrics.lockout();
         return Err(too_many(&LoginError::Locked {
             retry_after_secs: u64::try_from(LoginPolicy::LOCK.num_seconds()).unwrap_or(900),
         }));

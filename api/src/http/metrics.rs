@@ -8,7 +8,9 @@
 //!   requests and verifications by outcome.
 //! - Read side, in this process: each projection's backlog, failure flag and
 //!   commit-to-projected latency (a summary over recent events, with the
-//!   totals since start).
+//!   totals since start), and how long decisions wait to be recorded.
+//! - Writes, in this process: append conflicts retried, commands that gave
+//!   up after conflicts, sign-ins locked.
 //! - From the database (so every process says the same): alerts by kind and
 //!   status, suppressions by reason, failures by WhatsApp code, delivery
 //!   states, alert send latency, the alert queue and the age of its oldest
@@ -60,6 +62,8 @@ impl Histogram {
 /// The HTTP figures of this process.
 #[derive(Default)]
 pub struct HttpMetrics {
+    /// Sign-ins locked after too many wrong codes.
+    lockouts: std::sync::atomic::AtomicU64,
     /// (route, method, status) → requests.
     requests: Mutex<BTreeMap<(String, String, u16), u64>>,
     /// (route, method) → latency.
@@ -67,6 +71,12 @@ pub struct HttpMetrics {
 }
 
 impl HttpMetrics {
+    /// Counts a sign-in locked after too many wrong codes.
+    pub fn lockout(&self) {
+        self.lockouts
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
     fn record(&self, route: String, method: String, status: u16, seconds: f64) {
         if let Ok(mut m) = self.requests.lock() {
             *m.entry((route.clone(), method.clone(), status))
@@ -131,6 +141,39 @@ fn histogram(out: &mut String, name: &str, labels: &str, bounds: &[f64], h: &His
 }
 
 fn render_http(out: &mut String, m: &HttpMetrics) {
+    family(
+        out,
+        "otp_lockouts_total",
+        "counter",
+        "Sign-ins locked after too many wrong one-time codes, in this process.",
+    );
+    let _ = writeln!(
+        out,
+        "otp_lockouts_total {}",
+        m.lockouts.load(std::sync::atomic::Ordering::Relaxed)
+    );
+    family(
+        out,
+        "event_store_conflicts_total",
+        "counter",
+        "Appends that met a concurrent writer and were decided again, in this process.",
+    );
+    let _ = writeln!(
+        out,
+        "event_store_conflicts_total {}",
+        commands::stats::conflicts()
+    );
+    family(
+        out,
+        "event_store_conflicts_gave_up_total",
+        "counter",
+        "Commands answered 409 after every attempt met a concurrent writer, in this process.",
+    );
+    let _ = writeln!(
+        out,
+        "event_store_conflicts_gave_up_total {}",
+        commands::stats::gave_up_after_conflicts()
+    );
     let requests = m.requests();
     family(
         out,
@@ -257,6 +300,20 @@ async fn render_read_side(out: &mut String, state: &AppState) -> Result<(), Prob
             u8::from(p.last_error.is_some())
         );
     }
+    family(out, "decision_recording_latency_seconds", "histogram", "From a risk decision being asked for (the scoring step's commit) to it being recorded, in this process.");
+    let d = state.lag.decisions();
+    let h = Histogram {
+        buckets: d.buckets.to_vec(),
+        sum: d.sum,
+        count: d.count,
+    };
+    histogram(
+        out,
+        "decision_recording_latency_seconds",
+        "",
+        &projections::lag::DECISION_BUCKETS,
+        &h,
+    );
     family(out, "projection_lag_seconds", "summary", "Commit-to-projected latency in this process: quantiles over recent events, sum and count since start.");
     for p in &projections {
         if let Some(s) = state.lag.summary(&p.name) {
