@@ -86,6 +86,7 @@ async fn metrics_name_what_an_operator_watches_and_pass_promtool() {
         "event_store_events_total",
         "day_end_last_finished_timestamp_seconds",
         "db_pool_connections",
+        "db_pool_acquire_wait_seconds",
     ] {
         assert!(
             text.contains(&format!("# TYPE {family} ")),

@@ -508,12 +508,25 @@ async fn render_database(out: &mut String, state: &AppState) -> Result<(), Probl
         "This process's database connections, in use and idle.",
     );
     let (size, idle) = (pool.size(), pool.num_idle() as u32);
+    // How long a query waits for a connection now: one acquire, timed at
+    // each scrape (sqlx keeps no count of waiters).
+    let started = Instant::now();
+    let probe = pool.acquire().await?;
+    let waited = started.elapsed().as_secs_f64();
+    drop(probe);
     let _ = writeln!(
         out,
         "db_pool_connections{{state=\"in_use\"}} {}",
         size.saturating_sub(idle)
     );
     let _ = writeln!(out, "db_pool_connections{{state=\"idle\"}} {idle}");
+    family(
+        out,
+        "db_pool_acquire_wait_seconds",
+        "gauge",
+        "How long taking a connection from this process's pool took at this scrape.",
+    );
+    let _ = writeln!(out, "db_pool_acquire_wait_seconds {waited}");
     family(
         out,
         "db_pool_max_connections",
