@@ -394,6 +394,19 @@ async fn one_customer_in_full_with_paged_activity() {
         .expect("help")
         .is_empty());
     assert!(body["features"]["utilisation"].as_f64().expect("features") > 0.9);
+    // Exactly the features and their moment (no stored state, no bookkeeping).
+    let mut keys: Vec<&str> = body["features"]
+        .as_object()
+        .expect("features")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    let mut expected: Vec<&str> = std::iter::once("as_of")
+        .chain(domain::features::FEATURE_NAMES)
+        .collect();
+    expected.sort_unstable();
+    assert_eq!(keys, expected);
     // Staff read the reasons in their own words, with the decision's numbers.
     let staff = &body["risk"]["staff_reasons"][0];
     assert_eq!(staff["code"], body["risk"]["reasons"][0]["code"]);
@@ -733,4 +746,26 @@ async fn a_customer_sees_usage_band_reasons_and_the_messages_sent_but_nothing_in
     let theirs = json_of(get_as(&p, "/v1/me", Some(&other)).await).await;
     assert_eq!(theirs["customer_id"], "C-001");
     assert!(!theirs.to_string().contains("C-000"));
+}
+
+#[tokio::test]
+async fn a_customer_with_no_decision_yet_reads_low_with_nothing_fired() {
+    let p = portfolio().await;
+    let id = format!("C-{HIGH:03}");
+    wait_count(
+        &p.app,
+        &format!("SELECT count(*) FROM customer_risk WHERE customer_id = '{id}'"),
+        1,
+    )
+    .await;
+    let body = json_of(get(&p, &format!("/v1/admin/customers/{id}")).await).await;
+    let risk = &body["risk"];
+    // Every field the description requires is there, empty where nothing
+    // was decided; the latest evaluation is given apart.
+    assert_eq!(risk["band"], "Low", "{risk}");
+    assert_eq!(risk["fired_rules"], json!([]), "{risk}");
+    assert_eq!(risk["reasons"], json!([]), "{risk}");
+    assert_eq!(risk["staff_reasons"], json!([]), "{risk}");
+    assert_eq!(risk["score"], Value::Null, "{risk}");
+    assert!(risk["latest"]["score"].as_f64().is_some(), "{risk}");
 }

@@ -17,8 +17,8 @@ mod common;
 
 use api::auth::Role;
 use browser::{
-    expect_render, fits_width, js, json_str, rendered, sign_out, spawn_demo_app, start_browser,
-    Browser, DemoApp,
+    expect_render, fits_width, js, json_str, layout_defects, rendered, sign_out, spawn_demo_app,
+    start_browser, Browser, DemoApp,
 };
 use serde_json::Value;
 
@@ -80,21 +80,33 @@ async fn the_console_works_in_a_real_browser() {
         timings.push((view.to_owned(), t));
     }
 
-    // Phone width: every admin page fits; tables scroll inside their box.
-    b.client.set_window_size(390, 844).await.expect("resize");
-    for (url, view) in [
-        ("/#/customers", "customers"),
-        (&*format!("/#/customers/{customer}"), "customer"),
-        ("/#/portfolio", "portfolio"),
-    ] {
-        b.client.goto("about:blank").await.expect("blank");
-        b.client
-            .goto(&format!("{}{url}", app.base))
-            .await
-            .expect("goto");
-        rendered(&b, view).await;
-        fits_width(&b, view).await;
+    // At a laptop's and a phone's width every admin page fits and nothing
+    // on it is cut, squeezed, hidden sideways or drawn over.
+    let mut defects = Vec::new();
+    for (w, h) in [(1366, 768), (390, 844)] {
+        b.client.set_window_size(w, h).await.expect("resize");
+        for (url, view) in [
+            ("/#/customers", "customers"),
+            (&*format!("/#/customers/{customer}"), "customer"),
+            ("/#/portfolio", "portfolio"),
+        ] {
+            b.client.goto("about:blank").await.expect("blank");
+            b.client
+                .goto(&format!("{}{url}", app.base))
+                .await
+                .expect("goto");
+            rendered(&b, view).await;
+            fits_width(&b, view).await;
+            for d in layout_defects(&b).await {
+                defects.push(format!("{view} at {w}px: {d}"));
+            }
+        }
     }
+    assert!(
+        defects.is_empty(),
+        "layout defects:\n{}",
+        defects.join("\n")
+    );
     shots.push(b.screenshot("05-portfolio-phone").await);
     b.client.set_window_size(1280, 900).await.expect("resize");
     sign_out(&b).await;
@@ -108,6 +120,12 @@ async fn the_console_works_in_a_real_browser() {
     b.client.refresh().await.expect("reload");
     rendered(&b, "me").await;
     fits_width(&b, "the customer page").await;
+    let defects = layout_defects(&b).await;
+    assert!(
+        defects.is_empty(),
+        "the customer page at 390px:\n{}",
+        defects.join("\n")
+    );
     shots.push(b.screenshot("09-me-phone").await);
 
     // The policy check above can fail: an inline style is blocked and counted

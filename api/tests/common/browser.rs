@@ -356,3 +356,61 @@ pub async fn fits_width(b: &Browser, what: &str) {
         "{what} scrolls sideways at {inner}px: {scroll}px wide"
     );
 }
+
+/// What a reader would see as broken on the page now: table cells squeezed
+/// to a letter a line, text cut by its box (cells, fields, labels), a table
+/// that hides columns behind a sideways scroll, chart labels running out of
+/// their chart or over each other or over a data point.
+pub async fn layout_defects(b: &Browser) -> Vec<String> {
+    let found = js(
+        b,
+        r#"(() => {
+  const out = [];
+  const shown = (el) => {
+    const r = el.getBoundingClientRect();
+    const st = getComputedStyle(el);
+    return r.width > 0 && r.height > 0 && st.visibility !== "hidden" && !el.closest("[hidden], details:not([open]) > :not(summary)");
+  };
+  const short = (t) => (t || "").trim().replace(/\s+/g, " ").slice(0, 40);
+  for (const td of document.querySelectorAll("td, th")) {
+    if (!shown(td)) continue;
+    const longest = Math.max(0, ...td.textContent.trim().split(/\s+/).map((w) => w.length));
+    const em = parseFloat(getComputedStyle(td).fontSize);
+    if (longest >= 4 && td.clientWidth < 2.5 * em) out.push(`cell squeezed to ${td.clientWidth}px: ${short(td.textContent)}`);
+  }
+  for (const el of document.querySelectorAll("td, th, dd, dt, li, p, span, a, button, label, input, select, h1, h2, h3")) {
+    if (!shown(el)) continue;
+    const st = getComputedStyle(el);
+    const clips = ["hidden", "clip"].includes(st.overflowX) || el.tagName === "INPUT" || el.tagName === "SELECT";
+    if (clips && el.scrollWidth > el.clientWidth + 1) out.push(`text cut in ${el.tagName.toLowerCase()}: ${short(el.value || el.textContent)}`);
+  }
+  for (const w of document.querySelectorAll(".table-wrap")) {
+    if (shown(w) && w.scrollWidth > w.clientWidth + 1) out.push(`table hides columns behind a sideways scroll: ${short(w.querySelector("caption")?.textContent)}`);
+  }
+  for (const svg of document.querySelectorAll("svg.chart, svg.gauge")) {
+    if (!shown(svg)) continue;
+    const box = svg.getBoundingClientRect();
+    const texts = [...svg.querySelectorAll("text")].map((t) => [t.textContent, t.getBoundingClientRect()]);
+    const dots = [...svg.querySelectorAll("circle")].map((c) => c.getBoundingClientRect());
+    const meets = (a, b) => a.left < b.right - 0.5 && b.left < a.right - 0.5 && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5;
+    for (const [t, r] of texts) {
+      if (r.left < box.left - 1 || r.right > box.right + 1 || r.top < box.top - 1 || r.bottom > box.bottom + 1) out.push(`chart label outside its chart: ${t}`);
+      if (dots.some((d) => meets(r, d))) out.push(`chart label over a data point: ${t}`);
+    }
+    for (let i = 0; i < texts.length; i++) for (let j = i + 1; j < texts.length; j++) {
+      if (meets(texts[i][1], texts[j][1])) out.push(`chart labels overlap: ${texts[i][0]} / ${texts[j][0]}`);
+    }
+  }
+  return out;
+})()"#,
+    )
+    .await;
+    found
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}

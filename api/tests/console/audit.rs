@@ -7,7 +7,7 @@ use api::auth::Role;
 use serde_json::Value;
 
 use crate::browser::{
-    expect_render, js, json_str, rendered, Browser, DemoApp, AUDITOR, ENTER, TAB,
+    expect_render, js, json_str, layout_defects, rendered, Browser, DemoApp, AUDITOR, ENTER, TAB,
 };
 
 pub async fn auditor_replays_a_decision(
@@ -137,6 +137,16 @@ pub async fn auditor_replays_a_decision(
     assert!(meaning.contains("business time"), "{meaning}");
     let clock = js(b, "document.querySelector('#clock').value").await;
     assert_eq!(json_str(&clock), "business");
+    // On a phone the auditor's page is whole: the date-time field, the
+    // clock and the answer are not cut.
+    b.client.set_window_size(390, 844).await.expect("resize");
+    let defects = layout_defects(b).await;
+    b.client.set_window_size(1280, 900).await.expect("resize");
+    assert!(
+        defects.is_empty(),
+        "the auditor's page at 390px:\n{}",
+        defects.join("\n")
+    );
     let url = format!(
         "{}/#/audit/decisions/{}",
         app.base,

@@ -9,7 +9,11 @@ export const BANDS = ["Low", "Medium", "High"];
 
 const W = 800;
 const H = 260;
-const PAD = { l: 44, r: 12, t: 12, b: 28 };
+// Room on the left for the y labels at the phone's larger font (20 units).
+const PAD = { l: 64, r: 12, t: 12, b: 28 };
+// A tick label's width in chart units at the largest font used (20 on a
+// phone): about 0.6 of the font size a character.
+const labelWidth = (text) => String(text).length * 12;
 
 function frame(label, cls) {
   return s("svg", {
@@ -37,15 +41,33 @@ function axisY(svg, max, fmt, whole = false) {
 }
 
 function axisX(svg, labels, x) {
-  // About six labels, whatever the range.
-  const step = Math.max(1, Math.ceil(labels.length / 6));
-  labels.forEach((l, i) => {
-    const last = labels.length - 1;
-    if (i !== last && (i % step !== 0 || last - i < step / 2)) return;
-    // The last label ends at the right edge instead of running off it.
-    const anchor = i === labels.length - 1 && labels.length > 1 ? "end" : i === 0 ? "start" : "middle";
-    svg.append(s("text", { x: x(i), y: H - 8, class: "tick", "text-anchor": anchor }, l));
-  });
+  // At most about five labels, the first and last always; a label is left
+  // out when it would touch the one before it or the last one.
+  const last = labels.length - 1;
+  if (last < 0) return;
+  const extent = (i) => {
+    const w = labelWidth(labels[i]);
+    const at = x(i);
+    if (i === 0 && last > 0) return [at, at + w];
+    if (i === last && last > 0) return [at - w, at];
+    return [at - w / 2, at + w / 2];
+  };
+  const gap = 16;
+  const step = Math.max(1, Math.ceil(labels.length / 5));
+  const shown = [0];
+  const lastExtent = extent(last);
+  for (let i = step; i < last; i += step) {
+    const [l, r] = extent(i);
+    const prev = extent(shown[shown.length - 1]);
+    if (l >= prev[1] + gap && r + gap <= lastExtent[0]) shown.push(i);
+  }
+  if (last > 0 && lastExtent[0] >= extent(shown[shown.length - 1])[1] + gap) shown.push(last);
+  else if (last > 0) shown[shown.length - 1] = last;
+  for (const i of shown) {
+    // The first label starts at the left edge, the last ends at the right.
+    const anchor = i === last && last > 0 ? "end" : i === 0 ? "start" : "middle";
+    svg.append(s("text", { x: x(i), y: H - 8, class: "tick", "text-anchor": anchor }, labels[i]));
+  }
 }
 
 /** Stacked areas: customers per band at the end of each day. */

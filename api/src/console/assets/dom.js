@@ -71,15 +71,18 @@ export function section(title, ...children) {
  */
 export function table(cols, rows, { caption, empty = "Nothing yet." } = {}) {
   if (!rows || rows.length === 0) return h("p.muted", {}, empty);
+  // Each cell carries its column's name: where the table is too narrow for
+  // its columns it is laid out as one block per row, each value under its
+  // name, instead of hiding columns behind a sideways scroll (console.css).
   return h(
     "div.table-wrap",
     { tabindex: 0, role: "region", "aria-label": caption || "table" },
     h(
       "table",
-      {},
+      { class: cols.length >= 4 ? "many" : "few" },
       caption && h("caption", {}, caption),
       h("thead", {}, h("tr", {}, cols.map(([t, , c]) => h("th", { scope: "col", class: c }, t)))),
-      h("tbody", {}, rows.map((r) => h("tr", {}, cols.map(([, f, c]) => h("td", { class: c }, f(r)))))),
+      h("tbody", {}, rows.map((r) => h("tr", {}, cols.map(([t, f, c]) => h("td", { class: c, "data-label": t }, f(r)))))),
     ),
   );
 }

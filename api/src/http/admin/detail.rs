@@ -118,7 +118,9 @@ pub async fn risk(pool: &PgPool, id: &str) -> Result<Value, Problem> {
     .fetch_optional(pool)
     .await?;
     let Some(r) = r else {
-        return Ok(json!({"band": "Low", "score": null, "reasons": [], "staff_reasons": []}));
+        return Ok(json!({
+            "band": "Low", "score": null, "fired_rules": [], "reasons": [], "staff_reasons": [],
+        }));
     };
     let latest = json!({
         "score": r.try_get::<f64, _>("latest_score")?,
@@ -127,7 +129,8 @@ pub async fn risk(pool: &PgPool, id: &str) -> Result<Value, Problem> {
     });
     let Some(decision_id) = r.try_get::<Option<String>, _>("decision_id")? else {
         return Ok(json!({
-            "band": "Low", "score": null, "reasons": [], "staff_reasons": [], "latest": latest,
+            "band": "Low", "score": null, "fired_rules": [], "reasons": [], "staff_reasons": [],
+            "latest": latest,
         }));
     };
     Ok(json!({
@@ -298,9 +301,16 @@ pub async fn detail(
     Params::new(q, &[])?;
     let id = customer_id(&raw)?;
     let profile = overview(&state.pool, &id).await?;
-    let features: Option<Value> = sqlx::query_scalar(
-        "SELECT to_jsonb(f) - 'customer_id' - 'state' - 'last_sequence' FROM customer_features f WHERE customer_id = $1",
-    )
+    // The features by name and their moment — named, not "every column but",
+    // so a column added to the table (the stored state) never leaks here.
+    let columns: Vec<String> = std::iter::once("as_of")
+        .chain(domain::features::FEATURE_NAMES)
+        .map(|n| format!("'{n}', {n}"))
+        .collect();
+    let features: Option<Value> = sqlx::query_scalar(&format!(
+        "SELECT jsonb_build_object({}) FROM customer_features WHERE customer_id = $1",
+        columns.join(", ")
+    ))
     .bind(&id)
     .fetch_optional(&state.pool)
     .await?;
