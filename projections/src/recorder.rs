@@ -129,8 +129,14 @@ impl DecisionRecorder {
         })
         .await;
         for finished in recorded {
-            let (d, r) =
-                finished.map_err(|e| sqlx::Error::Protocol(format!("recorder task: {e}")))?;
+            // A panic in a customer's task is a bug: raised here, not turned
+            // into a database error (cancelled tasks do not happen: none is
+            // aborted).
+            let (d, r) = match finished {
+                Ok(done) => done,
+                Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                Err(_) => return Err(sqlx::Error::WorkerCrashed),
+            };
             done.extend(d);
             refused.extend(r);
         }

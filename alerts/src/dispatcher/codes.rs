@@ -8,6 +8,7 @@ use domain::login::{Login, LoginAddressed, LoginCommand, LoginPolicy, OtpDeliver
 use domain::values::PhoneNumber;
 use whatsapp::model::Template;
 
+use super::DispatchError;
 use super::{external, Claimed, Dispatcher, Outcome};
 use crate::otp::OtpKeys;
 
@@ -24,7 +25,7 @@ pub struct CodeSender {
 impl Dispatcher {
     /// Sends a one-time code: opened from its seal only here, never stored
     /// or logged in clear, and not sent at all once it has expired.
-    pub(super) async fn send_code(&self, c: Claimed) -> Result<Outcome, sqlx::Error> {
+    pub(super) async fn send_code(&self, c: Claimed) -> Result<Outcome, DispatchError> {
         let Some(codes) = &self.codes else {
             return self
                 .record_code(
@@ -84,13 +85,13 @@ impl Dispatcher {
         wamid: Option<String>,
         error: Option<String>,
         state: &str,
-    ) -> Result<Outcome, sqlx::Error> {
+    ) -> Result<Outcome, DispatchError> {
         let (Some(codes), Some(stream)) = (&self.codes, &c.stream_id) else {
             tracing::error!(otp = %c.alert_id, "code row without a login stream or sender");
             return Ok(Outcome::Failed);
         };
         let phone = PhoneNumber::parse(stream)
-            .map_err(|e| sqlx::Error::Decode(format!("login stream: {e}").into()))?;
+            .map_err(|e| DispatchError::Corrupt(format!("login stream: {e}")))?;
         let command = LoginCommand::RecordOtpDelivery(OtpDelivery {
             otp_id: external(&c.alert_id)?,
             wamid: wamid.clone(),
@@ -113,7 +114,7 @@ impl Dispatcher {
                 tracing::error!(otp = %c.alert_id, error = %e, "code delivery refused");
             }
             Err(e) => {
-                return Err(sqlx::Error::Protocol(format!(
+                return Err(DispatchError::Command(format!(
                     "recording code {state}: {e}"
                 )))
             }

@@ -44,6 +44,21 @@ use crate::pacing::Pacer;
 /// WhatsApp's "template does not exist in this language / not approved".
 const TEMPLATE_MISSING: i64 = 132001;
 
+/// Why a dispatch pass stopped: the database, a row it cannot read, or a
+/// command the bus could not record (a store error, not a refusal).
+#[derive(Debug, thiserror::Error)]
+pub enum DispatchError {
+    /// The database failed.
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    /// A stored row is not what the dispatcher wrote.
+    #[error("{0}")]
+    Corrupt(String),
+    /// Recording an outcome on a stream failed.
+    #[error("{0}")]
+    Command(String),
+}
+
 /// A claimed row.
 #[derive(Debug)]
 struct Claimed {
@@ -57,13 +72,34 @@ struct Claimed {
     wamid: Option<String>,
     failures: Vec<SendFailure>,
     fallback_used: bool,
-    /// `alert` or `otp`.
-    kind: String,
+    /// What the row sends.
+    kind: RowKind,
     /// The login stream of an `otp` row.
     stream_id: Option<String>,
     /// The sealed code of an `otp` row.
     sealed: Option<String>,
     raised_at: chrono::DateTime<Utc>,
+}
+
+/// What an outbox row sends (its `kind` column).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum RowKind {
+    /// A customer alert (`alert`).
+    Alert,
+    /// A one-time sign-in code, built and sealed at send time (`otp`).
+    Code,
+}
+
+impl RowKind {
+    fn parse(s: &str) -> Result<Self, DispatchError> {
+        match s {
+            "alert" => Ok(Self::Alert),
+            "otp" => Ok(Self::Code),
+            other => Err(DispatchError::Corrupt(format!(
+                "alert_outbox.kind {other:?} is neither alert nor otp"
+            ))),
+        }
+    }
 }
 
 /// What one pass did.
@@ -124,13 +160,13 @@ impl Dispatcher {
     }
 
     /// Claims up to one batch of due rows and settles each.
-    pub async fn dispatch_once(&self) -> Result<PassReport, sqlx::Error> {
+    pub async fn dispatch_once(&self) -> Result<PassReport, DispatchError> {
         let claimed = self.claim().await?;
         let mut report = PassReport {
             claimed: claimed.len(),
             ..PassReport::default()
         };
-        let outcomes: Vec<Result<Outcome, sqlx::Error>> = futures::stream::iter(claimed)
+        let outcomes: Vec<Result<Outcome, DispatchError>> = futures::stream::iter(claimed)
             .map(|c| self.settle(c))
             .buffer_unordered(self.config.concurrency.max(1))
             .collect()
@@ -173,7 +209,7 @@ impl Dispatcher {
         }
     }
 
-    async fn claim(&self) -> Result<Vec<Claimed>, sqlx::Error> {
+    async fn claim(&self) -> Result<Vec<Claimed>, DispatchError> {
         let rows = sqlx::query(
             "WITH due AS ( \
                  SELECT alert_id, in_flight_since AS prior FROM alert_outbox \
@@ -198,8 +234,8 @@ impl Dispatcher {
         for r in rows {
             let alert_id: String = r.try_get("alert_id")?;
             let decode = |col: &str| -> Result<serde_json::Value, sqlx::Error> { r.try_get(col) };
-            let kind: String = r.try_get("kind")?;
-            let message = if kind == "otp" {
+            let kind = RowKind::parse(r.try_get("kind")?)?;
+            let message = if kind == RowKind::Code {
                 // The code's message is built at send time from the sealed code.
                 AlertMessage {
                     template: self.config.otp_template.0.clone(),
@@ -208,13 +244,13 @@ impl Dispatcher {
                 }
             } else {
                 serde_json::from_value(decode("message")?)
-                    .map_err(|e| sqlx::Error::Decode(Box::new(e)))?
+                    .map_err(|e| DispatchError::Corrupt(format!("unreadable outbox row: {e}")))?
             };
             let fallback = r
                 .try_get::<Option<serde_json::Value>, _>("fallback")?
                 .map(serde_json::from_value)
                 .transpose()
-                .map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+                .map_err(|e| DispatchError::Corrupt(format!("unreadable outbox row: {e}")))?;
             let failures = serde_json::from_value(decode("failures")?).unwrap_or_default();
             out.push(Claimed {
                 alert_id,
@@ -237,8 +273,8 @@ impl Dispatcher {
     }
 
     /// Sends (or settles) one claimed alert.
-    async fn settle(&self, mut c: Claimed) -> Result<Outcome, sqlx::Error> {
-        if c.kind == "otp" {
+    async fn settle(&self, mut c: Claimed) -> Result<Outcome, DispatchError> {
+        if c.kind == RowKind::Code {
             if let Some(wamid) = c.wamid.clone() {
                 return self.record_code(&c, Some(wamid), None, "sent").await;
             }
@@ -308,7 +344,7 @@ impl Dispatcher {
         }
     }
 
-    async fn after_error(&self, mut c: Claimed, e: SendError) -> Result<Outcome, sqlx::Error> {
+    async fn after_error(&self, mut c: Claimed, e: SendError) -> Result<Outcome, DispatchError> {
         let code = (e.code > 0).then_some(e.code);
         c.failures.push(failure(c.attempts, code, &e.message));
         tracing::debug!(alert = %c.alert_id, code = e.code, retry = ?e.retry, "send failed");
@@ -330,7 +366,7 @@ impl Dispatcher {
         }
         if c.attempts >= self.config.max_attempts {
             let reason = format!("retries exhausted: {}", e.message);
-            if c.kind == "otp" {
+            if c.kind == RowKind::Code {
                 return self.record_code(&c, None, Some(reason), "failed").await;
             }
             return self.record_failed(&c, code, reason, false).await;
@@ -358,7 +394,7 @@ impl Dispatcher {
     }
 
     /// Gives the row back without counting an attempt.
-    async fn release(&self, c: &Claimed, wait: Duration) -> Result<Outcome, sqlx::Error> {
+    async fn release(&self, c: &Claimed, wait: Duration) -> Result<Outcome, DispatchError> {
         sqlx::query(
             "UPDATE alert_outbox SET in_flight_since = NULL, attempts = attempts - 1, \
                  failures = $2, next_attempt_at = now() + make_interval(secs => $3), \
@@ -372,7 +408,7 @@ impl Dispatcher {
         Ok(Outcome::Deferred)
     }
 
-    async fn record_sent(&self, c: &Claimed, wamid: String) -> Result<Outcome, sqlx::Error> {
+    async fn record_sent(&self, c: &Claimed, wamid: String) -> Result<Outcome, DispatchError> {
         let command = CustomerCommand::RecordAlertSent(Box::new(AlertSent {
             alert_id: external(&c.alert_id)?,
             wamid: wamid.clone(),
@@ -400,7 +436,7 @@ impl Dispatcher {
         code: Option<i64>,
         reason: String,
         permanent: bool,
-    ) -> Result<Outcome, sqlx::Error> {
+    ) -> Result<Outcome, DispatchError> {
         tracing::warn!(alert = %c.alert_id, ?code, %reason, permanent, "alert not sent");
         let command = CustomerCommand::RecordAlertFailed(Box::new(AlertFailed {
             alert_id: external(&c.alert_id)?,
@@ -430,9 +466,9 @@ impl Dispatcher {
         c: &Claimed,
         command: CustomerCommand,
         what: &str,
-    ) -> Result<(), sqlx::Error> {
+    ) -> Result<(), DispatchError> {
         let customer_id = CustomerId::parse(&c.customer_id)
-            .map_err(|e| sqlx::Error::Decode(format!("customer id: {e}").into()))?;
+            .map_err(|e| DispatchError::Corrupt(format!("customer id: {e}")))?;
         let meta = Metadata {
             actor: "alert-dispatcher".into(),
             request_id: format!("{}:{what}", c.alert_id),
@@ -450,15 +486,15 @@ impl Dispatcher {
                 tracing::error!(alert = %c.alert_id, error = %e, "alert outcome refused");
                 Ok(())
             }
-            Err(e) => Err(sqlx::Error::Protocol(format!(
+            Err(e) => Err(DispatchError::Command(format!(
                 "recording alert {what}: {e}"
             ))),
         }
     }
 }
 
-fn external(id: &str) -> Result<ExternalId, sqlx::Error> {
-    ExternalId::parse(id).map_err(|e| sqlx::Error::Decode(format!("alert id: {e}").into()))
+fn external(id: &str) -> Result<ExternalId, DispatchError> {
+    ExternalId::parse(id).map_err(|e| DispatchError::Corrupt(format!("alert id: {e}")))
 }
 
 fn failure(attempt: u32, code: Option<i64>, reason: &str) -> SendFailure {
