@@ -115,8 +115,11 @@ where
     Fut: std::future::Future<Output = anyhow::Result<crate::import::ImportReport>>,
 {
     let db = db.open().await?;
-    let state = crate::http::AppState::new(db.pool.clone());
-    let report = run(state.customers.clone()).await;
+    // A command bus, and the notifier that wakes other processes' readers
+    // after each commit: all an import needs.
+    let notifier = commands::notifier::Notifier::start(db.pool.clone());
+    let store = commands::PgEventStore::new(db.pool.clone()).with_notifier(notifier);
+    let report = run(commands::CommandBus::new(store)).await;
     db.shutdown().await;
     let report = report?;
     println!("{}", report.summary());
