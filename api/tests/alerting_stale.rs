@@ -48,7 +48,19 @@ async fn settle(app: &TestApp) {
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    panic!("the read side and the alert policy did not catch up");
+    let errors: Vec<(String, i64, Option<String>)> = sqlx::query_as(
+        "SELECT name, position, last_error FROM projection_checkpoints ORDER BY name",
+    )
+    .fetch_all(&app.db.pool)
+    .await
+    .expect("checkpoints");
+    let outbox: Vec<(String, Option<String>)> =
+        sqlx::query_as("SELECT decision_id, last_error FROM decision_outbox LIMIT 5")
+            .fetch_all(&app.db.pool)
+            .await
+            .expect("outbox");
+    let head = count(app, "SELECT coalesce(max(global_position), 0) FROM events").await;
+    panic!("the read side and the alert policy did not catch up: head {head}, {errors:?}, outbox {outbox:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
