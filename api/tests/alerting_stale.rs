@@ -60,6 +60,32 @@ async fn settle(app: &TestApp) {
             .await
             .expect("outbox");
     let head = count(app, "SELECT coalesce(max(global_position), 0) FROM events").await;
+    // Who holds the log's reading horizon back: transactions with an id.
+    let holders: Vec<(
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    )> = sqlx::query_as(
+        "SELECT datname::text, state, backend_xid::text, left(query, 160) FROM pg_stat_activity \
+         WHERE backend_xid IS NOT NULL AND pid <> pg_backend_pid() ORDER BY xact_start",
+    )
+    .fetch_all(&app.db.pool)
+    .await
+    .expect("activity");
+    eprintln!("transactions with an id: {holders:?}");
+    let busy: Vec<(Option<String>, Option<String>, Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT state, wait_event_type || ':' || wait_event, (now() - state_change)::text, left(query, 200) \
+         FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() ORDER BY state",
+    )
+    .fetch_all(&app.db.pool)
+    .await
+    .expect("activity");
+    eprintln!(
+        "pool size {} idle {}; sessions: {busy:?}",
+        app.db.pool.size(),
+        app.db.pool.num_idle()
+    );
     panic!("the read side and the alert policy did not catch up: head {head}, {errors:?}, outbox {outbox:?}");
 }
 
