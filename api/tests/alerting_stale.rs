@@ -13,6 +13,14 @@ use chrono::Utc;
 use common::*;
 use serde_json::json;
 
+/// Four text columns of `pg_stat_activity`.
+type Session = (
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
 async fn count(app: &TestApp, sql: &str) -> i64 {
     sqlx::query_scalar(sql)
         .fetch_one(&app.db.pool)
@@ -61,12 +69,7 @@ async fn settle(app: &TestApp) {
             .expect("outbox");
     let head = count(app, "SELECT coalesce(max(global_position), 0) FROM events").await;
     // Who holds the log's reading horizon back: transactions with an id.
-    let holders: Vec<(
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-    )> = sqlx::query_as(
+    let holders: Vec<Session> = sqlx::query_as(
         "SELECT datname::text, state, backend_xid::text, left(query, 160) FROM pg_stat_activity \
          WHERE backend_xid IS NOT NULL AND pid <> pg_backend_pid() ORDER BY xact_start",
     )
@@ -74,7 +77,7 @@ async fn settle(app: &TestApp) {
     .await
     .expect("activity");
     eprintln!("transactions with an id: {holders:?}");
-    let busy: Vec<(Option<String>, Option<String>, Option<String>, Option<String>)> = sqlx::query_as(
+    let busy: Vec<Session> = sqlx::query_as(
         "SELECT state, wait_event_type || ':' || wait_event, (now() - state_change)::text, left(query, 200) \
          FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() ORDER BY state",
     )
