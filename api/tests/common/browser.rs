@@ -84,8 +84,8 @@ pub async fn spawn_demo_app() -> DemoApp {
         let settled: bool = sqlx::query_scalar(
             "SELECT (SELECT count(*) FROM customer_overview) = $1 \
                 AND (SELECT count(*) FROM projection_checkpoints) > 0 \
-                AND NOT EXISTS (SELECT 1 FROM projection_checkpoints \
-                                WHERE position < (SELECT max(global_position) FROM events)) \
+                AND NOT EXISTS (SELECT 1 FROM projection_checkpoints c, events e \
+                                WHERE (e.tx_id, e.global_position) > (c.tx_id, c.position)) \
                 AND NOT EXISTS (SELECT 1 FROM decision_outbox WHERE last_error IS NULL)",
         )
         .bind(customers as i64)
