@@ -103,7 +103,8 @@ async fn importing_history_messages_nobody_and_a_live_transaction_alerts_once() 
     // Arrange: a live server with the default alert policy (72 h, wall clock).
     let app = spawn_app_with_read_side().await;
     let (inbox, _alerts) = local_alerts_with(&app, false, alerts::AlertPolicy::default());
-    let dir = std::env::temp_dir().join(format!("stale-{}", uuid::Uuid::new_v4()));
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("stale-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).expect("dir");
     let history = dir.join("history.ndjson");
     let cfg = training::simulate::SimConfig {

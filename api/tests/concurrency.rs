@@ -42,7 +42,8 @@ async fn two_processes_and_racing_writers_lose_and_duplicate_nothing() {
             port,
             db_url: app.db.url.clone(),
             fake_url: fake.base_url.clone(),
-            log: std::env::temp_dir().join(format!("concurrency-{}-{port}.log", app.db.name)),
+            log: std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+                .join(format!("concurrency-{}-{port}.log", app.db.name)),
         })
         .collect();
     let mut children: Vec<_> = servers.iter().map(Server::start).collect();

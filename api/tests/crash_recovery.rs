@@ -53,7 +53,8 @@ async fn sigkill_at_random_points_loses_and_duplicates_nothing() {
         port,
         db_url: app.db.url.clone(),
         fake_url: fake.base_url.clone(),
-        log: std::env::temp_dir().join(format!("crash-recovery-{}.log", app.db.name)),
+        log: std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("crash-recovery-{}.log", app.db.name)),
     };
     let base = server.base();
     let mut child = server.start();

@@ -77,7 +77,8 @@ async fn import_reports_bad_lines_keeps_good_ones_and_is_idempotent() {
 }
 
 fn tempfile() -> (std::path::PathBuf, std::fs::File) {
-    let path = std::env::temp_dir().join(format!("import-{}.ndjson", uuid::Uuid::new_v4()));
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("import-{}.ndjson", uuid::Uuid::new_v4()));
     let file = std::fs::File::create(&path).expect("create");
     (path, file)
 }

@@ -19,7 +19,8 @@ fn refused(result: Result<sqlx::postgres::PgQueryResult, sqlx::Error>, what: &st
 
 #[tokio::test]
 async fn the_application_role_appends_and_reads_history_but_cannot_rewrite_it() {
-    let dir = std::env::temp_dir().join(format!("least-privilege-{}", uuid::Uuid::new_v4()));
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("least-privilege-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).expect("dir");
     let args = DatabaseArgs {
         database_url: None,

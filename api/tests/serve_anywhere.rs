@@ -40,7 +40,8 @@ fn cluster_running(dir: &Path) -> bool {
 
 #[tokio::test]
 async fn serve_starts_outside_the_repository_and_never_leaves_its_cluster_running() {
-    let dir = std::env::temp_dir().join(format!("serve-anywhere-{}", uuid::Uuid::new_v4()));
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("serve-anywhere-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).expect("dir");
 
     // A start-up error after the cluster started: the cluster is stopped.

@@ -18,7 +18,7 @@ fn portfolio(customers: usize, seed: u64) -> (std::path::PathBuf, Vec<u8>) {
         ..SimConfig::default()
     };
     write_ndjson(&cfg, &mut bytes).expect("simulate");
-    let path = std::env::temp_dir().join(format!(
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
         "sim-{seed}-{customers}-{}.ndjson",
         std::process::id()
     ));

@@ -19,7 +19,8 @@ pub const APP_SECRET: &str = "process-app-secret";
 
 /// The demo artifact written once to a file `MODEL_ARTIFACT` can name.
 fn demo_model_file() -> std::path::PathBuf {
-    let path = std::env::temp_dir().join(format!("demo-model-{}.json", std::process::id()));
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("demo-model-{}.json", std::process::id()));
     if !path.exists() {
         let json = serde_json::to_string(&domain::risk::demo_artifact()).expect("json");
         let tmp = path.with_extension(format!("tmp-{}", uuid::Uuid::new_v4()));
