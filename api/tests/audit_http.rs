@@ -272,6 +272,15 @@ async fn an_auditor_reads_replays_and_every_read_is_on_the_trail() {
     )
     .await;
     assert_eq!(actors, 7, "the six reads and the business-time one");
+    // With neither a moment nor a position the state is as of now: the same
+    // open manual alert as the explicit "now" above.
+    let (_, current) = ok_json(call(&a, "GET", "/v1/audit/customers/C-HIGH/state", t).await).await;
+    assert_eq!(current["time"], "recording");
+    assert_eq!(current["known"], true);
+    assert_eq!(
+        current["sections"]["alerts"]["open"],
+        later["sections"]["alerts"]["open"]
+    );
 }
 
 #[tokio::test]
@@ -382,7 +391,6 @@ async fn refused_requests_answer_nothing_and_record_nothing() {
             "/v1/audit/customers/C-HIGH/decisions?sort=band",
             "sort",
         ),
-        ("GET", "/v1/audit/customers/C-HIGH/state", "as_of"),
         (
             "GET",
             "/v1/audit/customers/C-HIGH/state?as_of=yesterday",

@@ -45,6 +45,12 @@ macro_rules! string_value {
     };
 }
 
+/// The form of the bank's ids (see [`is_identifier`]).
+const IDENTIFIER_PATTERN: &str = r"^[A-Za-z0-9_.:\-]{1,64}$";
+
+/// A name: something that is not white space, and no control characters.
+const NAME_PATTERN: &str = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$";
+
 fn is_identifier(s: &str, max: usize) -> bool {
     !s.is_empty()
         && s.len() <= max
@@ -59,6 +65,10 @@ string_value!(
 );
 
 impl CustomerId {
+    /// What [`CustomerId::parse`] accepts, as a regular expression (for the
+    /// API description; a property test keeps the two equal).
+    pub const PATTERN: &'static str = IDENTIFIER_PATTERN;
+
     /// Validates a customer id.
     pub fn parse(s: &str) -> Result<Self, String> {
         if is_identifier(s, 64) {
@@ -76,6 +86,9 @@ string_value!(
 );
 
 impl ExternalId {
+    /// What [`ExternalId::parse`] accepts, as a regular expression.
+    pub const PATTERN: &'static str = IDENTIFIER_PATTERN;
+
     /// Validates an external id.
     pub fn parse(s: &str) -> Result<Self, String> {
         if is_identifier(s, 64) {
@@ -93,6 +106,9 @@ string_value!(
 );
 
 impl PhoneNumber {
+    /// What [`PhoneNumber::parse`] accepts, as a regular expression.
+    pub const PATTERN: &'static str = r"^\+[1-9][0-9]{7,14}$";
+
     /// Validates an E.164 number.
     pub fn parse(s: &str) -> Result<Self, String> {
         let digits = s.strip_prefix('+').unwrap_or("");
@@ -113,6 +129,9 @@ string_value!(
 );
 
 impl Currency {
+    /// What [`Currency::parse`] accepts, as a regular expression.
+    pub const PATTERN: &'static str = "^[A-Z]{3}$";
+
     /// Validates a currency code's form.
     pub fn parse(s: &str) -> Result<Self, String> {
         if s.len() == 3 && s.bytes().all(|b| b.is_ascii_uppercase()) {
@@ -130,13 +149,24 @@ string_value!(
 );
 
 impl CustomerName {
+    /// Most characters a name may have (after trimming).
+    pub const MAX_CHARS: usize = 200;
+
+    /// Names [`CustomerName::parse`] accepts, as a regular expression: at
+    /// least one character that is not white space, and no control
+    /// characters. (It also trims, so a longer text padded with spaces is
+    /// accepted too; [`Self::MAX_CHARS`] bounds the length.)
+    pub const PATTERN: &'static str = NAME_PATTERN;
+
     /// Validates a name.
     pub fn parse(s: &str) -> Result<Self, String> {
         let trimmed = s.trim();
-        if trimmed.is_empty() || trimmed.chars().count() > 200 {
+        if trimmed.is_empty() || trimmed.chars().count() > Self::MAX_CHARS {
             return Err("must be 1-200 characters".into());
         }
-        if trimmed.chars().any(char::is_control) {
+        // Checked before trimming too: a tab or line break around a name is
+        // a data error like one inside it.
+        if s.chars().any(char::is_control) {
             return Err("must not contain control characters".into());
         }
         Ok(Self(trimmed.to_owned()))
@@ -150,9 +180,16 @@ string_value!(
 );
 
 impl MerchantName {
+    /// Most characters a merchant name may have.
+    pub const MAX_CHARS: usize = 200;
+
+    /// What [`MerchantName::parse`] accepts, as a regular expression (any
+    /// text without control characters; [`Self::MAX_CHARS`] bounds it).
+    pub const PATTERN: &'static str = r"^[^\x00-\x1F\x7F-\x9F]*$";
+
     /// Validates a merchant name.
     pub fn parse(s: &str) -> Result<Self, String> {
-        if s.chars().count() > 200 {
+        if s.chars().count() > Self::MAX_CHARS {
             return Err("must be at most 200 characters".into());
         }
         if s.chars().any(char::is_control) {
@@ -168,6 +205,9 @@ string_value!(
 );
 
 impl MerchantCategoryCode {
+    /// What [`MerchantCategoryCode::parse`] accepts, as a regular expression.
+    pub const PATTERN: &'static str = "^[0-9]{4}$";
+
     /// Validates a merchant category code.
     pub fn parse(s: &str) -> Result<Self, String> {
         if s.len() == 4 && s.bytes().all(|b| b.is_ascii_digit()) {
@@ -189,6 +229,10 @@ string_value!(
 );
 
 impl StatementPeriod {
+    /// What [`StatementPeriod::parse`] accepts, as a regular expression
+    /// (years 1900 to 2999).
+    pub const PATTERN: &'static str = "^(19|2[0-9])[0-9]{2}-(0[1-9]|1[0-2])$";
+
     /// Validates a statement period.
     pub fn parse(s: &str) -> Result<Self, String> {
         let ok = s.len() == 7

@@ -183,6 +183,11 @@ fn field_error(path: String, message: String) -> FieldError {
     }
 }
 
+/// Strings without a refused control character, as a regular expression
+/// (for the API description; a test keeps it equal to
+/// [`is_refused_control`]).
+pub const TEXT_PATTERN: &str = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$";
+
 /// The characters no string may hold: C0 controls but tab, newline and
 /// carriage return (which free text such as a staff note may carry), DEL,
 /// and the C1 controls.

@@ -198,7 +198,7 @@ fn recipient(raw: &str) -> Result<PhoneNumber, Problem> {
     tag = "whatsapp",
     summary = "Local adapter inbox (local mode only)",
     params(
-        ("to" = Option<String>, Query, description = "Only messages to this E.164 phone, with `+` encoded as `%2B` (`to=%2B919800000001`)", pattern = r"^\+[1-9][0-9]{7,14}$"),
+        ("to" = Option<String>, Query, description = "Only messages to this E.164 phone, with `+` encoded as `%2B` (`to=%2B919800000001`)"),
         ("limit" = Option<i64>, Query, description = "1-500, default 50")
     ),
     responses(

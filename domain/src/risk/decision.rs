@@ -52,6 +52,12 @@ pub fn day_ended_at(as_of: DateTime<Utc>) -> NaiveDate {
     date.checked_sub_days(Days::new(1)).unwrap_or(date)
 }
 
+/// Decision ids of both shapes, as a regular expression (for the API
+/// description): a customer id, then `:` and a log position or `:day:`
+/// and a date. It is a little stricter than [`decision_customer`] (days 1
+/// to 28 only, so every id it describes is a real date), never looser.
+pub const DECISION_ID_PATTERN: &str = r"^[A-Za-z0-9_.:\-]{1,64}:([0-9]{1,18}|day:(19|2[0-9])[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8]))$";
+
 /// The customer a decision id names, when `id` has one of the two shapes
 /// decisions are named by: `<customer>:<log position>` or
 /// `<customer>:day:<YYYY-MM-DD>`. Read from the right, since a customer id

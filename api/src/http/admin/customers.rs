@@ -20,6 +20,9 @@ use crate::http::params::{bad_param, Params};
 use crate::http::problem::Problem;
 use crate::http::AppState;
 
+/// Bands the list can be filtered by.
+pub const BANDS: [&str; 3] = ["Low", "Medium", "High"];
+
 /// Orders the list understands.
 pub const SORTS: [&str; 5] = [
     "-score",
@@ -87,11 +90,11 @@ struct Key {
     summary = "Top risks, filtered, sorted and keyset-paged",
     params(
         ("band" = Option<String>, Query, description = "Low, Medium or High"),
-        ("rule" = Option<String>, Query, description = "Only customers this rule fired for"),
-        ("min_utilisation" = Option<f64>, Query, description = "0-100"),
-        ("max_utilisation" = Option<f64>, Query, description = "0-100"),
+        ("rule" = Option<String>, Query, description = "Only customers this rule fired for", min_length = 1, max_length = 64),
+        ("min_utilisation" = Option<f64>, Query, description = "0-100", minimum = 0, maximum = 100),
+        ("max_utilisation" = Option<f64>, Query, description = "0-100", minimum = 0, maximum = 100),
         ("sort" = Option<String>, Query, description = "-score (default), score, -utilisation, utilisation, customer_id"),
-        ("limit" = Option<i64>, Query, description = "1-200, default 50"),
+        ("limit" = Option<i64>, Query, description = "1-200, default 50", minimum = 1, maximum = 200),
         ("cursor" = Option<String>, Query, description = "next_cursor of the previous page")
     ),
     responses(
@@ -122,7 +125,7 @@ pub async fn list(
             "cursor",
         ],
     )?;
-    let band = p.choice("band", &["Low", "Medium", "High"])?;
+    let band = p.choice("band", &BANDS)?;
     let rule = p.text("rule").map(str::to_owned);
     if rule.as_ref().is_some_and(|r| r.is_empty() || r.len() > 64) {
         return Err(bad_param("rule", "must be a rule id (1-64 characters)"));

@@ -354,7 +354,7 @@ pub async fn detail(
     summary = "A customer's transactions, newest first",
     params(
         ("customer_id" = String, Path, description = "The bank's customer id"),
-        ("limit" = Option<i64>, Query, description = "1-200, default 50"),
+        ("limit" = Option<i64>, Query, description = "1-200, default 50", minimum = 1, maximum = 200),
         ("cursor" = Option<String>, Query, description = "next_cursor of the previous page")
     ),
     responses(
@@ -388,7 +388,7 @@ pub async fn transactions_page(
     summary = "A customer's statements, newest first",
     params(
         ("customer_id" = String, Path, description = "The bank's customer id"),
-        ("limit" = Option<i64>, Query, description = "1-120, default 12"),
+        ("limit" = Option<i64>, Query, description = "1-120, default 12", minimum = 1, maximum = 120),
         ("cursor" = Option<String>, Query, description = "next_cursor of the previous page")
     ),
     responses(

@@ -119,8 +119,8 @@ fn date(p: &Params, name: &str) -> Result<Option<NaiveDate>, Problem> {
     tag = "admin",
     summary = "Bands, exposure, band mix over time, migrations, alert funnel",
     params(
-        ("from" = Option<String>, Query, description = "First day YYYY-MM-DD (default: 29 days before `to`)"),
-        ("to" = Option<String>, Query, description = "Last day YYYY-MM-DD (default: today); at most 366 days")
+        ("from" = Option<String>, Query, description = "First day YYYY-MM-DD (default: 29 days before `to`)", format = Date),
+        ("to" = Option<String>, Query, description = "Last day YYYY-MM-DD (default: today); at most 366 days", format = Date)
     ),
     responses(
         (status = 200, description = "The portfolio", body = Portfolio),

@@ -266,6 +266,10 @@ pub async fn replay(
     ))
 }
 
+/// The clocks `as_of` may read: recording time (what the system knew) or
+/// business time (the facts that occurred by then).
+pub const CLOCKS: [&str; 2] = ["recording", "business"];
+
 /// `GET /v1/audit/customers/{id}/state?as_of=…|position=…`.
 #[utoipa::path(
     get,
@@ -281,7 +285,7 @@ pub async fn replay(
                    and with nothing known yet has `known: false` and no band.",
     params(
         ("customer_id" = String, Path, description = "The bank's customer id"),
-        ("as_of" = Option<String>, Query, description = "RFC 3339 timestamp", format = DateTime),
+        ("as_of" = Option<String>, Query, description = "RFC 3339 timestamp (default: now, when no position is given)", format = DateTime),
         ("time" = Option<String>, Query, description = "`recording` (default) or `business`: which clock `as_of` reads"),
         ("position" = Option<i64>, Query, description = "Global log position", minimum = 1)
     ),
@@ -305,11 +309,7 @@ pub async fn state_as_of(
 ) -> Result<Json<Value>, Problem> {
     let id = customer_id(&raw)?;
     let p = Params::new(q, &["as_of", "position", "time"])?;
-    let business = match p.text("time") {
-        None | Some("recording") => false,
-        Some("business") => true,
-        Some(_) => return Err(bad_param("time", "must be recording or business")),
-    };
+    let business = p.choice("time", &CLOCKS)?.as_deref() == Some("business");
     let at = p
         .text("as_of")
         .map(|v| {
@@ -336,7 +336,18 @@ pub async fn state_as_of(
                 "give either as_of or position, not both",
             ))
         }
-        (None, None) => return Err(bad_param("as_of", "is required (or give position)")),
+        // Neither: as of now, by the clock the request names.
+        (None, None) if business => {
+            let now = Utc::now();
+            (
+                Cutoff::OccurredBy(now),
+                format!("business time {}", now.to_rfc3339()),
+            )
+        }
+        (None, None) => {
+            let now = Utc::now();
+            (Cutoff::At(now), now.to_rfc3339())
+        }
     };
     let read = Read {
         query: AuditQuery::StateAsOf,

@@ -6,6 +6,7 @@
 //! the router agree in both directions.
 
 pub mod audit_schemas;
+pub mod constraints;
 pub mod limits;
 pub mod schemas;
 
@@ -16,6 +17,7 @@ use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
 use super::AppState;
+use constraints::ValueConstraints;
 use limits::BodyLimitResponses;
 
 /// Every (method, path) the router serves, except the docs themselves.
@@ -107,7 +109,7 @@ impl Modify for BearerAuth {
         super::audit::handlers::decision,
         super::audit::handlers::replay,
     ),
-    modifiers(&BearerAuth, &BodyLimitResponses),
+    modifiers(&BearerAuth, &BodyLimitResponses, &ValueConstraints),
     tags(
         (name = "ingest", description = "The bank's systems write customers and card activity (roles ingest, admin)"),
         (name = "auth", description = "Staff and customer sign-in"),
