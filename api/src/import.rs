@@ -13,7 +13,7 @@ use domain::customer::{Addressed, CustomerError};
 use domain::Customer;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::http::problem::Problem;
+use crate::problem::Problem;
 
 /// What an import did.
 #[derive(Debug, Default, Clone, PartialEq)]

@@ -7,10 +7,12 @@
 //! - [`alerting`] — WhatsApp alert settings and runtime wiring.
 //! - [`background`] — the read side and the alert machinery of one process,
 //!   started together over one shared stretch of the log.
-//! - [`auth`] — tokens, roles, staff accounts, customer OTP sign-in.
+//! - [`auth`] — tokens, roles, the route guard, staff accounts and passwords.
 //! - [`audit_cli`] — `early-risk audit`: decision replay, records, state as of, hash chain.
 //! - [`database`] — `DATABASE_URL`, or a private PostgreSQL started on demand.
-//! - [`http`] — routes, problem details, the strict JSON extractor.
+//! - [`http`] — routes (sign-in too), the application state, the strict JSON
+//!   extractor.
+//! - [`problem`] — RFC 9457 problem answers (routes and the guard).
 //! - [`wire`] — the flat JSON shape of commands (batch items, NDJSON lines).
 //! - [`import`] — bulk NDJSON import with progress and per-line errors.
 //! - [`import_uci`] — the UCI credit data as commands.
@@ -35,5 +37,6 @@ pub mod import_uci;
 pub mod loadgen;
 pub mod model;
 pub mod models_cli;
+pub mod problem;
 pub mod telemetry;
 pub mod wire;

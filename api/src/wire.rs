@@ -13,7 +13,7 @@ use domain::values::CustomerId;
 use serde_json::{Map, Value};
 
 use crate::http::json::from_value;
-use crate::http::problem::Problem;
+use crate::problem::Problem;
 
 /// Command names as they appear in NDJSON (`command` field).
 pub const COMMAND_NAMES: [&str; 6] = [

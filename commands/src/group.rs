@@ -27,12 +27,9 @@ use crate::store::{CommittedEvent, PendingCommit, PgEventStore, StoreError};
 use crate::stream::Stream;
 
 /// Appends in flight at once, by default. Two: while one group's statement
-/// and WAL flush run, the next can go out. Measured on this 2-core machine:
-/// 8 writers alone got about the same from one lane as from two (6,156 vs
-/// 6,076 req/s), 4 and 8 lanes less (5,036 and 4,159), no grouping 4,122; but
-/// with the projections sharing the database, one lane held only 2,088 of a
-/// paced 2,500 req/s and two held all of it (decision latency p50 47 → 34 ms),
-/// four no better.
+/// and WAL flush run, the next can go out. One lane could not keep up once
+/// the projections shared the database, more than two were no better (the
+/// figures are in `docs/scaling.md`, "Tuning constants").
 pub const DEFAULT_LANES: usize = 2;
 
 /// Most commands in one group (bounds one statement's size).

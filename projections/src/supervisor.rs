@@ -28,17 +28,16 @@ use crate::{Projection, ProjectionError, Runner};
 /// How often the views (and the alert policy) follow the log under steady
 /// ingest, at most: tens of milliseconds of lag — nothing to a dashboard or
 /// to a WhatsApp message — buy steps that each carry many commits. Stepping
-/// on every commit cost the database about 0.4 ms of CPU per ingested
-/// transaction at 2,000 transactions/s, more than the writes themselves.
+/// on every commit cost the database more CPU than the writes themselves
+/// (figures in `docs/scaling.md`, "Tuning constants").
 pub const VIEW_INTERVAL: Duration = Duration::from_millis(50);
 
 /// The same for the decision recorder, which is on the path from a
 /// transaction to its decision and so steps more often. Scoring, on the
 /// same path, is not paced at all: it keeps its states in memory between
-/// steps, so a step costs little more than its writes, and at 3,100
-/// transactions/s pacing it by 5 ms added about 2 ms to the median
-/// decision (p50 13.8–14.1 against 11.4–12.3 ms) for about 4% of the
-/// machine's CPU.
+/// steps, so a step costs little more than its writes, and pacing it
+/// added to every decision's latency for little CPU saved (figures in
+/// `docs/scaling.md`, "Tuning constants").
 pub const DECISION_INTERVAL: Duration = Duration::from_millis(5);
 
 /// Names of every projection, for `rebuild --projection`.

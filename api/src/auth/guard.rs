@@ -9,9 +9,10 @@ use axum::http::{header, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use super::Role;
-use crate::http::problem::Problem;
-use crate::http::AppState;
+use std::sync::Arc;
+
+use super::{Role, Tokens};
+use crate::problem::Problem;
 
 /// The authenticated caller.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -70,7 +71,7 @@ fn bearer(parts: &Parts) -> Option<&str> {
 
 /// Checks the token and the role; on success the caller is in the request.
 pub async fn require(
-    State((state, roles)): State<(AppState, &'static [Role])>,
+    State((tokens, roles)): State<(Arc<Tokens>, &'static [Role])>,
     request: Request,
     next: Next,
 ) -> Response {
@@ -78,7 +79,7 @@ pub async fn require(
     let Some(token) = bearer(&parts) else {
         return with_challenge(unauthorized("a bearer token is required"));
     };
-    let claims = match state.tokens.check(token) {
+    let claims = match tokens.check(token) {
         Ok(c) => c,
         Err(e) => {
             tracing::debug!(error = %e, "token refused");

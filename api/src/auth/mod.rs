@@ -1,15 +1,14 @@
 //! Who is calling and what they may do: JWT access tokens (HS256), roles,
-//! the route guard every protected router declares, staff accounts with
-//! argon2id passwords, and customer sign-in with a WhatsApp one-time code.
+//! the route guard every protected router declares, and staff accounts with
+//! argon2id passwords. The sign-in routes that use them are in `http`
+//! (`sign_in`, `otp`); nothing here depends on the HTTP layer's state.
 //!
 //! # Layout
 //! - `tokens`: the secret's rules, issuing and checking tokens.
 //! - `guard`: the per-router role check and the [`Caller`] it leaves behind.
-//! - `staff`: staff accounts, password login, `early-risk users`.
-//! - `otp`: the customer OTP routes.
+//! - `staff`: staff accounts and their passwords.
 
 pub mod guard;
-pub mod otp;
 pub mod staff;
 pub mod tokens;
 

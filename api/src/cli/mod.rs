@@ -6,11 +6,12 @@
 //! - `data` — `migrate`, `import`, `import-uci`, `rebuild`, `day-end`.
 //! - `tools` — `demo-model`, `train-uci`, `fake-whatsapp`.
 //! - `simulate`, `train`, `evaluate` are in [`crate::models_cli`]; `audit` in
-//!   [`crate::audit_cli`]; `users` in [`crate::auth::staff`].
+//!   [`crate::audit_cli`]; `users` in [`users`].
 
 mod data;
 mod serve;
 mod tools;
+mod users;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -199,7 +200,7 @@ pub enum Command {
     Users {
         /// What to do.
         #[command(subcommand)]
-        action: crate::auth::staff::UsersAction,
+        action: users::UsersAction,
     },
     /// Send ingest load to a running server and print figures as JSON.
     Loadgen {
@@ -276,7 +277,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             .await
         }
         Command::Audit(args) => crate::audit_cli::run(args).await,
-        Command::Users { action } => crate::auth::staff::run_users(action).await,
+        Command::Users { action } => users::run_users(action).await,
         Command::Loadgen { load } => {
             let report = crate::loadgen::run(&load).await?;
             println!("{}", serde_json::to_string(&report)?);

@@ -27,8 +27,8 @@ use axum::routing::get;
 use axum::Router;
 use sha2::{Digest, Sha256};
 
-use crate::http::problem::Problem;
-use crate::http::AppState;
+use crate::http::state::AppState;
+use crate::problem::Problem;
 
 /// One file of the console.
 struct Asset {

@@ -7,8 +7,8 @@
 //! transactions: each projection step, while it writes its tables, would
 //! hold back every reader, so a transaction's event could not be scored
 //! until the slowest view step that happened to be open had committed
-//! (under load, views held the horizon about a tenth of the time, for
-//! 5–50 ms each).
+//! (how often and how long under load: `docs/scaling.md`, "Tuning
+//! constants").
 //!
 //! So a transaction that will never append an event declares itself a
 //! *log reader* ([`declare_log_reader`]) before its first write: it takes a

@@ -60,6 +60,7 @@ mod tests_order;
 mod tests_repayment;
 #[cfg(test)]
 mod tests_replay;
+mod vector;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

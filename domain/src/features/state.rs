@@ -18,7 +18,7 @@ use chrono::{DateTime, Days, NaiveDate, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::mcc::{MerchantGroup, GROUP_COUNT};
-use super::{repayment, spend, Features};
+
 use crate::customer::{
     CustomerEvent, DaysPastDueReported, PaymentRecorded, StatementIssued, TransactionRecorded,
 };
@@ -157,27 +157,6 @@ impl FeatureState {
             _ => {}
         }
         self.prune();
-    }
-
-    /// The features as of `as_of`, from what happened at or before it (see
-    /// the module docs for the resolution of folded events after `as_of`).
-    pub fn features(&self, as_of: DateTime<Utc>) -> Features {
-        Features {
-            utilisation: spend::utilisation(self, as_of),
-            over_limit_count: spend::over_limit_count(self, as_of),
-            cash_withdrawal_share: spend::cash_withdrawal_share(self, as_of),
-            spend_change_pct: spend::spend_change_pct(self, as_of),
-            merchant_mix_index: spend::merchant_mix_index(self, as_of),
-            merchant_mix_change: spend::merchant_mix_change(self, as_of),
-            payment_ratio: repayment::payment_ratio(self, as_of),
-            min_due_frequency: repayment::min_due_frequency(self, as_of),
-            consecutive_min_only: repayment::consecutive_min_only(self, as_of),
-            payment_stability: repayment::payment_stability(self, as_of),
-            spend_volatility: spend::spend_volatility(self, as_of),
-            days_past_due: repayment::days_past_due(self, as_of),
-            max_days_past_due_6m: repayment::max_days_past_due_6m(self, as_of),
-            late_months_6m: repayment::late_months_6m(self, as_of),
-        }
     }
 
     /// When the latest folded event happened, if any.

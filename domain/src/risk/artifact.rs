@@ -16,13 +16,12 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+pub use super::band::BandThresholds;
 use super::canonical::write_canonical;
+use super::checks::ArtifactError;
+pub use super::checks::SCHEMA;
 use super::rules::RuleSet;
-use super::validate::ArtifactError;
 use crate::features::{Features, FEATURE_NAMES};
-
-/// The artifact schema this build reads and writes.
-pub const SCHEMA: u32 = 1;
 
 /// A complete, versioned risk model. Check one with [`ModelArtifact::validate`]
 /// (or read it with [`ModelArtifact::parse`], which does) before scoring it.
@@ -131,17 +130,6 @@ pub struct Ensemble {
     pub logistic_weight: f64,
     /// Weight of the tree, e.g. 0.4.
     pub tree_weight: f64,
-}
-
-/// Band thresholds on the ensemble probability:
-/// Low < `medium` ≤ Medium < `high` ≤ High.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct BandThresholds {
-    /// Lowest probability banded Medium, e.g. 0.33.
-    pub medium: f64,
-    /// Lowest probability banded High, e.g. 0.66.
-    pub high: f64,
 }
 
 /// Provenance of a model: enough to find its data and judge it again.

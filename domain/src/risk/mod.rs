@@ -25,7 +25,9 @@
 //!   rules, reasons, determinism).
 
 mod artifact;
+mod band;
 mod canonical;
+mod checks;
 pub mod decision;
 mod explain;
 mod fixture;
@@ -52,9 +54,10 @@ use serde::{Deserialize, Serialize};
 use crate::features::Features;
 
 pub use artifact::{
-    BandThresholds, Ensemble, Logistic, ModelArtifact, Standardiser, TrainingInfo, Tree, TreeNode,
-    SCHEMA,
+    Ensemble, Logistic, ModelArtifact, Standardiser, TrainingInfo, Tree, TreeNode, SCHEMA,
 };
+pub use band::{Band, BandThresholds};
+pub use checks::ArtifactError;
 pub use decision::{
     day_ended_at, decide, decide_features, decision_customer, end_of_day, is_news, Decided,
     DecisionPoint, LastDecision, DAY_END,
@@ -63,8 +66,7 @@ pub use explain::{Contribution, Explanation};
 pub use fixture::demo_artifact;
 pub use reasons::{reason_codes, ReasonCode, DEFAULT_TOP_N};
 pub use rules::{final_band, Condition, FiredRule, Op, Rule, RuleSet, DELINQUENT_RULE};
-pub use score::{sigmoid, Band, Scores};
-pub use validate::ArtifactError;
+pub use score::{sigmoid, Scores};
 
 /// Everything decided about one customer at one moment.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -18,9 +18,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::score::Band;
+use super::band::Band;
+use super::checks::{check_feature_names, ArtifactError};
 use super::text::render;
-use super::validate::{check_feature_names, ArtifactError};
 use crate::features::{Features, FEATURE_NAMES};
 
 /// The qualified set's rule for a delinquent account (30+ days past due):

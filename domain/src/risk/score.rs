@@ -6,34 +6,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::artifact::{BandThresholds, Logistic, ModelArtifact, Standardiser, Tree};
+use super::artifact::{Logistic, ModelArtifact, Standardiser, Tree};
+use super::band::Band;
 use crate::features::Features;
-
-/// A risk band. Ordered `Low < Medium < High`; serialised as `"Low"`,
-/// `"Medium"`, `"High"`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub enum Band {
-    /// Ensemble probability below the medium threshold.
-    Low,
-    /// At or above the medium threshold, below the high one.
-    Medium,
-    /// At or above the high threshold.
-    High,
-}
-
-impl Band {
-    /// The band of probability `p`. A NaN probability is banded High, so that
-    /// a broken input fails towards attention rather than silence.
-    pub fn of(p: f64, thresholds: &BandThresholds) -> Band {
-        if p.is_nan() || p >= thresholds.high {
-            Band::High
-        } else if p >= thresholds.medium {
-            Band::Medium
-        } else {
-            Band::Low
-        }
-    }
-}
 
 /// The model's view of one customer.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]

@@ -10,56 +10,8 @@
 //! cover-weighted expectation to 1e-9; ensemble weights in [0, 1] summing to 1
 //! (±1e-9); 0 < medium < high ≤ 1; a valid rule set.
 
-use thiserror::Error;
-
 use super::artifact::{ModelArtifact, Tree, SCHEMA};
-use crate::features::FEATURE_NAMES;
-
-/// Why an artifact was rejected.
-#[derive(Clone, Debug, PartialEq, Error)]
-pub enum ArtifactError {
-    /// The text is not JSON of an artifact.
-    #[error("artifact JSON: {0}")]
-    Json(String),
-    /// The schema is not the one this build reads.
-    #[error("unsupported artifact schema {found} (this build reads {SCHEMA})")]
-    Schema {
-        /// The schema found.
-        found: u32,
-    },
-    /// A per-feature list has the wrong length.
-    #[error("{field}: expected {expected} entries, found {found}")]
-    Length {
-        /// The list.
-        field: String,
-        /// The number of features.
-        expected: usize,
-        /// Its length.
-        found: usize,
-    },
-    /// A name is not one of the features.
-    #[error("unknown feature {0:?}")]
-    UnknownFeature(String),
-    /// A feature is listed twice.
-    #[error("feature {0:?} listed twice")]
-    DuplicateFeature(String),
-    /// A tree node is malformed.
-    #[error("tree node {node}: {reason}")]
-    Tree {
-        /// Index of the node.
-        node: usize,
-        /// What is wrong.
-        reason: String,
-    },
-    /// Any other value is out of range.
-    #[error("{field}: {reason}")]
-    Invalid {
-        /// Path of the value, e.g. `standardisation[3].std`.
-        field: String,
-        /// What is wrong.
-        reason: String,
-    },
-}
+use super::checks::{check_feature_names, ArtifactError};
 
 /// Tolerance of the sums checked (covers, weights, expected value).
 const TOLERANCE: f64 = 1e-9;
@@ -89,24 +41,6 @@ fn length(field: &str, expected: usize, found: usize) -> Result<(), ArtifactErro
             found,
         })
     }
-}
-
-/// Checks that `names` are distinct feature names.
-pub(crate) fn check_feature_names<'a>(
-    names: impl IntoIterator<Item = &'a String>,
-) -> Result<(), ArtifactError> {
-    let mut seen = [false; FEATURE_NAMES.len()];
-    for name in names {
-        let i = FEATURE_NAMES
-            .iter()
-            .position(|n| n == name)
-            .ok_or_else(|| ArtifactError::UnknownFeature(name.clone()))?;
-        if seen[i] {
-            return Err(ArtifactError::DuplicateFeature(name.clone()));
-        }
-        seen[i] = true;
-    }
-    Ok(())
 }
 
 impl ModelArtifact {

@@ -19,12 +19,12 @@ use domain::login::{LoginAddressed, LoginCommand, LoginError, LoginPolicy, Reque
 use domain::values::{CustomerId, ExternalId, PhoneNumber};
 use serde::Deserialize;
 
-use super::guard::unauthorized;
-use super::staff::token_response;
-use super::Role;
+use super::sign_in::token_response;
+use crate::auth::guard::unauthorized;
+use crate::auth::Role;
 use crate::http::json::StrictJson;
-use crate::http::problem::Problem;
 use crate::http::AppState;
+use crate::problem::Problem;
 
 /// `POST /v1/auth/otp/request` body.
 #[derive(Debug, Deserialize)]
@@ -160,7 +160,7 @@ async fn request(
     summary = "Sign in with the code",
     request_body = crate::http::openapi::schemas::OtpVerifyBody,
     responses(
-        (status = 200, description = "A customer token", body = crate::auth::staff::TokenResponse),
+        (status = 200, description = "A customer token", body = super::sign_in::TokenResponse),
         (status = 400, description = "Bad query parameter or malformed JSON", body = crate::http::problem::Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or invalid token", body = crate::http::problem::Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid field", body = crate::http::problem::Problem, content_type = "application/problem+json"),
