@@ -11,7 +11,7 @@ use std::sync::Arc;
 use commands::testing::fresh_database;
 use projections::lag::LagTracker;
 use projections::recorder::DecisionRecorder;
-use projections::views::features::CustomerFeatures;
+use projections::views::scoring::CustomerFeatures;
 use projections::Runner;
 
 fn audit(url: &str, args: &[&str]) -> (bool, String) {

@@ -21,8 +21,8 @@ use crate::recorder::DecisionRecorder;
 use crate::views::activity::CustomerActivity;
 use crate::views::alerts::CustomerAlerts;
 use crate::views::decisions::RiskDecisions;
-use crate::views::features::CustomerFeatures;
 use crate::views::overview::CustomerOverview;
+use crate::views::scoring::CustomerFeatures;
 use crate::{Projection, ProjectionError, Runner};
 
 /// How often the views (and the alert policy) follow the log under steady

@@ -13,7 +13,7 @@ use common::*;
 use domain::risk::demo_artifact;
 use projections::lag::LagTracker;
 use projections::recorder::{DecisionRecorder, DRAIN_LOCK};
-use projections::views::features::CustomerFeatures;
+use projections::views::scoring::CustomerFeatures;
 use projections::Runner;
 use sqlx::PgPool;
 

@@ -16,7 +16,7 @@ use domain::Customer;
 use projections::lag::LagTracker;
 use projections::rebuild::rebuild;
 use projections::recorder::DecisionRecorder;
-use projections::views::features::CustomerFeatures;
+use projections::views::scoring::CustomerFeatures;
 use projections::Runner;
 use sqlx::Row;
 

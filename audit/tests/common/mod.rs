@@ -14,7 +14,7 @@ use domain::customer::Addressed;
 use domain::risk::ModelArtifact;
 use projections::lag::LagTracker;
 use projections::recorder::DecisionRecorder;
-use projections::views::features::CustomerFeatures;
+use projections::views::scoring::CustomerFeatures;
 use projections::Runner;
 use sqlx::PgPool;
 

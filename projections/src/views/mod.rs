@@ -2,7 +2,7 @@
 //!
 //! - [`overview`] — `customer_overview`: identity, limit, balance, utilisation.
 //! - [`activity`] — `customer_transactions` and `customer_statements`.
-//! - [`features`] — `customer_features` and scoring: features, their state,
+//! - [`scoring`] — `customer_features` and scoring: features, their state,
 //!   `customer_risk`, `risk_history`, decision requests.
 //! - `feature_rows` — the scoring projection's stored states and the rows it
 //!   writes.
@@ -15,8 +15,8 @@ pub mod activity;
 pub mod alerts;
 pub mod decisions;
 mod feature_rows;
-pub mod features;
 pub mod overview;
 pub mod risk_state;
+pub mod scoring;
 pub mod state_codec;
 mod writes;
