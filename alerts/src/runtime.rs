@@ -8,10 +8,10 @@ use commands::notifier::Notifier;
 use commands::CommandBus;
 use domain::Customer;
 use projections::lag::LagTracker;
+use projections::tasks::{Tasks, Wiring};
 use projections::Runner;
 use sqlx::PgPool;
-use tokio::sync::{watch, Notify};
-use tokio::task::JoinSet;
+use tokio::sync::Notify;
 
 use crate::adapter::Adapter;
 use crate::config::{AlertPolicy, DispatchConfig};
@@ -44,48 +44,44 @@ pub struct AlertsConfig {
 
 /// The running alert machinery.
 pub struct AlertsRuntime {
-    shutdown: watch::Sender<bool>,
-    tasks: JoinSet<()>,
+    tasks: Tasks,
 }
 
 impl AlertsRuntime {
     /// Spawns the policy, the outbox runner and the dispatcher.
     pub fn start(cfg: AlertsConfig) -> Self {
-        let (shutdown, rx) = watch::channel(false);
-        let mut tasks = JoinSet::new();
+        let mut tasks = Tasks::new();
         let due = Arc::new(Notify::new());
-        let policy = Runner::new(
-            EscalationPolicy::new(cfg.bus.clone(), cfg.policy.clone()),
-            cfg.pool.clone(),
-            cfg.lag.clone(),
-        )
-        .with_min_interval(projections::supervisor::VIEW_INTERVAL)
-        .with_tail(cfg.tail.clone());
-        let policy = match &cfg.notifier {
-            Some(n) => policy.with_notifier(n.clone()),
-            None => policy,
+        let wiring = Wiring {
+            notifier: cfg.notifier.clone(),
+            tail: cfg.tail.clone(),
         };
-        tasks.spawn(policy.run(rx.clone()));
-        let outbox = Runner::new(AlertOutbox, cfg.pool.clone(), cfg.lag.clone())
-            .with_after_commit(due.clone())
-            .with_min_interval(projections::supervisor::VIEW_INTERVAL)
-            .with_tail(cfg.tail.clone());
-        let outbox = match &cfg.notifier {
-            Some(n) => outbox.with_notifier(n.clone()),
-            None => outbox,
-        };
-        tasks.spawn(outbox.run(rx.clone()));
+        tasks.spawn_runner(
+            Runner::new(
+                EscalationPolicy::new(cfg.bus.clone(), cfg.policy.clone()),
+                cfg.pool.clone(),
+                cfg.lag.clone(),
+            )
+            .with_min_interval(projections::supervisor::VIEW_INTERVAL),
+            &wiring,
+        );
+        tasks.spawn_runner(
+            Runner::new(AlertOutbox, cfg.pool.clone(), cfg.lag.clone())
+                .with_after_commit(due.clone())
+                .with_min_interval(projections::supervisor::VIEW_INTERVAL),
+            &wiring,
+        );
         let mut dispatcher = Dispatcher::new(cfg.pool, cfg.bus, cfg.adapter, cfg.dispatch, due);
         if let Some(codes) = cfg.codes {
             dispatcher = dispatcher.with_codes(codes);
         }
-        tasks.spawn(dispatcher.run(rx));
-        Self { shutdown, tasks }
+        let stop = tasks.stop_signal();
+        tasks.spawn(dispatcher.run(stop));
+        Self { tasks }
     }
 
     /// Asks every task to stop after its current step and waits.
-    pub async fn stop(mut self) {
-        let _ = self.shutdown.send(true);
-        while self.tasks.join_next().await.is_some() {}
+    pub async fn stop(self) {
+        self.tasks.stop().await;
     }
 }

@@ -12,8 +12,7 @@ use commands::store::tail::LogTail;
 use domain::risk::ModelArtifact;
 use projections::day_end::DayEnd;
 use projections::supervisor::{ReadSide, ReadSideConfig};
-use tokio::sync::watch;
-use tokio::task::JoinHandle;
+use projections::tasks::Tasks;
 
 use crate::alerting::Alerting;
 use crate::http::AppState;
@@ -22,7 +21,7 @@ use crate::http::AppState;
 pub struct Background {
     read_side: ReadSide,
     alerts: alerts::AlertsRuntime,
-    day_end: Option<(watch::Sender<bool>, JoinHandle<()>)>,
+    day_end: Tasks,
 }
 
 /// Whether the day-end evaluation runs: `DAY_END` is `on` (the default) or
@@ -46,11 +45,12 @@ impl Background {
         day_end: bool,
     ) -> Self {
         let tail = Some(Arc::new(LogTail::default()));
-        let day_end = day_end.then(|| {
-            let (stop, rx) = watch::channel(false);
+        let mut day_end_tasks = Tasks::new();
+        if day_end {
             let job = DayEnd::new(state.pool.clone(), model.clone());
-            (stop, tokio::spawn(job.run_daily(rx, chrono::Utc::now)))
-        });
+            let stop = day_end_tasks.stop_signal();
+            day_end_tasks.spawn(job.run_daily(stop, chrono::Utc::now));
+        }
         let read_side = ReadSide::start(ReadSideConfig {
             pool: state.pool.clone(),
             lag: state.lag.clone(),
@@ -62,17 +62,14 @@ impl Background {
         Self {
             read_side,
             alerts: whatsapp.start(state, tail),
-            day_end,
+            day_end: day_end_tasks,
         }
     }
 
     /// Stops the day-end evaluation (after its current page), the alerts,
     /// then the read side, each after its current batch.
     pub async fn stop(self) {
-        if let Some((stop, job)) = self.day_end {
-            let _ = stop.send(true);
-            let _ = job.await;
-        }
+        self.day_end.stop().await;
         self.alerts.stop().await;
         self.read_side.stop().await;
     }

@@ -10,6 +10,8 @@
 //! - [`day_end`] — decides every active customer again at each day's end.
 //! - [`rebuild`] — replay the whole log into fresh tables and swap them in.
 //! - [`supervisor`] — starts and stops all runners; rebuild by name.
+//! - [`tasks`] — how every background loop of a process is started, woken,
+//!   fed from the log and stopped (read side, alerts, day-end).
 //! - [`lag`] — commit-to-projected latency and events behind, per projection.
 //! - [`views`] — the projections themselves.
 
@@ -21,6 +23,7 @@ pub mod rebuild;
 pub mod recorder;
 pub mod runner;
 pub mod supervisor;
+pub mod tasks;
 pub mod views;
 
 pub use projection::{Projection, ProjectionError, Tables};

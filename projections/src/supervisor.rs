@@ -12,12 +12,12 @@ use commands::CommandBus;
 use domain::risk::ModelArtifact;
 use domain::Customer;
 use sqlx::PgPool;
-use tokio::sync::{watch, Notify};
-use tokio::task::JoinSet;
+use tokio::sync::Notify;
 
 use crate::lag::LagTracker;
 use crate::rebuild::{rebuild, RebuildReport};
 use crate::recorder::DecisionRecorder;
+use crate::tasks::{Tasks, Wiring};
 use crate::views::activity::CustomerActivity;
 use crate::views::alerts::CustomerAlerts;
 use crate::views::decisions::RiskDecisions;
@@ -68,83 +68,59 @@ pub struct ReadSideConfig {
 
 /// The running read side.
 pub struct ReadSide {
-    shutdown: watch::Sender<bool>,
-    tasks: JoinSet<()>,
+    tasks: Tasks,
 }
 
 impl ReadSide {
     /// Spawns a runner per projection and the decision recorder.
     pub fn start(cfg: ReadSideConfig) -> Self {
-        let (shutdown, rx) = watch::channel(false);
-        let mut tasks = JoinSet::new();
+        let mut tasks = Tasks::new();
         let decided = Arc::new(Notify::new());
-        // How every runner here is woken and reads the log.
-        let wiring = &(cfg.notifier.clone(), cfg.tail.clone());
-        spawn(
-            &mut tasks,
-            Runner::new(CustomerOverview, cfg.pool.clone(), cfg.lag.clone())
+        let wiring = Wiring {
+            notifier: cfg.notifier.clone(),
+            tail: cfg.tail.clone(),
+        };
+        let (pool, lag) = (&cfg.pool, &cfg.lag);
+        tasks.spawn_runner(
+            Runner::new(CustomerOverview, pool.clone(), lag.clone())
                 .with_min_interval(VIEW_INTERVAL),
-            wiring,
-            rx.clone(),
+            &wiring,
         );
-        spawn(
-            &mut tasks,
-            Runner::new(CustomerActivity, cfg.pool.clone(), cfg.lag.clone())
+        tasks.spawn_runner(
+            Runner::new(CustomerActivity, pool.clone(), lag.clone())
                 .with_min_interval(VIEW_INTERVAL),
-            wiring,
-            rx.clone(),
+            &wiring,
         );
-        spawn(
-            &mut tasks,
-            Runner::new(RiskDecisions, cfg.pool.clone(), cfg.lag.clone())
-                .with_min_interval(VIEW_INTERVAL),
-            wiring,
-            rx.clone(),
+        tasks.spawn_runner(
+            Runner::new(RiskDecisions, pool.clone(), lag.clone()).with_min_interval(VIEW_INTERVAL),
+            &wiring,
         );
-        spawn(
-            &mut tasks,
-            Runner::new(CustomerAlerts, cfg.pool.clone(), cfg.lag.clone())
-                .with_min_interval(VIEW_INTERVAL),
-            wiring,
-            rx.clone(),
+        tasks.spawn_runner(
+            Runner::new(CustomerAlerts, pool.clone(), lag.clone()).with_min_interval(VIEW_INTERVAL),
+            &wiring,
         );
-        let lag = cfg.lag.clone();
         // Scoring wakes the recorder after a step that asked for decisions.
         let scoring = Runner::new(
-            CustomerFeatures::new(cfg.model).with_decided(decided.clone()),
-            cfg.pool.clone(),
-            cfg.lag,
+            CustomerFeatures::new(cfg.model.clone()).with_decided(decided.clone()),
+            pool.clone(),
+            lag.clone(),
         );
-        spawn(&mut tasks, scoring, wiring, rx.clone());
+        tasks.spawn_runner(scoring, &wiring);
         let recorder =
             // Decisions get a group-commit lane of their own (same stream
             // cache), so they do not queue behind the ingest's groups.
             DecisionRecorder::new(cfg.pool, cfg.bus.with_group_commit(1), decided)
                 .with_min_interval(DECISION_INTERVAL)
-                .with_lag(lag);
-        tasks.spawn(recorder.run(rx));
-        Self { shutdown, tasks }
+                .with_lag(cfg.lag);
+        let stop = tasks.stop_signal();
+        tasks.spawn(recorder.run(stop));
+        Self { tasks }
     }
 
     /// Asks every task to stop after its current batch and waits.
-    pub async fn stop(mut self) {
-        let _ = self.shutdown.send(true);
-        while self.tasks.join_next().await.is_some() {}
+    pub async fn stop(self) {
+        self.tasks.stop().await;
     }
-}
-
-fn spawn<P: Projection>(
-    tasks: &mut JoinSet<()>,
-    runner: Runner<P>,
-    (notifier, tail): &(Option<Arc<Notifier>>, Option<Arc<LogTail>>),
-    rx: watch::Receiver<bool>,
-) {
-    let runner = match notifier {
-        Some(n) => runner.with_notifier(n.clone()),
-        None => runner,
-    }
-    .with_tail(tail.clone());
-    tasks.spawn(runner.run(rx));
 }
 
 /// Rebuilds one projection by name, or all of them.
