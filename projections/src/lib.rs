@@ -6,6 +6,7 @@
 //! - [`projection`] — the `Projection` trait and the table sets it writes.
 //! - [`runner`] — the catch-up loop: batch, apply and checkpoint in one
 //!   transaction, woken by NOTIFY, exclusive per projection across processes.
+//! - [`status`] — each projection's stored position, health and backlog.
 //! - [`recorder`] — turns requested risk decisions into recorded events.
 //! - [`day_end`] — decides every active customer again at each day's end.
 //! - [`rebuild`] — replay the whole log into fresh tables and swap them in.
@@ -22,6 +23,7 @@ pub mod projection;
 pub mod rebuild;
 pub mod recorder;
 pub mod runner;
+pub mod status;
 pub mod supervisor;
 pub mod tasks;
 pub mod views;

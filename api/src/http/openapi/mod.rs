@@ -87,7 +87,7 @@ impl Modify for BearerAuth {
         super::ingest::issue_statement,
         super::ingest::record_payment,
         super::ingest::report_days_past_due,
-        super::ingest::record_transactions_batch,
+        super::ingest::batch::record_transactions_batch,
         super::health::healthz,
         super::health::readyz,
         super::health::metrics,

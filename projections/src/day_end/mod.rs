@@ -23,17 +23,18 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use domain::customer::LogCheckpoint;
 use domain::features::FeatureState;
-use domain::risk::{decide_features, end_of_day, Band, DecisionPoint, LastDecision, ModelArtifact};
-use domain::BEHAVIOUR_EVENT_TYPES;
+use domain::risk::{decide_features, end_of_day, DecisionPoint, LastDecision, ModelArtifact};
 use serde::Serialize;
 use sqlx::{PgPool, Row};
 use tokio::sync::{watch, Notify};
 
-use crate::views::risk_state::band_of;
 use crate::views::state_codec;
 use crate::ProjectionError;
+
+mod page;
+
+use page::{page_after, Stored};
 
 /// Customers read, decided and committed together.
 pub const PAGE: i64 = 5_000;
@@ -74,76 +75,6 @@ pub struct DayEnd {
     workers: usize,
     decided: Option<Arc<Notify>>,
     stop: Option<watch::Receiver<bool>>,
-}
-
-/// One customer as a page reads it: the stored state, the last behaviour
-/// event folded into it, and the last decision (asked for or recorded).
-struct Stored {
-    id: String,
-    state_bin: Option<Vec<u8>>,
-    state_json: Option<String>,
-    trigger_sequence: i64,
-    checkpoint: LogCheckpoint,
-    recorded_band: Band,
-    recorded_rules: Vec<String>,
-    requested: Option<(Band, Vec<String>)>,
-}
-
-/// The page of active customers after `cursor` (see the module docs).
-async fn page_after(
-    pool: PgPool,
-    cursor: String,
-    end: DateTime<Utc>,
-    page: i64,
-) -> Result<Vec<Stored>, ProjectionError> {
-    let dormant = end - chrono::Duration::days(DORMANT_AFTER_DAYS);
-    let rows = sqlx::query(
-        "SELECT f.customer_id, f.state_bin, f.state::text AS state, t.sequence, t.global_position, \
-                t.tx::text AS tx, r.recorded_band, r.recorded_rules, r.requested_band, r.requested_rules \
-         FROM customer_features f \
-         CROSS JOIN LATERAL ( \
-             SELECT e.sequence, e.global_position, e.tx_id AS tx FROM events e \
-             WHERE e.aggregate_type = 'customer' AND e.aggregate_id = f.customer_id \
-               AND e.sequence <= f.last_sequence AND e.event_type = ANY($4) \
-             ORDER BY e.sequence DESC LIMIT 1) t \
-         LEFT JOIN LATERAL (SELECT recorded_band, recorded_rules, requested_band, requested_rules \
-             FROM customer_risk WHERE customer_id = f.customer_id LIMIT 1) r ON true \
-         WHERE f.customer_id > $1 AND f.as_of > $2 AND f.as_of <= $3 \
-         ORDER BY f.customer_id LIMIT $5",
-    )
-    .bind(&cursor)
-    .bind(dormant)
-    .bind(end)
-    .bind(BEHAVIOUR_EVENT_TYPES.as_slice())
-    .bind(page)
-    .fetch_all(&pool)
-    .await?;
-    rows.into_iter()
-        .map(|r| {
-            let tx: String = r.try_get("tx")?;
-            let tx_id = tx
-                .parse()
-                .map_err(|e| poison(format!("transaction id {tx} is unreadable: {e}")))?;
-            let recorded: Option<String> = r.try_get("recorded_band")?;
-            let requested: Option<String> = r.try_get("requested_band")?;
-            let requested_rules: Option<Vec<String>> = r.try_get("requested_rules")?;
-            Ok(Stored {
-                id: r.try_get("customer_id")?,
-                state_bin: r.try_get("state_bin")?,
-                state_json: r.try_get("state")?,
-                trigger_sequence: r.try_get("sequence")?,
-                checkpoint: LogCheckpoint {
-                    tx_id,
-                    position: r.try_get("global_position")?,
-                },
-                recorded_band: recorded.as_deref().map_or(Band::Low, band_of),
-                recorded_rules: r
-                    .try_get::<Option<Vec<String>>, _>("recorded_rules")?
-                    .unwrap_or_default(),
-                requested: requested.map(|b| (band_of(&b), requested_rules.unwrap_or_default())),
-            })
-        })
-        .collect()
 }
 
 /// A decision to put in the outbox: id, customer, command.

@@ -8,7 +8,6 @@ use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
-use commands::batch::ItemOutcome;
 use commands::Outcome;
 use domain::customer::*;
 use domain::values::CustomerId;
@@ -19,6 +18,10 @@ use super::json::StrictJson;
 use super::problem::Problem;
 use super::{AppState, RequestMeta};
 use crate::wire;
+
+pub mod batch;
+
+use batch::record_transactions_batch;
 
 /// Most items in one batch request.
 pub const MAX_BATCH_ITEMS: usize = 10_000;
@@ -322,136 +325,4 @@ async fn report_days_past_due(
     let id = path_id(&raw)?;
     let outcome = run(&state, &id, CustomerCommand::ReportDaysPastDue(body), meta).await?;
     created(&id, outcome, None)
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct BatchBody {
-    items: Vec<Value>,
-}
-
-/// One item's answer in a batch.
-#[derive(Debug, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
-#[serde(tag = "status", rename_all = "snake_case")]
-pub enum ItemResult {
-    /// Stored now.
-    Recorded {
-        /// Item index in the request.
-        index: usize,
-        /// The customer.
-        customer_id: String,
-        /// Position in the customer's stream.
-        sequence: i64,
-    },
-    /// Stored before (or earlier in this batch): answered as that time.
-    Repeated {
-        /// Item index in the request.
-        index: usize,
-        /// The customer.
-        customer_id: String,
-        /// Position of the earlier fact.
-        sequence: i64,
-    },
-    /// Refused; nothing stored for this item.
-    Rejected {
-        /// Item index in the request.
-        index: usize,
-        /// Why.
-        #[schema(value_type = crate::http::problem::Problem)]
-        problem: Value,
-    },
-}
-
-/// The answer to a batch.
-#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct BatchResult {
-    /// Items stored now.
-    pub recorded: usize,
-    /// Items that repeated stored facts.
-    pub repeated: usize,
-    /// Items refused.
-    pub rejected: usize,
-    /// One result per item, in request order.
-    pub results: Vec<ItemResult>,
-}
-
-#[utoipa::path(
-    post,
-    path = "/v1/transactions:batch",
-    tag = "ingest",
-    summary = "Record up to 10,000 transactions in one commit",
-    request_body = crate::http::openapi::schemas::BatchBodyDoc,
-    responses(
-        (status = 200, description = "A result per item", body = crate::http::ingest::BatchResult),
-        (status = 400, description = "Bad query parameter or malformed JSON", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid token", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Role not admitted", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable (see Retry-After)", body = crate::http::problem::Problem, content_type = "application/problem+json")
-    ),
-    security(("bearer" = []))
-)]
-async fn record_transactions_batch(
-    State(state): State<AppState>,
-    meta: RequestMeta,
-    StrictJson(body): StrictJson<BatchBody>,
-) -> Result<Json<BatchResult>, Problem> {
-    if body.items.is_empty() || body.items.len() > MAX_BATCH_ITEMS {
-        return Err(Problem::field(
-            "items",
-            format!("must hold 1 to {MAX_BATCH_ITEMS} items"),
-        ));
-    }
-    let count = body.items.len();
-    let mut results: Vec<Option<ItemResult>> = (0..count).map(|_| None).collect();
-    let mut accepted = Vec::new();
-    for (index, item) in body.items.into_iter().enumerate() {
-        let parsed = wire::parse_transaction_item(item).and_then(|a| {
-            super::clock::not_from_the_future(&a.command, state.max_future_skew).map(|()| a)
-        });
-        match parsed {
-            Ok(a) => accepted.push((index, a)),
-            Err(p) => results[index] = Some(rejected(index, p.within(&format!("items[{index}].")))),
-        }
-    }
-    let (indices, items): (Vec<usize>, Vec<(String, Addressed)>) = accepted
-        .into_iter()
-        .map(|(i, a)| (i, (a.customer_id.to_string(), a)))
-        .unzip();
-    let ids: Vec<String> = items.iter().map(|(id, _)| id.clone()).collect();
-    let outcomes = state.customers.execute_batch(items, &meta.0).await?;
-    for ((index, customer_id), outcome) in indices.into_iter().zip(ids).zip(outcomes) {
-        results[index] = Some(match outcome {
-            ItemOutcome::Recorded(c) => ItemResult::Recorded {
-                index,
-                customer_id,
-                sequence: c.sequence,
-            },
-            ItemOutcome::Repeat { sequence } => ItemResult::Repeated {
-                index,
-                customer_id,
-                sequence,
-            },
-            ItemOutcome::Unchanged => {
-                rejected(index, Problem::internal(&"a transaction recorded nothing"))
-            }
-            ItemOutcome::Rejected(e) => rejected(
-                index,
-                Problem::from_customer(&e).within(&format!("items[{index}].")),
-            ),
-        });
-    }
-    let results: Vec<ItemResult> = results.into_iter().flatten().collect();
-    let count_of = |f: fn(&ItemResult) -> bool| results.iter().filter(|r| f(r)).count();
-    Ok(Json(BatchResult {
-        recorded: count_of(|r| matches!(r, ItemResult::Recorded { .. })),
-        repeated: count_of(|r| matches!(r, ItemResult::Repeated { .. })),
-        rejected: count_of(|r| matches!(r, ItemResult::Rejected { .. })),
-        results,
-    }))
-}
-
-fn rejected(index: usize, p: Problem) -> ItemResult {
-    let problem = serde_json::to_value(&p).unwrap_or(Value::Null);
-    ItemResult::Rejected { index, problem }
 }
