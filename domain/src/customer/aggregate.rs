@@ -11,7 +11,7 @@ use cqrs_es::event_sink::EventSink;
 use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
 
-use super::alerts::AlertBook;
+use super::alert_book::AlertBook;
 use super::commands::*;
 use super::errors::CustomerError;
 use super::events::*;

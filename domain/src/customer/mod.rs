@@ -6,10 +6,12 @@
 //! - `events`: what has happened (past tense), with versioned payloads.
 //! - `errors`: why a command was refused, naming the offending field.
 //! - `risk`: recording risk decisions (only changes of band or new rules).
-//! - `alerts`: WhatsApp alerts, their cooldown, sends and delivery reports.
+//! - `alerts`: WhatsApp alerts as commands and events; `alert_book`: how the
+//!   aggregate decides on them (cooldown, sends and delivery reports).
 //! - `aggregate`: the state rebuilt from events and the rules that decide.
 
 mod aggregate;
+mod alert_book;
 mod alerts;
 mod commands;
 mod errors;
@@ -21,6 +23,7 @@ mod tests;
 mod tests_alerts;
 
 pub use aggregate::{Addressed, Customer, Profile};
+pub use alert_book::*;
 pub use alerts::*;
 pub use commands::*;
 pub use errors::CustomerError;
