@@ -26,6 +26,8 @@
 //! - [`confirm`] — confirmation before a message: High held for two
 //!   evaluations or a day, applied to the timelines.
 //! - [`rule_table`] — each rule measured on held-out data; rules earn High.
+//! - [`report`] — the model card, the rule table and the evaluation table
+//!   in words.
 //! - `tests` — unit tests on synthetic data and hand-written CSV.
 
 pub mod confirm;
@@ -36,6 +38,7 @@ pub mod log_training;
 pub mod metrics;
 pub mod pit;
 pub mod plots;
+pub mod report;
 pub mod rule_table;
 pub mod simulate;
 mod tree;
