@@ -43,7 +43,7 @@ async fn healthz() -> Json<serde_json::Value> {
     summary = "Readiness: database, migrations, projections",
     responses(
         (status = 200, description = "Ready or degraded", body = Object),
-        (status = 503, description = "Database unavailable (see Retry-After)", body = crate::http::problem::Problem, content_type = "application/problem+json")
+        crate::http::openapi::problems::Unavailable
     )
 )]
 async fn readyz(State(state): State<AppState>) -> Response {

@@ -138,9 +138,9 @@ fn text(v: &Value) -> String {
                    staff notes, no decision ids, no scores.",
     responses(
         (status = 200, description = "Usage, band, reasons, transactions, messages", body = Me),
-        (status = 401, description = "Missing or invalid token", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Role not admitted", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Unknown customer", body = crate::http::problem::Problem, content_type = "application/problem+json")
+        crate::http::openapi::problems::Unauthorized,
+        crate::http::openapi::problems::Forbidden,
+        crate::http::openapi::problems::UnknownCustomer
     ),
     security(("bearer" = []))
 )]

@@ -107,10 +107,10 @@ async fn customer_with_phone(
     request_body = crate::http::openapi::schemas::OtpRequestBody,
     responses(
         (status = 202, description = "The same answer for every phone", body = crate::http::openapi::schemas::OtpAccepted),
-        (status = 400, description = "Bad query parameter or malformed JSON", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        crate::http::openapi::problems::BadRequest,
+        crate::http::openapi::problems::Invalid,
         (status = 429, description = "Too many requests (see Retry-After)", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable (see Retry-After)", body = crate::http::problem::Problem, content_type = "application/problem+json")
+        crate::http::openapi::problems::Unavailable
     )
 )]
 async fn request(
@@ -161,11 +161,11 @@ async fn request(
     request_body = crate::http::openapi::schemas::OtpVerifyBody,
     responses(
         (status = 200, description = "A customer token", body = super::sign_in::TokenResponse),
-        (status = 400, description = "Bad query parameter or malformed JSON", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid token", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        crate::http::openapi::problems::BadRequest,
+        crate::http::openapi::problems::Unauthorized,
+        crate::http::openapi::problems::Invalid,
         (status = 429, description = "Too many requests (see Retry-After)", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable (see Retry-After)", body = crate::http::problem::Problem, content_type = "application/problem+json")
+        crate::http::openapi::problems::Unavailable
     )
 )]
 async fn verify(

@@ -59,11 +59,11 @@ pub fn token_response(state: &AppState, subject: &str, role: Role) -> TokenRespo
     request_body = crate::http::openapi::schemas::LoginBody,
     responses(
         (status = 200, description = "A staff token", body = TokenResponse),
-        (status = 400, description = "Bad query parameter or malformed JSON", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid token", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        crate::http::openapi::problems::BadRequest,
+        crate::http::openapi::problems::Unauthorized,
+        crate::http::openapi::problems::Invalid,
         (status = 429, description = "Too many sign-in attempts from this client (see Retry-After)", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable (see Retry-After)", body = crate::http::problem::Problem, content_type = "application/problem+json")
+        crate::http::openapi::problems::Unavailable
     )
 )]
 pub async fn login(

@@ -123,9 +123,9 @@ async fn handshake(
     ),
     responses(
         (status = 200, description = "Recorded", body = crate::http::openapi::schemas::DeliveryReportDoc),
-        (status = 401, description = "Missing or invalid token", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable (see Retry-After)", body = crate::http::problem::Problem, content_type = "application/problem+json")
+        crate::http::openapi::problems::Unauthorized,
+        crate::http::openapi::problems::Invalid,
+        crate::http::openapi::problems::Unavailable
     )
 )]
 async fn statuses(
@@ -204,8 +204,8 @@ fn recipient(raw: &str) -> Result<PhoneNumber, Problem> {
     responses(
         (status = 200, description = "Messages, newest first", body = crate::http::openapi::schemas::LocalInboxDoc),
         (status = 400, description = "Unknown or bad query parameter", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid token", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Role not admitted", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        crate::http::openapi::problems::Unauthorized,
+        crate::http::openapi::problems::Forbidden,
         (status = 404, description = "The local adapter is not in use", body = crate::http::problem::Problem, content_type = "application/problem+json")
     ),
     security(("bearer" = []))

@@ -45,13 +45,13 @@ const NAMESPACE: uuid::Uuid = uuid::Uuid::from_u128(0x1d0c_55aa_7b3e_4c2f_8e61_9
     ),
     responses(
         (status = 202, description = "Raised; the dispatcher sends it (a repeat with the same `Idempotency-Key` answers the same, with `Idempotent-Replayed: true`)", body = crate::http::openapi::schemas::RaisedAlert, headers(("Idempotent-Replayed" = String, description = "`true` when the same Idempotency-Key raised this alert before"))),
-        (status = 400, description = "Bad query parameter or malformed JSON", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid token", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Role not admitted", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Unknown customer", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Reused id or concurrent update (safe to retry)", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable (see Retry-After)", body = crate::http::problem::Problem, content_type = "application/problem+json")
+        crate::http::openapi::problems::BadRequest,
+        crate::http::openapi::problems::Unauthorized,
+        crate::http::openapi::problems::Forbidden,
+        crate::http::openapi::problems::UnknownCustomer,
+        crate::http::openapi::problems::Conflict,
+        crate::http::openapi::problems::Invalid,
+        crate::http::openapi::problems::Unavailable
     ),
     security(("bearer" = []))
 )]

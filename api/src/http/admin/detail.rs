@@ -285,11 +285,11 @@ pub async fn statements(
     ),
     responses(
         (status = 200, description = "Profile, features, risk, history, activity, alerts", body = crate::http::openapi::schemas::CustomerDetail),
-        (status = 400, description = "Bad query parameter or malformed JSON", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid token", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Role not admitted", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Unknown customer", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable (see Retry-After)", body = crate::http::problem::Problem, content_type = "application/problem+json")
+        crate::http::openapi::problems::BadRequest,
+        crate::http::openapi::problems::Unauthorized,
+        crate::http::openapi::problems::Forbidden,
+        crate::http::openapi::problems::UnknownCustomer,
+        crate::http::openapi::problems::Unavailable
     ),
     security(("bearer" = []))
 )]
@@ -359,10 +359,10 @@ pub async fn detail(
     ),
     responses(
         (status = 200, description = "A page", body = crate::http::openapi::schemas::TransactionsPage),
-        (status = 400, description = "Bad query parameter or malformed JSON", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid token", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Role not admitted", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Unknown customer", body = crate::http::problem::Problem, content_type = "application/problem+json")
+        crate::http::openapi::problems::BadRequest,
+        crate::http::openapi::problems::Unauthorized,
+        crate::http::openapi::problems::Forbidden,
+        crate::http::openapi::problems::UnknownCustomer
     ),
     security(("bearer" = []))
 )]
@@ -393,10 +393,10 @@ pub async fn transactions_page(
     ),
     responses(
         (status = 200, description = "A page", body = crate::http::openapi::schemas::StatementsPage),
-        (status = 400, description = "Bad query parameter or malformed JSON", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid token", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Role not admitted", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Unknown customer", body = crate::http::problem::Problem, content_type = "application/problem+json")
+        crate::http::openapi::problems::BadRequest,
+        crate::http::openapi::problems::Unauthorized,
+        crate::http::openapi::problems::Forbidden,
+        crate::http::openapi::problems::UnknownCustomer
     ),
     security(("bearer" = []))
 )]

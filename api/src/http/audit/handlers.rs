@@ -105,11 +105,11 @@ async fn customer_exists(state: &AppState, id: &str) -> Result<(), Problem> {
     responses(
         (status = 200, description = "The records", body = crate::http::openapi::audit_schemas::AuditDecisionPage),
         (status = 400, description = "Bad parameter", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid token", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Role not admitted", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Unknown customer", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        crate::http::openapi::problems::Unauthorized,
+        crate::http::openapi::problems::Forbidden,
+        crate::http::openapi::problems::UnknownCustomer,
         (status = 409, description = "The read could not be recorded (safe to retry)", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable (see Retry-After)", body = crate::http::problem::Problem, content_type = "application/problem+json")
+        crate::http::openapi::problems::Unavailable
     ),
     security(("bearer" = []))
 )]
@@ -164,11 +164,11 @@ pub async fn customer_decisions(
     responses(
         (status = 200, description = "The record", body = crate::http::openapi::audit_schemas::AuditDecisionRecord),
         (status = 400, description = "Bad parameter", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid token", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Role not admitted", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        crate::http::openapi::problems::Unauthorized,
+        crate::http::openapi::problems::Forbidden,
         (status = 404, description = "Unknown decision", body = crate::http::problem::Problem, content_type = "application/problem+json"),
         (status = 409, description = "The read could not be recorded (safe to retry)", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable (see Retry-After)", body = crate::http::problem::Problem, content_type = "application/problem+json")
+        crate::http::openapi::problems::Unavailable
     ),
     security(("bearer" = []))
 )]
@@ -223,11 +223,11 @@ struct ReplayAnswer {
     responses(
         (status = 200, description = "Match or the differences", body = crate::http::openapi::audit_schemas::AuditReplay),
         (status = 400, description = "Bad parameter", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid token", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Role not admitted", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        crate::http::openapi::problems::Unauthorized,
+        crate::http::openapi::problems::Forbidden,
         (status = 404, description = "Unknown decision", body = crate::http::problem::Problem, content_type = "application/problem+json"),
         (status = 409, description = "The read could not be recorded (safe to retry)", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable (see Retry-After)", body = crate::http::problem::Problem, content_type = "application/problem+json")
+        crate::http::openapi::problems::Unavailable
     ),
     security(("bearer" = []))
 )]
@@ -292,11 +292,11 @@ pub const CLOCKS: [&str; 2] = ["recording", "business"];
     responses(
         (status = 200, description = "The state", body = crate::http::openapi::audit_schemas::AuditStateAsOf),
         (status = 400, description = "Bad parameter", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid token", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Role not admitted", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        crate::http::openapi::problems::Unauthorized,
+        crate::http::openapi::problems::Forbidden,
         (status = 404, description = "Unknown customer or log position", body = crate::http::problem::Problem, content_type = "application/problem+json"),
         (status = 409, description = "The read could not be recorded (safe to retry)", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable (see Retry-After)", body = crate::http::problem::Problem, content_type = "application/problem+json")
+        crate::http::openapi::problems::Unavailable
     ),
     security(("bearer" = []))
 )]

@@ -130,13 +130,13 @@ fn created(
     request_body = crate::http::openapi::schemas::RegisterCustomerBody,
     responses(
         (status = 201, description = "Recorded (or a repeat, answered as the first time, with `Idempotent-Replayed: true`)", body = crate::http::ingest::Recorded, headers(("Idempotent-Replayed" = String, description = "`true` when the request repeated a fact already stored (nothing new was stored)"))),
-        (status = 400, description = "Bad query parameter or malformed JSON", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid token", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Role not admitted", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Unknown customer", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Reused id or concurrent update (safe to retry)", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable (see Retry-After)", body = crate::http::problem::Problem, content_type = "application/problem+json")
+        crate::http::openapi::problems::BadRequest,
+        crate::http::openapi::problems::Unauthorized,
+        crate::http::openapi::problems::Forbidden,
+        crate::http::openapi::problems::UnknownCustomer,
+        crate::http::openapi::problems::Conflict,
+        crate::http::openapi::problems::Invalid,
+        crate::http::openapi::problems::Unavailable
     ),
     security(("bearer" = []))
 )]
@@ -170,13 +170,13 @@ async fn register_customer(
     ),
     responses(
         (status = 200, description = "Applied (or unchanged)", body = crate::http::openapi::schemas::CreditLimitAnswer),
-        (status = 400, description = "Bad query parameter or malformed JSON", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid token", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Role not admitted", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Unknown customer", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Reused id or concurrent update (safe to retry)", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable (see Retry-After)", body = crate::http::problem::Problem, content_type = "application/problem+json")
+        crate::http::openapi::problems::BadRequest,
+        crate::http::openapi::problems::Unauthorized,
+        crate::http::openapi::problems::Forbidden,
+        crate::http::openapi::problems::UnknownCustomer,
+        crate::http::openapi::problems::Conflict,
+        crate::http::openapi::problems::Invalid,
+        crate::http::openapi::problems::Unavailable
     ),
     security(("bearer" = []))
 )]
@@ -210,13 +210,13 @@ async fn change_credit_limit(
     ),
     responses(
         (status = 201, description = "Recorded (or a repeat, answered as the first time, with `Idempotent-Replayed: true`)", body = crate::http::ingest::Recorded, headers(("Idempotent-Replayed" = String, description = "`true` when the request repeated a fact already stored (nothing new was stored)"))),
-        (status = 400, description = "Bad query parameter or malformed JSON", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid token", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Role not admitted", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Unknown customer", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Reused id or concurrent update (safe to retry)", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable (see Retry-After)", body = crate::http::problem::Problem, content_type = "application/problem+json")
+        crate::http::openapi::problems::BadRequest,
+        crate::http::openapi::problems::Unauthorized,
+        crate::http::openapi::problems::Forbidden,
+        crate::http::openapi::problems::UnknownCustomer,
+        crate::http::openapi::problems::Conflict,
+        crate::http::openapi::problems::Invalid,
+        crate::http::openapi::problems::Unavailable
     ),
     security(("bearer" = []))
 )]
@@ -242,13 +242,13 @@ async fn record_transaction(
     ),
     responses(
         (status = 201, description = "Recorded (or a repeat, answered as the first time, with `Idempotent-Replayed: true`)", body = crate::http::ingest::Recorded, headers(("Idempotent-Replayed" = String, description = "`true` when the request repeated a fact already stored (nothing new was stored)"))),
-        (status = 400, description = "Bad query parameter or malformed JSON", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid token", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Role not admitted", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Unknown customer", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Reused id or concurrent update (safe to retry)", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable (see Retry-After)", body = crate::http::problem::Problem, content_type = "application/problem+json")
+        crate::http::openapi::problems::BadRequest,
+        crate::http::openapi::problems::Unauthorized,
+        crate::http::openapi::problems::Forbidden,
+        crate::http::openapi::problems::UnknownCustomer,
+        crate::http::openapi::problems::Conflict,
+        crate::http::openapi::problems::Invalid,
+        crate::http::openapi::problems::Unavailable
     ),
     security(("bearer" = []))
 )]
@@ -274,13 +274,13 @@ async fn issue_statement(
     ),
     responses(
         (status = 201, description = "Recorded (or a repeat, answered as the first time, with `Idempotent-Replayed: true`)", body = crate::http::ingest::Recorded, headers(("Idempotent-Replayed" = String, description = "`true` when the request repeated a fact already stored (nothing new was stored)"))),
-        (status = 400, description = "Bad query parameter or malformed JSON", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid token", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Role not admitted", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Unknown customer", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Reused id or concurrent update (safe to retry)", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable (see Retry-After)", body = crate::http::problem::Problem, content_type = "application/problem+json")
+        crate::http::openapi::problems::BadRequest,
+        crate::http::openapi::problems::Unauthorized,
+        crate::http::openapi::problems::Forbidden,
+        crate::http::openapi::problems::UnknownCustomer,
+        crate::http::openapi::problems::Conflict,
+        crate::http::openapi::problems::Invalid,
+        crate::http::openapi::problems::Unavailable
     ),
     security(("bearer" = []))
 )]
@@ -306,13 +306,13 @@ async fn record_payment(
     ),
     responses(
         (status = 201, description = "Recorded (or a repeat, answered as the first time, with `Idempotent-Replayed: true`)", body = crate::http::ingest::Recorded, headers(("Idempotent-Replayed" = String, description = "`true` when the request repeated a fact already stored (nothing new was stored)"))),
-        (status = 400, description = "Bad query parameter or malformed JSON", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid token", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Role not admitted", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Unknown customer", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Reused id or concurrent update (safe to retry)", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field", body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable (see Retry-After)", body = crate::http::problem::Problem, content_type = "application/problem+json")
+        crate::http::openapi::problems::BadRequest,
+        crate::http::openapi::problems::Unauthorized,
+        crate::http::openapi::problems::Forbidden,
+        crate::http::openapi::problems::UnknownCustomer,
+        crate::http::openapi::problems::Conflict,
+        crate::http::openapi::problems::Invalid,
+        crate::http::openapi::problems::Unavailable
     ),
     security(("bearer" = []))
 )]

@@ -8,6 +8,7 @@
 pub mod audit_schemas;
 pub mod constraints;
 pub mod limits;
+pub mod problems;
 pub mod schemas;
 
 use axum::routing::get;
