@@ -18,8 +18,8 @@ use serde_json::Value;
 use sqlx::{PgPool, Row};
 use utoipa::ToSchema;
 
+use super::admin::activity::TransactionRow;
 use super::admin::detail::{overview, risk, transactions};
-use super::openapi::schemas::TransactionDoc;
 use super::problem::Problem;
 use super::AppState;
 use crate::auth::Caller;
@@ -86,7 +86,7 @@ pub struct Me {
     /// The moment the band and its reasons were worked out at.
     pub reasons_as_of: Option<DateTime<Utc>>,
     /// The last 10 transactions, newest first.
-    pub recent_transactions: Vec<TransactionDoc>,
+    pub recent_transactions: Vec<TransactionRow>,
     /// Messages sent to the customer, newest first (at most 20).
     pub messages: Vec<SentMessage>,
 }
@@ -160,19 +160,16 @@ async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Me>, P
             what_would_help: text(&r["help"]),
         })
         .collect();
-    let mut page = transactions(&state.pool, id, 10, None).await?;
-    let recent: Vec<TransactionDoc> =
-        serde_json::from_value(page["items"].take()).map_err(|e| Problem::internal(&e))?;
-    let int = |k: &str| profile[k].as_i64().unwrap_or_default();
+    let recent = transactions(&state.pool, id, 10, None).await?.items;
     Ok(Json(Me {
-        customer_id: text(&profile["customer_id"]),
-        name: text(&profile["name"]),
+        customer_id: profile.customer_id,
+        name: profile.name,
         usage: Usage {
-            currency: text(&profile["currency"]),
-            credit_limit_minor: int("credit_limit_minor"),
-            balance_minor: int("balance_minor"),
-            available_minor: int("available_minor"),
-            utilisation: profile["utilisation"].as_f64().unwrap_or_default(),
+            currency: profile.currency,
+            credit_limit_minor: profile.credit_limit_minor,
+            balance_minor: profile.balance_minor,
+            available_minor: profile.available_minor,
+            utilisation: profile.utilisation,
         },
         band: text(&risk["band"]),
         band_since: risk

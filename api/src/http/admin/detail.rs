@@ -7,12 +7,12 @@ use std::collections::HashMap;
 
 use axum::extract::{Path, Query, State};
 use axum::Json;
-use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use sqlx::{PgPool, Row};
 
+pub use super::activity::{overview, statements, transactions};
+use super::activity::{StatementsPage, TransactionsPage};
 use super::customers::top;
-use crate::http::cursor;
 use crate::http::freshness::{positions, Projected};
 use crate::http::params::{bad_param, Params};
 use crate::http::problem::Problem;
@@ -22,33 +22,6 @@ fn customer_id(raw: &str) -> Result<String, Problem> {
     domain::values::CustomerId::parse(raw)
         .map(|c| c.to_string())
         .map_err(|m| bad_param("customer_id", m))
-}
-
-/// The profile row, or 404.
-pub async fn overview(pool: &PgPool, id: &str) -> Result<Value, Problem> {
-    let r = sqlx::query(
-        "SELECT customer_id, name, phone, currency, credit_limit_minor, balance_minor, utilisation, \
-                opened_at, last_activity_at, days_past_due FROM customer_overview WHERE customer_id = $1",
-    )
-    .bind(id)
-    .fetch_optional(pool)
-    .await?
-    .ok_or_else(|| Problem::not_found(format!("no customer {id}")))?;
-    let limit: i64 = r.try_get("credit_limit_minor")?;
-    let balance: i64 = r.try_get("balance_minor")?;
-    Ok(json!({
-        "customer_id": r.try_get::<String, _>("customer_id")?,
-        "name": r.try_get::<String, _>("name")?,
-        "phone": r.try_get::<String, _>("phone")?,
-        "currency": r.try_get::<String, _>("currency")?,
-        "credit_limit_minor": limit,
-        "balance_minor": balance,
-        "available_minor": (limit - balance).max(0),
-        "utilisation": r.try_get::<f64, _>("utilisation")?,
-        "opened_at": r.try_get::<chrono::DateTime<chrono::Utc>, _>("opened_at")?,
-        "last_activity_at": r.try_get::<chrono::DateTime<chrono::Utc>, _>("last_activity_at")?,
-        "days_past_due": r.try_get::<i32, _>("days_past_due")?,
-    }))
 }
 
 /// The reasons of the customer's last recorded decision in the staff's
@@ -172,12 +145,6 @@ pub async fn alerts(
     Ok(Value::Array(rows))
 }
 
-#[derive(Serialize, Deserialize)]
-struct TxKey {
-    at: chrono::DateTime<chrono::Utc>,
-    seq: i64,
-}
-
 /// The band thresholds of the model that scored the customer (from the
 /// model registry), for drawing them on the risk chart.
 async fn thresholds(pool: &PgPool, id: &str) -> Result<Value, Problem> {
@@ -189,89 +156,6 @@ async fn thresholds(pool: &PgPool, id: &str) -> Result<Value, Problem> {
     .fetch_optional(pool)
     .await?;
     Ok(t.unwrap_or(Value::Null))
-}
-
-/// A page of transactions, newest first.
-pub async fn transactions(
-    pool: &PgPool,
-    id: &str,
-    limit: i64,
-    after: Option<&str>,
-) -> Result<Value, Problem> {
-    let key: Option<TxKey> = after.map(cursor::decode).transpose()?;
-    let rows = sqlx::query(
-        "SELECT sequence, transaction_id, amount_minor, currency, kind, merchant_category_code, \
-                merchant_name, channel, occurred_at FROM customer_transactions \
-         WHERE customer_id = $1 AND ($2::timestamptz IS NULL OR (occurred_at, sequence) < ($2, $3)) \
-         ORDER BY occurred_at DESC, sequence DESC LIMIT $4",
-    )
-    .bind(id)
-    .bind(key.as_ref().map(|k| k.at))
-    .bind(key.as_ref().map_or(0, |k| k.seq))
-    .bind(limit + 1)
-    .fetch_all(pool)
-    .await?;
-    let mut items = Vec::new();
-    for r in rows.iter().take(usize::try_from(limit).unwrap_or(0)) {
-        items.push(json!({
-            "transaction_id": r.try_get::<String, _>("transaction_id")?,
-            "amount_minor": r.try_get::<i64, _>("amount_minor")?,
-            "currency": r.try_get::<String, _>("currency")?,
-            "kind": r.try_get::<String, _>("kind")?,
-            "merchant_category_code": r.try_get::<Option<String>, _>("merchant_category_code")?,
-            "merchant_name": r.try_get::<Option<String>, _>("merchant_name")?,
-            "channel": r.try_get::<String, _>("channel")?,
-            "occurred_at": r.try_get::<chrono::DateTime<chrono::Utc>, _>("occurred_at")?,
-        }));
-    }
-    let next = if rows.len() as i64 > limit {
-        let last = &rows[items.len() - 1];
-        Some(cursor::encode(&TxKey {
-            at: last.try_get("occurred_at")?,
-            seq: last.try_get("sequence")?,
-        }))
-    } else {
-        None
-    };
-    Ok(json!({"items": items, "next_cursor": next}))
-}
-
-/// A page of statements, newest period first.
-pub async fn statements(
-    pool: &PgPool,
-    id: &str,
-    limit: i64,
-    after: Option<&str>,
-) -> Result<Value, Problem> {
-    let key: Option<String> = after.map(cursor::decode).transpose()?;
-    let rows = sqlx::query(
-        "SELECT period, closing_balance_minor, minimum_due_minor, due_date, issued_at FROM customer_statements \
-         WHERE customer_id = $1 AND ($2::text IS NULL OR period < $2) ORDER BY period DESC LIMIT $3",
-    )
-    .bind(id)
-    .bind(key)
-    .bind(limit + 1)
-    .fetch_all(pool)
-    .await?;
-    let mut items = Vec::new();
-    for r in rows.iter().take(usize::try_from(limit).unwrap_or(0)) {
-        items.push(json!({
-            "period": r.try_get::<String, _>("period")?,
-            "closing_balance_minor": r.try_get::<i64, _>("closing_balance_minor")?,
-            "minimum_due_minor": r.try_get::<i64, _>("minimum_due_minor")?,
-            "due_date": r.try_get::<chrono::NaiveDate, _>("due_date")?,
-            "issued_at": r.try_get::<chrono::DateTime<chrono::Utc>, _>("issued_at")?,
-        }));
-    }
-    let next = (rows.len() as i64 > limit)
-        .then(|| {
-            items
-                .last()
-                .and_then(|i| i["period"].as_str())
-                .map(|p| cursor::encode(&p))
-        })
-        .flatten();
-    Ok(json!({"items": items, "next_cursor": next}))
 }
 
 /// The full picture.
@@ -358,7 +242,7 @@ pub async fn detail(
         ("cursor" = Option<String>, Query, description = "next_cursor of the previous page")
     ),
     responses(
-        (status = 200, description = "A page", body = crate::http::openapi::schemas::TransactionsPage),
+        (status = 200, description = "A page", body = TransactionsPage),
         crate::http::openapi::problems::BadRequest,
         crate::http::openapi::problems::Unauthorized,
         crate::http::openapi::problems::Forbidden,
@@ -370,7 +254,7 @@ pub async fn transactions_page(
     State(state): State<AppState>,
     Path(raw): Path<String>,
     Query(q): Query<HashMap<String, String>>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<TransactionsPage>, Problem> {
     let p = Params::new(q, &["limit", "cursor"])?;
     let id = customer_id(&raw)?;
     overview(&state.pool, &id).await?;
@@ -392,7 +276,7 @@ pub async fn transactions_page(
         ("cursor" = Option<String>, Query, description = "next_cursor of the previous page")
     ),
     responses(
-        (status = 200, description = "A page", body = crate::http::openapi::schemas::StatementsPage),
+        (status = 200, description = "A page", body = StatementsPage),
         crate::http::openapi::problems::BadRequest,
         crate::http::openapi::problems::Unauthorized,
         crate::http::openapi::problems::Forbidden,
@@ -404,7 +288,7 @@ pub async fn statements_page(
     State(state): State<AppState>,
     Path(raw): Path<String>,
     Query(q): Query<HashMap<String, String>>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<StatementsPage>, Problem> {
     let p = Params::new(q, &["limit", "cursor"])?;
     let id = customer_id(&raw)?;
     overview(&state.pool, &id).await?;

@@ -7,6 +7,7 @@
 //! - `detail`: one customer, with paged transactions and statements.
 //! - `alerts`: raising an alert by hand.
 
+pub mod activity;
 pub mod alerts;
 pub mod customers;
 pub mod detail;

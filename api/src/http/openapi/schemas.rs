@@ -291,87 +291,6 @@ pub struct StaffReasonDoc {
     pub customer_text: String,
 }
 
-/// A customer's profile and usage.
-#[derive(Serialize, ToSchema)]
-pub struct ProfileDoc {
-    /// Id.
-    pub customer_id: String,
-    /// Name.
-    pub name: String,
-    /// Phone.
-    pub phone: String,
-    /// Currency.
-    pub currency: String,
-    /// Limit.
-    pub credit_limit_minor: i64,
-    /// Balance.
-    pub balance_minor: i64,
-    /// Limit minus balance, at least 0.
-    pub available_minor: i64,
-    /// Balance / limit.
-    pub utilisation: f64,
-    /// Opened.
-    pub opened_at: DateTime<Utc>,
-    /// Last behaviour event.
-    pub last_activity_at: DateTime<Utc>,
-    /// Days past due.
-    pub days_past_due: i32,
-}
-
-/// A transaction as shown.
-#[derive(Serialize, Deserialize, ToSchema)]
-pub struct TransactionDoc {
-    /// Id.
-    pub transaction_id: String,
-    /// Amount.
-    pub amount_minor: i64,
-    /// Currency.
-    pub currency: String,
-    /// Kind.
-    pub kind: TransactionKindDoc,
-    /// Merchant category.
-    pub merchant_category_code: Option<String>,
-    /// Merchant.
-    pub merchant_name: Option<String>,
-    /// Channel.
-    pub channel: ChannelDoc,
-    /// When.
-    pub occurred_at: DateTime<Utc>,
-}
-
-/// A page of transactions.
-#[derive(Serialize, ToSchema)]
-pub struct TransactionsPage {
-    /// Newest first.
-    pub items: Vec<TransactionDoc>,
-    /// Next page; none on the last.
-    pub next_cursor: Option<String>,
-}
-
-/// A statement as shown.
-#[derive(Serialize, ToSchema)]
-pub struct StatementDoc {
-    /// `YYYY-MM`.
-    pub period: String,
-    /// Closing balance.
-    pub closing_balance_minor: i64,
-    /// Minimum due.
-    pub minimum_due_minor: i64,
-    /// Due date.
-    pub due_date: NaiveDate,
-    /// Issued.
-    pub issued_at: DateTime<Utc>,
-}
-
-/// A page of statements.
-#[derive(Serialize, ToSchema)]
-pub struct StatementsPage {
-    /// Newest first.
-    pub items: Vec<StatementDoc>,
-    /// Next page; none on the last.
-    pub next_cursor: Option<String>,
-}
-
 /// An alert and its delivery state.
 #[derive(Serialize, ToSchema)]
 pub struct AlertDoc {
@@ -438,7 +357,7 @@ pub struct Thresholds {
 #[derive(Serialize, ToSchema)]
 pub struct CustomerDetail {
     /// Profile and usage.
-    pub profile: ProfileDoc,
+    pub profile: crate::http::admin::activity::Profile,
     /// Current behavioural features (name → value), with their as-of time.
     #[schema(value_type = Option<Object>)]
     pub features: Option<serde_json::Value>,
@@ -449,9 +368,9 @@ pub struct CustomerDetail {
     /// For drawing on the chart.
     pub band_thresholds: Option<Thresholds>,
     /// Newest transactions (20) and the cursor for more.
-    pub transactions: TransactionsPage,
+    pub transactions: crate::http::admin::activity::TransactionsPage,
     /// Newest statements (12) and the cursor for more.
-    pub statements: StatementsPage,
+    pub statements: crate::http::admin::activity::StatementsPage,
     /// Alerts, newest first.
     pub alerts: Vec<AlertDoc>,
     /// Freshness.
