@@ -124,10 +124,6 @@ async fn sent_messages(pool: &PgPool, id: &str, limit: i64) -> Result<Vec<SentMe
     Ok(out)
 }
 
-fn text(v: &Value) -> String {
-    v.as_str().unwrap_or_default().to_owned()
-}
-
 #[utoipa::path(
     get,
     path = "/v1/me",
@@ -151,13 +147,12 @@ async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Me>, P
         .map_err(|_| Problem::not_found("your account data is not available yet"))?;
     let risk = risk(&state.pool, id).await?;
     // Customers see reasons and help, not model internals.
-    let reasons = risk["reasons"]
-        .as_array()
-        .into_iter()
-        .flatten()
+    let reasons = risk
+        .reasons
+        .iter()
         .map(|r| CustomerReason {
-            reason: text(&r["text"]),
-            what_would_help: text(&r["help"]),
+            reason: r.text.clone(),
+            what_would_help: r.help.clone(),
         })
         .collect();
     let recent = transactions(&state.pool, id, 10, None).await?.items;
@@ -171,14 +166,10 @@ async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Me>, P
             available_minor: profile.available_minor,
             utilisation: profile.utilisation,
         },
-        band: text(&risk["band"]),
-        band_since: risk
-            .get("since")
-            .and_then(|s| serde_json::from_value(s.clone()).ok()),
+        band: risk.band,
+        band_since: risk.since.flatten(),
         reasons,
-        reasons_as_of: risk
-            .get("decided_at")
-            .and_then(|s| serde_json::from_value(s.clone()).ok()),
+        reasons_as_of: risk.decided_at,
         recent_transactions: recent,
         messages: sent_messages(&state.pool, id, 20).await?,
     }))

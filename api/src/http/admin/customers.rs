@@ -56,7 +56,7 @@ pub struct RiskRow {
     /// Currency.
     pub currency: String,
     /// Top reasons of the last decision.
-    #[schema(value_type = Vec<crate::http::openapi::schemas::ReasonDoc>)]
+    #[schema(value_type = Vec<crate::http::admin::risk::Reason>)]
     pub reasons: serde_json::Value,
     /// The last alert, if any: alert_id, kind, status, delivery, raised_at.
     #[schema(value_type = Option<Object>)]

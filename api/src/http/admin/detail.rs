@@ -7,13 +7,17 @@ use std::collections::HashMap;
 
 use axum::extract::{Path, Query, State};
 use axum::Json;
-use serde_json::{json, Value};
-use sqlx::{PgPool, Row};
+use serde::Serialize;
+use serde_json::Value;
+use sqlx::PgPool;
+use utoipa::ToSchema;
 
 pub use super::activity::{overview, statements, transactions};
-use super::activity::{StatementsPage, TransactionsPage};
-use super::customers::top;
+use super::activity::{Profile, StatementsPage, TransactionsPage};
+pub use super::risk::risk;
+use super::risk::RiskInForce;
 use crate::http::freshness::{positions, Projected};
+use crate::http::openapi::schemas::{AlertDoc, RiskPoint, Thresholds};
 use crate::http::params::{bad_param, Params};
 use crate::http::problem::Problem;
 use crate::http::AppState;
@@ -24,100 +28,31 @@ fn customer_id(raw: &str) -> Result<String, Problem> {
         .map_err(|m| bad_param("customer_id", m))
 }
 
-/// The reasons of the customer's last recorded decision in the staff's
-/// words: the feature, its value in that decision, and how much it moved
-/// the score — read from the decision itself (the customer stream's latest
-/// `RiskAssessed`; `customer` is the aggregate's type), so they match its
-/// numbers.
-async fn staff_reasons(pool: &PgPool, id: &str) -> Result<Value, Problem> {
-    let assessment: Option<Value> = sqlx::query_scalar(
-        "SELECT payload -> 'RiskAssessed' -> 'assessment' FROM events \
-         WHERE aggregate_type = 'customer' AND aggregate_id = $1 AND event_type = 'RiskAssessed' \
-         ORDER BY sequence DESC LIMIT 1",
-    )
-    .bind(id)
-    .fetch_optional(pool)
-    .await?;
-    let Some(a) = assessment else {
-        return Ok(Value::Array(Vec::new()));
-    };
-    let rows = a["reasons"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|r| {
-            let feature = r["feature"].as_str().unwrap_or_default();
-            let value = a["features"][feature].as_f64();
-            let contribution = r["contribution"].as_f64().unwrap_or_default();
-            let code = r["code"].as_str().unwrap_or_default();
-            let why = if code.starts_with("rule:") {
-                format!("rule {}", code.trim_start_matches("rule:"))
-            } else {
-                "model".to_owned()
-            };
-            let value_text = value.map_or_else(|| "n/a".to_owned(), |v| format!("{v:.4}"));
-            json!({
-                "code": code,
-                "feature": feature,
-                "value": value,
-                "contribution": contribution,
-                "staff_text": format!(
-                    "{feature} = {value_text} ({why}; {:+.4} to the ensemble probability)",
-                    contribution
-                ),
-                "customer_text": r["text"],
-            })
-        })
-        .collect();
-    Ok(Value::Array(rows))
-}
-
-/// Band, score, rules and the reasons in force (with what would help), all
-/// from one decision — the last one recorded — and the moment it was made
-/// at, so the reasons always match the numbers beside them. The latest
-/// evaluation (scored at every event, not recorded unless it changed the
-/// decision) is given apart, under `latest`.
-pub async fn risk(pool: &PgPool, id: &str) -> Result<Value, Problem> {
-    let r = sqlx::query(
-        "SELECT r.recorded_since, r.score AS latest_score, r.band AS latest_band, r.scored_at, \
-                d.band, d.score, d.fired_rules, d.model_version, d.as_of, \
-                coalesce(d.reasons, '[]'::jsonb) AS reasons, d.decision_id \
-         FROM customer_risk r LEFT JOIN LATERAL (SELECT band, score, fired_rules, model_version, as_of, \
-              reasons, decision_id FROM risk_decisions \
-              WHERE customer_id = r.customer_id ORDER BY position DESC LIMIT 1) d ON true \
-         WHERE r.customer_id = $1",
-    )
-    .bind(id)
-    .fetch_optional(pool)
-    .await?;
-    let Some(r) = r else {
-        return Ok(json!({
-            "band": "Low", "score": null, "fired_rules": [], "reasons": [], "staff_reasons": [],
-        }));
-    };
-    let latest = json!({
-        "score": r.try_get::<f64, _>("latest_score")?,
-        "band": r.try_get::<String, _>("latest_band")?,
-        "scored_at": r.try_get::<chrono::DateTime<chrono::Utc>, _>("scored_at")?,
-    });
-    let Some(decision_id) = r.try_get::<Option<String>, _>("decision_id")? else {
-        return Ok(json!({
-            "band": "Low", "score": null, "fired_rules": [], "reasons": [], "staff_reasons": [],
-            "latest": latest,
-        }));
-    };
-    Ok(json!({
-        "band": r.try_get::<String, _>("band")?,
-        "since": r.try_get::<Option<chrono::DateTime<chrono::Utc>>, _>("recorded_since")?,
-        "score": r.try_get::<f64, _>("score")?,
-        "decided_at": r.try_get::<chrono::DateTime<chrono::Utc>, _>("as_of")?,
-        "fired_rules": r.try_get::<Vec<String>, _>("fired_rules")?,
-        "model_version": r.try_get::<String, _>("model_version")?,
-        "decision_id": decision_id,
-        "reasons": top(r.try_get("reasons")?, 5),
-        "staff_reasons": top(staff_reasons(pool, id).await?, 5),
-        "latest": latest,
-    }))
+/// `GET /v1/admin/customers/{id}`.
+#[derive(Serialize, ToSchema)]
+pub struct CustomerDetail {
+    /// Profile and usage.
+    pub profile: Profile,
+    /// Current behavioural features (name → value), with their as-of time.
+    #[schema(value_type = Option<Object>)]
+    pub features: Option<Value>,
+    /// Band, score, reasons.
+    pub risk: RiskInForce,
+    /// Scores over time, oldest first (at most 500).
+    #[schema(value_type = Vec<RiskPoint>)]
+    pub risk_history: Vec<Value>,
+    /// For drawing on the chart.
+    #[schema(value_type = Option<Thresholds>)]
+    pub band_thresholds: Value,
+    /// Newest transactions (20) and the cursor for more.
+    pub transactions: TransactionsPage,
+    /// Newest statements (12) and the cursor for more.
+    pub statements: StatementsPage,
+    /// Alerts, newest first.
+    #[schema(value_type = Vec<AlertDoc>)]
+    pub alerts: Value,
+    /// Freshness.
+    pub projected: Vec<Projected>,
 }
 
 /// Alerts, newest first.
@@ -168,7 +103,7 @@ async fn thresholds(pool: &PgPool, id: &str) -> Result<Value, Problem> {
         ("customer_id" = String, Path, description = "The bank's customer id")
     ),
     responses(
-        (status = 200, description = "Profile, features, risk, history, activity, alerts", body = crate::http::openapi::schemas::CustomerDetail),
+        (status = 200, description = "Profile, features, risk, history, activity, alerts", body = CustomerDetail),
         crate::http::openapi::problems::BadRequest,
         crate::http::openapi::problems::Unauthorized,
         crate::http::openapi::problems::Forbidden,
@@ -181,7 +116,7 @@ pub async fn detail(
     State(state): State<AppState>,
     Path(raw): Path<String>,
     Query(q): Query<HashMap<String, String>>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<CustomerDetail>, Problem> {
     Params::new(q, &[])?;
     let id = customer_id(&raw)?;
     let profile = overview(&state.pool, &id).await?;
@@ -217,17 +152,17 @@ pub async fn detail(
         ],
     )
     .await?;
-    Ok(Json(json!({
-        "profile": profile,
-        "features": features,
-        "risk": risk(&state.pool, &id).await?,
-        "risk_history": history,
-        "band_thresholds": thresholds(&state.pool, &id).await?,
-        "transactions": transactions(&state.pool, &id, 20, None).await?,
-        "statements": statements(&state.pool, &id, 12, None).await?,
-        "alerts": alerts(&state.pool, &id, false, 50).await?,
-        "projected": projected,
-    })))
+    Ok(Json(CustomerDetail {
+        profile,
+        features,
+        risk: risk(&state.pool, &id).await?,
+        risk_history: history,
+        band_thresholds: thresholds(&state.pool, &id).await?,
+        transactions: transactions(&state.pool, &id, 20, None).await?,
+        statements: statements(&state.pool, &id, 12, None).await?,
+        alerts: alerts(&state.pool, &id, false, 50).await?,
+        projected,
+    }))
 }
 
 /// `GET /v1/admin/customers/{id}/transactions?limit=&cursor=`.

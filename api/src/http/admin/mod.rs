@@ -12,6 +12,7 @@ pub mod alerts;
 pub mod customers;
 pub mod detail;
 pub mod portfolio;
+pub mod risk;
 
 use axum::routing::{get, post};
 use axum::Router;

@@ -220,77 +220,6 @@ pub struct OtpAccepted {
     pub next_code_after: i64,
 }
 
-/// A reason for a band in plain language.
-#[derive(Serialize, ToSchema)]
-pub struct ReasonDoc {
-    /// `rule:<id>` or `model:<feature>`.
-    pub code: String,
-    /// The feature.
-    pub feature: Option<String>,
-    /// The reason.
-    pub text: String,
-    /// What would help.
-    pub help: String,
-    /// Contribution to the probability.
-    pub contribution: f64,
-}
-
-/// A customer's risk now.
-#[derive(Serialize, ToSchema)]
-pub struct RiskDoc {
-    /// Band of the last recorded decision (Low before any).
-    pub band: String,
-    /// Since when.
-    pub since: Option<DateTime<Utc>>,
-    /// Score of the decision in force (band, score, rules and reasons all
-    /// come from that one decision).
-    pub score: Option<f64>,
-    /// The moment that decision was made as of (business time).
-    pub decided_at: Option<DateTime<Utc>>,
-    /// Rules that fired in it.
-    pub fired_rules: Vec<String>,
-    /// The model that made it.
-    pub model_version: Option<String>,
-    /// The decision in force.
-    pub decision_id: Option<String>,
-    /// Its top reasons.
-    pub reasons: Vec<ReasonDoc>,
-    /// The same reasons in the staff's words (feature, value, contribution).
-    pub staff_reasons: Vec<StaffReasonDoc>,
-    /// The latest evaluation (at the customer's last event or day's end),
-    /// recorded as a decision only when it changed the band or fired a new
-    /// rule.
-    pub latest: Option<LatestScoreDoc>,
-}
-
-/// The latest evaluation of a customer.
-#[derive(Serialize, ToSchema)]
-pub struct LatestScoreDoc {
-    /// Ensemble probability.
-    pub score: f64,
-    /// Final band.
-    pub band: String,
-    /// As of when (business time).
-    pub scored_at: DateTime<Utc>,
-}
-
-/// A reason of the decision in force, as staff read it.
-#[derive(Serialize, ToSchema)]
-pub struct StaffReasonDoc {
-    /// `rule:<id>` or `model:<feature>`.
-    pub code: String,
-    /// The feature.
-    pub feature: String,
-    /// Its value in the decision.
-    pub value: Option<f64>,
-    /// Its contribution to the ensemble probability.
-    pub contribution: f64,
-    /// E.g. "utilisation = 0.9400 (rule utilisation_above_90; +0.1200 to the ensemble probability)".
-    pub staff_text: String,
-    /// What the customer is told.
-    pub customer_text: String,
-}
-
 /// An alert and its delivery state.
 #[derive(Serialize, ToSchema)]
 pub struct AlertDoc {
@@ -351,30 +280,6 @@ pub struct Thresholds {
     pub medium: f64,
     /// Lowest High probability.
     pub high: f64,
-}
-
-/// `GET /v1/admin/customers/{id}`.
-#[derive(Serialize, ToSchema)]
-pub struct CustomerDetail {
-    /// Profile and usage.
-    pub profile: crate::http::admin::activity::Profile,
-    /// Current behavioural features (name → value), with their as-of time.
-    #[schema(value_type = Option<Object>)]
-    pub features: Option<serde_json::Value>,
-    /// Band, score, reasons.
-    pub risk: RiskDoc,
-    /// Scores over time, oldest first (at most 500).
-    pub risk_history: Vec<RiskPoint>,
-    /// For drawing on the chart.
-    pub band_thresholds: Option<Thresholds>,
-    /// Newest transactions (20) and the cursor for more.
-    pub transactions: crate::http::admin::activity::TransactionsPage,
-    /// Newest statements (12) and the cursor for more.
-    pub statements: crate::http::admin::activity::StatementsPage,
-    /// Alerts, newest first.
-    pub alerts: Vec<AlertDoc>,
-    /// Freshness.
-    pub projected: Vec<crate::http::freshness::Projected>,
 }
 
 /// The answer to a manual alert.
