@@ -23,17 +23,26 @@ pub fn router() -> Router<AppState> {
         .route("/metrics", get(metrics))
 }
 
+/// `GET /healthz`.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct Health {
+    /// `ok`.
+    pub status: String,
+}
+
 #[utoipa::path(
     get,
     path = "/healthz",
     tag = "health",
     summary = "Liveness",
     responses(
-        (status = 200, description = "The process is up", body = crate::http::openapi::schemas::Health)
+        (status = 200, description = "The process is up", body = Health)
     )
 )]
-async fn healthz() -> Json<serde_json::Value> {
-    Json(json!({"status": "ok"}))
+async fn healthz() -> Json<Health> {
+    Json(Health {
+        status: "ok".to_owned(),
+    })
 }
 
 #[utoipa::path(

@@ -99,6 +99,17 @@ async fn customer_with_phone(
     Ok(id.and_then(|i| CustomerId::parse(&i).ok()))
 }
 
+/// The same answer for every phone.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct OtpAccepted {
+    /// Wording that reveals nothing.
+    pub status: String,
+    /// Seconds a code works.
+    pub expires_in: i64,
+    /// Seconds before another code may be asked for.
+    pub next_code_after: i64,
+}
+
 #[utoipa::path(
     post,
     path = "/v1/auth/otp/request",
@@ -106,7 +117,7 @@ async fn customer_with_phone(
     summary = "Ask for a one-time code on WhatsApp",
     request_body = crate::http::openapi::schemas::OtpRequestBody,
     responses(
-        (status = 202, description = "The same answer for every phone", body = crate::http::openapi::schemas::OtpAccepted),
+        (status = 202, description = "The same answer for every phone", body = OtpAccepted),
         crate::http::openapi::problems::BadRequest,
         crate::http::openapi::problems::Invalid,
         (status = 429, description = "Too many requests (see Retry-After)", body = crate::http::problem::Problem, content_type = "application/problem+json"),
@@ -144,11 +155,12 @@ async fn request(
         .map_err(login_problem)?;
     Ok((
         StatusCode::ACCEPTED,
-        Json(serde_json::json!({
-            "status": "if this number belongs to a customer, a code is on its way on WhatsApp",
-            "expires_in": LoginPolicy::CODE_LIFETIME.num_seconds(),
-            "next_code_after": LoginPolicy::MIN_INTERVAL.num_seconds(),
-        })),
+        Json(OtpAccepted {
+            status: "if this number belongs to a customer, a code is on its way on WhatsApp"
+                .to_owned(),
+            expires_in: LoginPolicy::CODE_LIFETIME.num_seconds(),
+            next_code_after: LoginPolicy::MIN_INTERVAL.num_seconds(),
+        }),
     )
         .into_response())
 }

@@ -192,6 +192,14 @@ fn recipient(raw: &str) -> Result<PhoneNumber, Problem> {
     })
 }
 
+/// The local inbox.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct InboxPage {
+    /// Newest first.
+    #[schema(value_type = Vec<crate::http::openapi::schemas::LocalMessageDoc>)]
+    pub messages: Vec<alerts::LocalMessage>,
+}
+
 #[utoipa::path(
     get,
     path = "/v1/local/whatsapp/messages",
@@ -202,7 +210,7 @@ fn recipient(raw: &str) -> Result<PhoneNumber, Problem> {
         ("limit" = Option<i64>, Query, description = "1-500, default 50")
     ),
     responses(
-        (status = 200, description = "Messages, newest first", body = crate::http::openapi::schemas::LocalInboxDoc),
+        (status = 200, description = "Messages, newest first", body = InboxPage),
         (status = 400, description = "Unknown or bad query parameter", body = crate::http::problem::Problem, content_type = "application/problem+json"),
         crate::http::openapi::problems::Unauthorized,
         crate::http::openapi::problems::Forbidden,
@@ -226,7 +234,7 @@ async fn local_messages(
         let limit = usize::try_from(params.limit(50, 500)?).unwrap_or(50);
         let to = params.text("to").map(recipient).transpose()?;
         let messages = inbox.list(to.as_ref().map(PhoneNumber::as_str), limit);
-        Ok(Json(serde_json::json!({ "messages": messages })).into_response())
+        Ok(Json(InboxPage { messages }).into_response())
     };
     answer().unwrap_or_else(IntoResponse::into_response)
 }

@@ -33,6 +33,17 @@ pub struct ManualAlert {
 const NAMESPACE: uuid::Uuid = uuid::Uuid::from_u128(0x1d0c_55aa_7b3e_4c2f_8e61_90ab_cdef_1234);
 
 /// The handler.
+/// The answer to a manual alert.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct RaisedAlert {
+    /// The alert's id.
+    pub alert_id: String,
+    /// The customer.
+    pub customer_id: String,
+    /// `raised`.
+    pub status: String,
+}
+
 #[utoipa::path(
     post,
     path = "/v1/admin/customers/{customer_id}/alerts",
@@ -44,7 +55,7 @@ const NAMESPACE: uuid::Uuid = uuid::Uuid::from_u128(0x1d0c_55aa_7b3e_4c2f_8e61_9
         ("Idempotency-Key" = Option<String>, Header, description = "A retried request with the same key raises nothing new")
     ),
     responses(
-        (status = 202, description = "Raised; the dispatcher sends it (a repeat with the same `Idempotency-Key` answers the same, with `Idempotent-Replayed: true`)", body = crate::http::openapi::schemas::RaisedAlert, headers(("Idempotent-Replayed" = String, description = "`true` when the same Idempotency-Key raised this alert before"))),
+        (status = 202, description = "Raised; the dispatcher sends it (a repeat with the same `Idempotency-Key` answers the same, with `Idempotent-Replayed: true`)", body = RaisedAlert, headers(("Idempotent-Replayed" = String, description = "`true` when the same Idempotency-Key raised this alert before"))),
         crate::http::openapi::problems::BadRequest,
         crate::http::openapi::problems::Unauthorized,
         crate::http::openapi::problems::Forbidden,
@@ -110,7 +121,11 @@ pub async fn raise(
         .await?;
     let mut response = (
         StatusCode::ACCEPTED,
-        Json(serde_json::json!({"alert_id": alert_id.as_str(), "customer_id": customer_id.as_str(), "status": "raised"})),
+        Json(RaisedAlert {
+            alert_id: alert_id.to_string(),
+            customer_id: customer_id.to_string(),
+            status: "raised".to_owned(),
+        }),
     )
         .into_response();
     if outcome.recorded.is_empty() {

@@ -159,6 +159,19 @@ async fn register_customer(
     created(&id, outcome, Some(1))
 }
 
+/// The answer to a credit-limit change.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct CreditLimitAnswer {
+    /// Customer id.
+    pub customer_id: String,
+    /// The limit now.
+    pub credit_limit_minor: i64,
+    /// Whether it changed (the same limit again records nothing).
+    pub changed: bool,
+    /// The event's sequence when it changed.
+    pub sequence: Option<i64>,
+}
+
 #[utoipa::path(
     post,
     path = "/v1/customers/{customer_id}/credit-limit",
@@ -169,7 +182,7 @@ async fn register_customer(
         ("customer_id" = String, Path, description = "The bank's customer id")
     ),
     responses(
-        (status = 200, description = "Applied (or unchanged)", body = crate::http::openapi::schemas::CreditLimitAnswer),
+        (status = 200, description = "Applied (or unchanged)", body = CreditLimitAnswer),
         crate::http::openapi::problems::BadRequest,
         crate::http::openapi::problems::Unauthorized,
         crate::http::openapi::problems::Forbidden,
@@ -190,12 +203,12 @@ async fn change_credit_limit(
     let limit = body.credit_limit_minor.minor();
     let outcome = run(&state, &id, CustomerCommand::ChangeCreditLimit(body), meta).await?;
     let sequence = outcome.recorded.first().map(|c| c.sequence);
-    Ok(Json(serde_json::json!({
-        "customer_id": id.as_str(),
-        "credit_limit_minor": limit,
-        "changed": sequence.is_some(),
-        "sequence": sequence,
-    }))
+    Ok(Json(CreditLimitAnswer {
+        customer_id: id.to_string(),
+        credit_limit_minor: limit,
+        changed: sequence.is_some(),
+        sequence,
+    })
     .into_response())
 }
 

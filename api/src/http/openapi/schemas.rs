@@ -48,19 +48,6 @@ pub struct ChangeCreditLimitBody {
     pub effective_at: DateTime<Utc>,
 }
 
-/// The answer to a credit-limit change.
-#[derive(Serialize, ToSchema)]
-pub struct CreditLimitAnswer {
-    /// Customer id.
-    pub customer_id: String,
-    /// The limit now.
-    pub credit_limit_minor: i64,
-    /// Whether it changed (the same limit again records nothing).
-    pub changed: bool,
-    /// The event's sequence when it changed.
-    pub sequence: Option<i64>,
-}
-
 /// What a transaction did.
 #[derive(Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -209,17 +196,6 @@ pub struct OtpVerifyBody {
     pub code: String,
 }
 
-/// The same answer for every phone.
-#[derive(Serialize, ToSchema)]
-pub struct OtpAccepted {
-    /// Wording that reveals nothing.
-    pub status: String,
-    /// Seconds a code works.
-    pub expires_in: i64,
-    /// Seconds before another code may be asked for.
-    pub next_code_after: i64,
-}
-
 /// An alert and its delivery state.
 #[derive(Serialize, ToSchema)]
 pub struct AlertDoc {
@@ -282,17 +258,6 @@ pub struct Thresholds {
     pub high: f64,
 }
 
-/// The answer to a manual alert.
-#[derive(Serialize, ToSchema)]
-pub struct RaisedAlert {
-    /// The alert's id.
-    pub alert_id: String,
-    /// The customer.
-    pub customer_id: String,
-    /// `raised`.
-    pub status: String,
-}
-
 /// The answer to a status webhook.
 #[derive(Serialize, ToSchema)]
 pub struct DeliveryReportDoc {
@@ -317,18 +282,4 @@ pub struct LocalMessageDoc {
     pub body_params: Vec<String>,
     /// When.
     pub sent_at: DateTime<Utc>,
-}
-
-/// The local inbox.
-#[derive(Serialize, ToSchema)]
-pub struct LocalInboxDoc {
-    /// Newest first.
-    pub messages: Vec<LocalMessageDoc>,
-}
-
-/// `GET /healthz`.
-#[derive(Serialize, ToSchema)]
-pub struct Health {
-    /// `ok`.
-    pub status: String,
 }
