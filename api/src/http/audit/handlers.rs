@@ -11,7 +11,6 @@ use axum::Json;
 use chrono::{DateTime, Utc};
 use domain::audit_trail::AuditQuery;
 use serde::Serialize;
-use serde_json::{json, Value};
 
 use super::trail::{self, Read};
 use crate::auth::Caller;
@@ -103,7 +102,7 @@ async fn customer_exists(state: &AppState, id: &str) -> Result<(), Problem> {
         ("follow_limit" = Option<i64>, Query, description = "Later events listed per decision, 0-1000 (default 20)", minimum = 0, maximum = 1000)
     ),
     responses(
-        (status = 200, description = "The records", body = crate::http::openapi::audit_schemas::AuditDecisionPage),
+        (status = 200, description = "The records", body = DecisionPage),
         (status = 400, description = "Bad parameter", body = crate::http::problem::Problem, content_type = "application/problem+json"),
         crate::http::openapi::problems::Unauthorized,
         crate::http::openapi::problems::Forbidden,
@@ -119,7 +118,7 @@ pub async fn customer_decisions(
     Query(q): Query<HashMap<String, String>>,
     caller: Caller,
     RequestMeta(meta): RequestMeta,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<DecisionPage>, Problem> {
     let id = customer_id(&raw)?;
     let p = Params::new(q, &["limit", "after", "follow_limit"])?;
     let limit = usize::try_from(p.limit(50, MAX_PAGE)?).unwrap_or(50);
@@ -144,11 +143,11 @@ pub async fn customer_decisions(
     let more = page.len() > limit;
     page.truncate(limit);
     let next_after = more.then(|| page.last().map(|r| r.sequence)).flatten();
-    Ok(Json(json!({
-        "customer_id": id,
-        "decisions": page,
-        "next_after": next_after,
-    })))
+    Ok(Json(DecisionPage {
+        customer_id: id,
+        decisions: page,
+        next_after,
+    }))
 }
 
 /// `GET /v1/audit/decisions/{id}`.
@@ -178,7 +177,7 @@ pub async fn decision(
     Query(q): Query<HashMap<String, String>>,
     caller: Caller,
     RequestMeta(meta): RequestMeta,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<::audit::record::DecisionRecord>, Problem> {
     decision_id(&id)?;
     let p = Params::new(q, &["follow_limit"])?;
     let follow = follow_limit(&p, ::audit::record::DEFAULT_FOLLOW_LIMIT as i64)?;
@@ -192,21 +191,41 @@ pub async fn decision(
     let record = ::audit::record::decision_record(&state.pool, &id, follow)
         .await
         .map_err(problem)?;
-    Ok(Json(
-        serde_json::to_value(record).map_err(|e| Problem::internal(&e))?,
-    ))
+    Ok(Json(record))
 }
 
 /// The answer to a replay.
-#[derive(Serialize)]
-struct ReplayAnswer {
-    decision_id: String,
-    customer_id: String,
-    sequence: i64,
-    model_version: String,
-    events_folded: usize,
-    outcome: &'static str,
-    diffs: Vec<FieldDiff>,
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ReplayAnswer {
+    /// The decision.
+    pub decision_id: String,
+    /// Its customer.
+    pub customer_id: String,
+    /// Its stream sequence.
+    pub sequence: i64,
+    /// The model replayed with (the one the decision names).
+    pub model_version: String,
+    /// Events folded (at or before the checkpoint).
+    pub events_folded: usize,
+    /// `match` or `mismatch`.
+    #[schema(pattern = "^(match|mismatch)$")]
+    pub outcome: &'static str,
+    /// The differences (empty on a match).
+    #[schema(value_type = Vec<crate::http::openapi::audit_schemas::FieldDiffDoc>)]
+    pub diffs: Vec<FieldDiff>,
+}
+
+/// A page of a customer's decision records.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct DecisionPage {
+    /// The customer.
+    pub customer_id: String,
+    /// Oldest first.
+    #[schema(value_type = Vec<crate::http::openapi::audit_schemas::AuditDecisionRecord>)]
+    pub decisions: Vec<::audit::record::DecisionRecord>,
+    /// `after` for the next page; null on the last.
+    #[schema(nullable)]
+    pub next_after: Option<i64>,
 }
 
 /// `POST /v1/audit/decisions/{id}/replay`.
@@ -221,7 +240,7 @@ struct ReplayAnswer {
                    and explanation, and answers `match` or the fields that differ. Takes no body.",
     params(("decision_id" = String, Path, description = "`<customer id>:<log position of the trigger>`")),
     responses(
-        (status = 200, description = "Match or the differences", body = crate::http::openapi::audit_schemas::AuditReplay),
+        (status = 200, description = "Match or the differences", body = ReplayAnswer),
         (status = 400, description = "Bad parameter", body = crate::http::problem::Problem, content_type = "application/problem+json"),
         crate::http::openapi::problems::Unauthorized,
         crate::http::openapi::problems::Forbidden,
@@ -236,7 +255,7 @@ pub async fn replay(
     Path(id): Path<String>,
     caller: Caller,
     RequestMeta(meta): RequestMeta,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<ReplayAnswer>, Problem> {
     decision_id(&id)?;
     let read = Read {
         query: AuditQuery::Replay,
@@ -261,9 +280,7 @@ pub async fn replay(
         outcome,
         diffs,
     };
-    Ok(Json(
-        serde_json::to_value(answer).map_err(|e| Problem::internal(&e))?,
-    ))
+    Ok(Json(answer))
 }
 
 /// The clocks `as_of` may read: recording time (what the system knew) or
@@ -306,7 +323,7 @@ pub async fn state_as_of(
     Query(q): Query<HashMap<String, String>>,
     caller: Caller,
     RequestMeta(meta): RequestMeta,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<::audit::asof::StateAsOf>, Problem> {
     let id = customer_id(&raw)?;
     let p = Params::new(q, &["as_of", "position", "time"])?;
     let business = p.choice("time", &CLOCKS)?.as_deref() == Some("business");
@@ -364,7 +381,5 @@ pub async fn state_as_of(
     )
     .await
     .map_err(problem)?;
-    Ok(Json(
-        serde_json::to_value(s).map_err(|e| Problem::internal(&e))?,
-    ))
+    Ok(Json(s))
 }

@@ -95,18 +95,6 @@ pub struct AuditDecisionRecord {
     pub followed_by_omitted: usize,
 }
 
-/// A page of a customer's decision records.
-#[derive(Serialize, ToSchema)]
-pub struct AuditDecisionPage {
-    /// The customer.
-    pub customer_id: String,
-    /// Oldest first.
-    pub decisions: Vec<AuditDecisionRecord>,
-    /// `after` for the next page; null on the last.
-    #[schema(nullable)]
-    pub next_after: Option<i64>,
-}
-
 /// One field that differs.
 #[derive(Serialize, ToSchema)]
 pub struct FieldDiffDoc {
@@ -116,26 +104,6 @@ pub struct FieldDiffDoc {
     pub recorded: String,
     /// As replayed.
     pub replayed: String,
-}
-
-/// The outcome of a replay.
-#[derive(Serialize, ToSchema)]
-pub struct AuditReplay {
-    /// The decision.
-    pub decision_id: String,
-    /// Its customer.
-    pub customer_id: String,
-    /// Its stream sequence.
-    pub sequence: i64,
-    /// The model replayed with (the one the decision names).
-    pub model_version: String,
-    /// Events folded (at or before the checkpoint).
-    pub events_folded: usize,
-    /// `match` or `mismatch`.
-    #[schema(pattern = "^(match|mismatch)$")]
-    pub outcome: String,
-    /// The differences (empty on a match).
-    pub diffs: Vec<FieldDiffDoc>,
 }
 
 /// A customer's state at a cut-off.
