@@ -12,12 +12,12 @@
 //! rows and moves them forward, never back, so the two cannot undo each
 //! other's work.
 
-use commands::RecordedEvent;
 use domain::login::{Login, LoginEvent};
 use domain::CustomerEvent;
 use projections::projection::customer_events;
 use projections::{Projection, ProjectionError, Tables};
 use sqlx::PgConnection;
+use store::RecordedEvent;
 
 /// Keeps `alert_outbox` in step with the log.
 pub struct AlertOutbox;

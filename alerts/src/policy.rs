@@ -9,7 +9,6 @@
 //! aggregate answers a repeated `RaiseAlert` with no event. The cooldown is
 //! the aggregate's call too, so it holds however many runners race.
 
-use commands::{CommandBus, CommandError, Metadata, RecordedEvent};
 use domain::customer::{Addressed, AlertCause, CustomerCommand, RaiseAlert, RiskAssessed};
 use domain::login::{Login, LoginEvent};
 use domain::values::{CustomerId, ExternalId};
@@ -17,6 +16,7 @@ use domain::{Customer, CustomerEvent};
 use projections::pace::per_customer;
 use projections::{Projection, ProjectionError, Tables};
 use sqlx::PgConnection;
+use store::{CommandBus, CommandError, Metadata, RecordedEvent};
 
 use crate::config::AlertPolicy;
 

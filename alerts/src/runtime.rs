@@ -4,13 +4,13 @@
 
 use std::sync::Arc;
 
-use commands::notifier::Notifier;
-use commands::CommandBus;
 use domain::Customer;
 use projections::lag::LagTracker;
 use projections::tasks::{Tasks, Wiring};
 use projections::Runner;
 use sqlx::PgPool;
+use store::notifier::Notifier;
+use store::CommandBus;
 use tokio::sync::Notify;
 
 use crate::adapter::Adapter;
@@ -39,7 +39,7 @@ pub struct AlertsConfig {
     pub codes: Option<crate::dispatcher::CodeSender>,
     /// The process's shared stretch of the log (`None`: each runner reads
     /// the database itself).
-    pub tail: Option<Arc<commands::store::tail::LogTail>>,
+    pub tail: Option<Arc<store::events::tail::LogTail>>,
 }
 
 /// The running alert machinery.

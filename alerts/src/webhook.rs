@@ -7,11 +7,11 @@
 //! number of repeats (the aggregate decides).
 
 use chrono::{DateTime, Utc};
-use commands::{CommandBus, CommandError, Metadata};
 use domain::customer::{Addressed, AlertDeliveryUpdated, CustomerCommand, DeliveryStatus};
 use domain::values::{CustomerId, ExternalId};
 use domain::Customer;
 use sqlx::{PgPool, Row};
+use store::{CommandBus, CommandError, Metadata};
 use whatsapp::webhook::{Delivery, StatusUpdate};
 
 /// What a webhook body led to.

@@ -58,7 +58,7 @@ impl Alerting {
     pub fn start(
         &self,
         state: &AppState,
-        tail: Option<std::sync::Arc<commands::store::tail::LogTail>>,
+        tail: Option<std::sync::Arc<store::events::tail::LogTail>>,
     ) -> AlertsRuntime {
         AlertsRuntime::start(AlertsConfig {
             pool: state.pool.clone(),

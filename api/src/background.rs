@@ -7,12 +7,12 @@
 
 use std::sync::Arc;
 
-use commands::notifier::Notifier;
-use commands::store::tail::LogTail;
 use domain::risk::ModelArtifact;
 use projections::day_end::DayEnd;
 use projections::supervisor::{ReadSide, ReadSideConfig};
 use projections::tasks::Tasks;
+use store::events::tail::LogTail;
+use store::notifier::Notifier;
 
 use crate::alerting::Alerting;
 use crate::http::AppState;

@@ -88,16 +88,16 @@ impl DatabaseArgs {
         embedded: Option<&localpg::Cluster>,
     ) -> anyhow::Result<(PgPool, PgPool)> {
         let owner_pool = |url: String| async move {
-            let pool = commands::db::connect(&url, 4)
+            let pool = store::db::connect(&url, 4)
                 .await
                 .context("connecting to PostgreSQL as the owner")?;
-            commands::db::migrate(&pool)
+            store::db::migrate(&pool)
                 .await
                 .context("applying migrations")?;
             anyhow::Ok(pool)
         };
         let app = |url: String| async move {
-            commands::db::connect(&url, self.max_connections)
+            store::db::connect(&url, self.max_connections)
                 .await
                 .context("connecting to PostgreSQL as the application")
         };
@@ -119,7 +119,7 @@ impl DatabaseArgs {
             }
             None => {
                 let pool = app(url).await?;
-                commands::db::migrate(&pool)
+                store::db::migrate(&pool)
                     .await
                     .context("applying migrations")?;
                 if app_role::is_superuser(&pool).await? {

@@ -4,8 +4,8 @@
 //! Deterministic and idempotent: loading twice stores nothing new.
 
 use chrono::{DateTime, Datelike, Duration, TimeZone, Utc};
-use commands::{CommandBus, Metadata};
 use domain::Customer;
+use store::{CommandBus, Metadata};
 
 use crate::wire;
 
@@ -22,9 +22,9 @@ pub async fn seed(bus: &CommandBus<Customer>) -> anyhow::Result<usize> {
         .execute_batch(items, &meta)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    if let Some(commands::batch::ItemOutcome::Rejected(e)) = outcomes
+    if let Some(store::batch::ItemOutcome::Rejected(e)) = outcomes
         .iter()
-        .find(|o| matches!(o, commands::batch::ItemOutcome::Rejected(_)))
+        .find(|o| matches!(o, store::batch::ItemOutcome::Rejected(_)))
     {
         anyhow::bail!("demo data was refused: {e}");
     }

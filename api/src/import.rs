@@ -7,11 +7,11 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 
 use anyhow::Context;
-use commands::batch::ItemOutcome;
-use commands::{CommandBus, CommandError, Metadata};
 use domain::customer::{Addressed, CustomerError};
 use domain::Customer;
 use indicatif::{ProgressBar, ProgressStyle};
+use store::batch::ItemOutcome;
+use store::{CommandBus, CommandError, Metadata};
 
 use crate::problem::Problem;
 

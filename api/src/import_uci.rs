@@ -8,11 +8,11 @@
 use std::path::Path;
 
 use anyhow::Context;
-use commands::{CommandBus, Metadata};
 use domain::customer::Addressed;
 use domain::values::CustomerId;
 use domain::Customer;
 use indicatif::ProgressBar;
+use store::{CommandBus, Metadata};
 
 use crate::import::{commit, ImportReport};
 

@@ -41,7 +41,7 @@ impl ModelArgs {
     /// Reads and validates the artifact, and registers it.
     pub async fn load(&self, pool: &PgPool) -> anyhow::Result<Arc<ModelArtifact>> {
         let model = self.artifact()?;
-        let version = commands::registry::register(pool, &model)
+        let version = store::registry::register(pool, &model)
             .await
             .context("registering the model")?;
         tracing::info!(model = %model.name, %version, rules = %model.rules.version, "model loaded");

@@ -4,10 +4,10 @@
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use commands::store::StoreError;
-use commands::CommandError;
 use domain::CustomerError;
 use serde::Serialize;
+use store::events::StoreError;
+use store::CommandError;
 
 /// One field that is wrong, by its JSON path (`items[3].amount_minor`).
 #[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]

@@ -8,11 +8,11 @@ mod portfolio;
 use std::process::Command;
 use std::sync::Arc;
 
-use commands::testing::fresh_database;
 use projections::lag::LagTracker;
 use projections::recorder::DecisionRecorder;
 use projections::views::scoring::CustomerFeatures;
 use projections::Runner;
+use store::testing::fresh_database;
 
 fn audit(url: &str, args: &[&str]) -> (bool, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_early-risk"))
@@ -32,7 +32,7 @@ fn audit(url: &str, args: &[&str]) -> (bool, String) {
 async fn audit_commands_pass_an_honest_log_and_fail_an_edited_one() {
     let db = fresh_database().await;
     let model = domain::risk::demo_artifact();
-    commands::registry::register(&db.pool, &model)
+    store::registry::register(&db.pool, &model)
         .await
         .expect("register");
     let bus = portfolio::bus(&db.pool);

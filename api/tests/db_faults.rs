@@ -109,7 +109,7 @@ async fn an_unreachable_database_is_a_503_and_work_resumes_with_nothing_lost() {
     let proxy = Proxy::start(upstream.clone()).await;
     let proxied_url = app.db.url.replacen(&upstream, &proxy.addr.to_string(), 1);
     assert_ne!(proxied_url, app.db.url, "the URL names {upstream}");
-    let pool = commands::db::connect(&proxied_url, 8).await.expect("pool");
+    let pool = store::db::connect(&proxied_url, 8).await.expect("pool");
     let base = serve(api::http::AppState::new(pool).with_auth(&test_auth())).await;
     let client = app.client.clone();
     assert_eq!(record(&client, &base, "T-before").await.status(), 201);

@@ -5,8 +5,8 @@ mod common;
 
 use std::io::Write;
 
-use commands::testing::fresh_database;
-use commands::{CommandBus, PgEventStore};
+use store::testing::fresh_database;
+use store::{CommandBus, PgEventStore};
 
 #[tokio::test]
 async fn import_reports_bad_lines_keeps_good_ones_and_is_idempotent() {
@@ -166,7 +166,7 @@ async fn import_next_to_other_writers_retries_per_line_and_loses_nothing() {
                     "kind": "purchase", "merchant_category_code": "5411", "channel": "pos",
                     "occurred_at": "2026-01-03T00:00:00Z"});
                 let a = api::wire::parse_command(line).expect("valid");
-                let meta = commands::Metadata::system("writer", format!("w-{n}"));
+                let meta = store::Metadata::system("writer", format!("w-{n}"));
                 other
                     .execute(&format!("C{c}"), a, &meta)
                     .await

@@ -5,10 +5,10 @@
 //! touch the migrations' record — while the owner's pool can rebuild.
 
 use api::database::DatabaseArgs;
-use commands::{CommandBus, Metadata, PgEventStore};
 use domain::customer::{Addressed, CustomerCommand};
 use domain::values::CustomerId;
 use domain::Customer;
+use store::{CommandBus, Metadata, PgEventStore};
 
 fn refused(result: Result<sqlx::postgres::PgQueryResult, sqlx::Error>, what: &str) -> String {
     match result {
@@ -61,7 +61,7 @@ async fn the_application_role_appends_and_reads_history_but_cannot_rewrite_it() 
         .await
         .expect("an event is appended");
     assert!(
-        !matches!(outcomes[0], commands::batch::ItemOutcome::Rejected(_)),
+        !matches!(outcomes[0], store::batch::ItemOutcome::Rejected(_)),
         "{outcomes:?}"
     );
     let events: i64 = sqlx::query_scalar("SELECT count(*) FROM events")

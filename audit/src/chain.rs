@@ -1,5 +1,5 @@
 //! Tamper evidence: checks every stream's hash chain
-//! (`commands::store::hash`) and reports the first broken link.
+//! (`store::events::hash`) and reports the first broken link.
 //!
 //! Each event's stored hash must equal `chain(previous stored hash, event)`.
 //! Chaining from the *stored* previous hash means an edited event breaks
@@ -20,11 +20,11 @@
 
 use std::time::Instant;
 
-use commands::store::hash::{chain, EventBytes, GENESIS};
 use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use sqlx::{PgPool, Row};
+use store::events::hash::{chain, EventBytes, GENESIS};
 
 use crate::AuditError;
 

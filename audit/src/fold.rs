@@ -20,9 +20,9 @@
 //! the same code the projection and the trainer run.
 
 use chrono::{DateTime, Utc};
-use commands::Checkpoint;
 use domain::features::{features_from_history, FeatureState, Features};
 use domain::CustomerEvent;
+use store::Checkpoint;
 
 use crate::log::LogEvent;
 

@@ -37,7 +37,7 @@ pub mod replay;
 pub mod summary;
 pub mod verify;
 
-pub use commands::Checkpoint;
+pub use store::Checkpoint;
 
 /// Why an audit question could not be answered.
 #[derive(Debug, thiserror::Error)]

@@ -10,11 +10,11 @@
 //! event once.
 
 use chrono::{DateTime, Utc};
-use commands::Checkpoint;
 use cqrs_es::Aggregate;
 use domain::{Customer, CustomerEvent};
 use sqlx::postgres::PgRow;
 use sqlx::{PgExecutor, Row};
+use store::Checkpoint;
 
 use crate::AuditError;
 

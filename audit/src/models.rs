@@ -6,9 +6,9 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use commands::registry::{self, RegistryError};
 use domain::risk::ModelArtifact;
 use sqlx::PgPool;
+use store::registry::{self, RegistryError};
 
 /// A model, or why it cannot be used (unknown, damaged): a replay reports
 /// the reason as a difference instead of failing the whole audit.

@@ -9,10 +9,10 @@ use audit::log::LogEvent;
 use audit::record::{customer_decisions, decision_record};
 use audit::Checkpoint;
 use chrono::{DateTime, Duration, Utc};
-use commands::testing::fresh_database;
 use common::*;
 use domain::risk::{demo_artifact, Band};
 use sqlx::Row;
+use store::testing::fresh_database;
 
 /// A decision as the log holds it, read with plain SQL.
 struct Stored {
@@ -390,7 +390,7 @@ async fn alerts_on_the_stream_show_in_records_and_sections_and_change_no_replay(
                 customer_id: domain::values::CustomerId::parse(&d.customer).expect("id"),
                 command: CustomerCommand::RaiseAlert(Box::new(raise)),
             },
-            &commands::Metadata::system("test", "alert"),
+            &store::Metadata::system("test", "alert"),
         )
         .await
         .expect("alert raised");

@@ -6,9 +6,9 @@
 mod common;
 
 use audit::chain::{verify_log, ChainReport};
-use commands::testing::fresh_database;
 use common::*;
 use sqlx::Row;
+use store::testing::fresh_database;
 
 async fn check(pool: &sqlx::PgPool) -> ChainReport {
     // Small pages, so streams straddle page boundaries.

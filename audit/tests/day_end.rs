@@ -15,7 +15,6 @@ use audit::models::ModelCache;
 use audit::replay::{replay_decision, Verdict};
 use audit::verify::{verify, VerifyOptions};
 use chrono::NaiveDate;
-use commands::testing::fresh_database;
 use common::*;
 use domain::customer::RecordRiskAssessment;
 use domain::features::FeatureState;
@@ -23,6 +22,7 @@ use domain::risk::{decide_features, demo_artifact, end_of_day, DecisionPoint, DA
 use domain::CustomerEvent;
 use projections::day_end::DayEnd;
 use sqlx::{PgPool, Row};
+use store::testing::fresh_database;
 
 fn day(s: &str) -> NaiveDate {
     s.parse().expect("date")

@@ -11,11 +11,11 @@ use std::sync::Arc;
 use audit::fold::ScoringFold;
 use audit::replay::{judge, Evidence, Verdict};
 use audit::verify::{verify, VerifyOptions};
-use commands::testing::fresh_database;
 use common::*;
 use domain::customer::RiskAssessed;
 use domain::risk::{demo_artifact, ModelArtifact};
 use domain::CustomerEvent;
+use store::testing::fresh_database;
 
 fn shipped_model() -> ModelArtifact {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../artifacts/model.json");

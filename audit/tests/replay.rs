@@ -11,11 +11,11 @@ use std::sync::Arc;
 use audit::models::ModelCache;
 use audit::replay::{replay_decision, Verdict};
 use audit::verify::{verify, VerifyOptions};
-use commands::testing::fresh_database;
 use common::*;
 use domain::features::FEATURE_NAMES;
 use domain::risk::demo_artifact;
 use sqlx::Row;
+use store::testing::fresh_database;
 
 async fn decision_ids(pool: &sqlx::PgPool) -> Vec<String> {
     sqlx::query_scalar(

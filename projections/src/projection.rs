@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use std::future::Future;
 
 use chrono::{DateTime, Utc};
-use commands::{Checkpoint, RecordedEvent};
 use sqlx::PgConnection;
+use store::{Checkpoint, RecordedEvent};
 
 /// Why a batch could not be applied.
 #[derive(Debug, thiserror::Error)]

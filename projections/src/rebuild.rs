@@ -8,12 +8,12 @@
 
 use std::time::Instant;
 
-use commands::store::horizon::declare_log_reader;
-use commands::store::log::read_all;
-use commands::Checkpoint;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 use sqlx::PgPool;
+use store::events::horizon::declare_log_reader;
+use store::events::log::read_all;
+use store::Checkpoint;
 
 use crate::projection::{Projection, ProjectionError, Tables};
 use crate::runner::lock_projection;

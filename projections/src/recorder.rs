@@ -8,7 +8,7 @@
 //! pass record nothing new. One process drains at a time, under a
 //! session-level advisory lock: not row locks in a transaction held across
 //! the commands, because an open writing transaction holds back every log
-//! reader's horizon (`commands::store::horizon`) and so the views and the next
+//! reader's horizon (`store::events::horizon`) and so the views and the next
 //! decisions for as long as it runs. A decision the aggregate refuses is
 //! kept with its reason for operators and not retried; a database error
 //! leaves the row for the next pass.
@@ -16,11 +16,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use commands::{CommandBus, CommandError, Metadata};
 use domain::customer::{Addressed, CustomerCommand, RecordRiskAssessment};
 use domain::values::CustomerId;
 use domain::Customer;
 use sqlx::{PgPool, Row};
+use store::{CommandBus, CommandError, Metadata};
 use tokio::sync::{watch, Notify};
 
 use crate::pace::{per_customer, Pace};

@@ -16,13 +16,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use commands::notifier::{Notifier, CHANNEL};
-use commands::store::horizon::declare_statement;
-use commands::store::log::read_all;
-use commands::store::tail::LogTail;
-use commands::Checkpoint;
 use sqlx::postgres::PgListener;
 use sqlx::{PgPool, Row};
+use store::events::horizon::declare_statement;
+use store::events::log::read_all;
+use store::events::tail::LogTail;
+use store::notifier::{Notifier, CHANNEL};
+use store::Checkpoint;
 use tokio::sync::watch;
 
 use crate::lag::LagTracker;

@@ -2,9 +2,9 @@
 //! `/metrics` and the CLI (it reads the table, so it works across
 //! processes).
 
-use commands::Checkpoint;
 use serde::Serialize;
 use sqlx::{PgPool, Row};
+use store::Checkpoint;
 
 /// A projection's position and health, as stored.
 #[derive(Clone, Debug, Serialize, PartialEq)]

@@ -6,12 +6,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use commands::notifier::Notifier;
-use commands::store::tail::LogTail;
-use commands::CommandBus;
 use domain::risk::ModelArtifact;
 use domain::Customer;
 use sqlx::PgPool;
+use store::events::tail::LogTail;
+use store::notifier::Notifier;
+use store::CommandBus;
 use tokio::sync::Notify;
 
 use crate::lag::LagTracker;

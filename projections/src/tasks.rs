@@ -7,8 +7,8 @@
 use std::future::Future;
 use std::sync::Arc;
 
-use commands::notifier::Notifier;
-use commands::store::tail::LogTail;
+use store::events::tail::LogTail;
+use store::notifier::Notifier;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 

@@ -6,8 +6,6 @@ mod common;
 
 use std::sync::Arc;
 
-use commands::testing::fresh_database;
-use commands::PgEventStore;
 use common::*;
 use domain::features::{features_from_history, FEATURE_NAMES};
 use domain::Customer;
@@ -17,6 +15,8 @@ use projections::recorder::DecisionRecorder;
 use projections::views::scoring::CustomerFeatures;
 use projections::{Projection, ProjectionError, Runner, Tables};
 use sqlx::Row;
+use store::testing::fresh_database;
+use store::PgEventStore;
 
 #[tokio::test]
 async fn projected_features_equal_the_reference_replay_and_survive_a_rebuild() {
@@ -57,7 +57,7 @@ impl Projection for ThroughTables {
         &self,
         tx: &mut sqlx::PgConnection,
         tables: &Tables,
-        events: &[commands::RecordedEvent],
+        events: &[store::RecordedEvent],
     ) -> impl std::future::Future<Output = Result<(), ProjectionError>> + Send {
         self.0.apply(tx, tables, events)
     }

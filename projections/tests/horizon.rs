@@ -7,13 +7,13 @@ mod common;
 
 use std::sync::Arc;
 
-use commands::store::log::{Checkpoint, RecordedEvent};
-use commands::testing::{fresh_database, read_until};
 use common::*;
 use projections::lag::LagTracker;
 use projections::projection::{Projection, ProjectionError, Tables};
 use projections::Runner;
 use sqlx::PgConnection;
+use store::events::log::{Checkpoint, RecordedEvent};
+use store::testing::{fresh_database, read_until};
 use tokio::sync::Notify;
 
 /// Writes a row, then waits for `release` before its step may commit.

@@ -8,7 +8,6 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use commands::testing::fresh_database;
 use common::*;
 use domain::risk::demo_artifact;
 use projections::lag::LagTracker;
@@ -16,6 +15,7 @@ use projections::recorder::{DecisionRecorder, DRAIN_LOCK};
 use projections::views::scoring::CustomerFeatures;
 use projections::Runner;
 use sqlx::PgPool;
+use store::testing::fresh_database;
 
 async fn count(pool: &PgPool, sql: &str) -> i64 {
     sqlx::query_scalar(sql)

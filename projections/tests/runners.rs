@@ -6,7 +6,6 @@ mod common;
 
 use std::sync::Arc;
 
-use commands::testing::fresh_database;
 use common::*;
 use projections::lag::LagTracker;
 use projections::rebuild::rebuild;
@@ -14,6 +13,7 @@ use projections::runner::statuses;
 use projections::views::activity::CustomerActivity;
 use projections::views::overview::CustomerOverview;
 use projections::Runner;
+use store::testing::fresh_database;
 
 #[tokio::test]
 async fn incremental_projection_and_rebuild_give_identical_tables() {
@@ -78,9 +78,7 @@ async fn two_runners_of_one_projection_never_apply_a_batch_twice() {
         .fetch_one(&db.pool)
         .await
         .expect("count");
-    let second_pool = commands::db::connect(&db.url, 5)
-        .await
-        .expect("second pool");
+    let second_pool = store::db::connect(&db.url, 5).await.expect("second pool");
     let lag = Arc::new(LagTracker::default());
     let a = Arc::new(Runner::new(CustomerActivity, db.pool.clone(), lag.clone()).with_batch(5));
     let b = Arc::new(Runner::new(CustomerActivity, second_pool, lag).with_batch(5));

@@ -7,8 +7,6 @@ mod common;
 
 use std::sync::Arc;
 
-use commands::testing::fresh_database;
-use commands::PgEventStore;
 use common::*;
 use domain::features::features_from_history;
 use domain::risk::{assess, demo_artifact};
@@ -19,6 +17,8 @@ use projections::recorder::DecisionRecorder;
 use projections::views::scoring::CustomerFeatures;
 use projections::Runner;
 use sqlx::Row;
+use store::testing::fresh_database;
+use store::PgEventStore;
 
 async fn count(pool: &sqlx::PgPool, sql: &str) -> i64 {
     sqlx::query_scalar(sql)

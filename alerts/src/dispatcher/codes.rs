@@ -3,9 +3,9 @@
 //! sent at all, and the outcome is recorded on the phone's login stream.
 
 use chrono::Utc;
-use commands::{CommandBus, CommandError, Metadata};
 use domain::login::{Login, LoginAddressed, LoginCommand, LoginPolicy, OtpDelivery};
 use domain::values::PhoneNumber;
+use store::{CommandBus, CommandError, Metadata};
 use whatsapp::model::Template;
 
 use super::DispatchError;

@@ -19,11 +19,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
-use commands::CommandBus;
 use domain::customer::{AlertMessage, SendFailure};
 use domain::Customer;
 use futures::StreamExt;
 use sqlx::{PgPool, Row};
+use store::CommandBus;
 use tokio::sync::{watch, Notify};
 use whatsapp::model::Template;
 

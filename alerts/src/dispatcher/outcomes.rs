@@ -5,12 +5,12 @@
 use std::time::Duration;
 
 use chrono::Utc;
-use commands::{CommandError, Metadata};
 use domain::customer::{
     Addressed, AlertFailed, AlertSent, CustomerCommand, SendFailure, MAX_FAILURES_KEPT,
 };
 use domain::values::{CustomerId, ExternalId};
 use rand::Rng;
+use store::{CommandError, Metadata};
 use whatsapp::errors::{backoff, Retry, SendError};
 
 use super::{Claimed, DispatchError, Dispatcher, Outcome, RowKind};

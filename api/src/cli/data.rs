@@ -111,15 +111,15 @@ pub(super) async fn day_end(
 /// when any line was refused.
 async fn import<F, Fut>(db: DatabaseArgs, run: F) -> anyhow::Result<ExitCode>
 where
-    F: FnOnce(commands::CommandBus<domain::Customer>) -> Fut,
+    F: FnOnce(store::CommandBus<domain::Customer>) -> Fut,
     Fut: std::future::Future<Output = anyhow::Result<crate::import::ImportReport>>,
 {
     let db = db.open().await?;
     // A command bus, and the notifier that wakes other processes' readers
     // after each commit: all an import needs.
-    let notifier = commands::notifier::Notifier::start(db.pool.clone());
-    let store = commands::PgEventStore::new(db.pool.clone()).with_notifier(notifier);
-    let report = run(commands::CommandBus::new(store)).await;
+    let notifier = store::notifier::Notifier::start(db.pool.clone());
+    let store = store::PgEventStore::new(db.pool.clone()).with_notifier(notifier);
+    let report = run(store::CommandBus::new(store)).await;
     db.shutdown().await;
     let report = report?;
     println!("{}", report.summary());

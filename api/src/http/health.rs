@@ -59,7 +59,7 @@ async fn readyz(State(state): State<AppState>) -> Response {
     // A probe must get its answer within its own timeout (often 1 s) even
     // while the database is down, not after the pool's 5 s acquire timeout.
     let ready = tokio::time::timeout(READY_WITHIN, async {
-        commands::db::check_ready(&state.pool)
+        store::db::check_ready(&state.pool)
             .await
             .map_err(|e| Problem::unavailable(e.to_string()))?;
         projections::runner::statuses(&state.pool)

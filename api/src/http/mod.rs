@@ -52,7 +52,7 @@ use axum::http::request::Parts;
 use axum::http::HeaderName;
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::Router;
-use commands::Metadata;
+use store::Metadata;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 

@@ -14,10 +14,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
 use chrono::Utc;
-use commands::{CommandError, Metadata};
 use domain::login::{LoginAddressed, LoginCommand, LoginError, LoginPolicy, RequestOtp, VerifyOtp};
 use domain::values::{CustomerId, ExternalId, PhoneNumber};
 use serde::Deserialize;
+use store::{CommandError, Metadata};
 
 use super::sign_in::token_response;
 use crate::auth::guard::unauthorized;

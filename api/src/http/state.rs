@@ -3,13 +3,13 @@
 
 use std::sync::Arc;
 
-use commands::notifier::Notifier;
-use commands::CommandBus;
 use domain::audit_trail::AuditTrail;
 use domain::login::Login;
 use domain::Customer;
 use projections::lag::LagTracker;
 use sqlx::PgPool;
+use store::notifier::Notifier;
+use store::CommandBus;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -55,14 +55,12 @@ impl AppState {
     /// State over a migrated database.
     pub fn new(pool: PgPool) -> Self {
         let notifier = Notifier::start(pool.clone());
-        let store = commands::PgEventStore::new(pool.clone()).with_notifier(notifier.clone());
+        let store = store::PgEventStore::new(pool.clone()).with_notifier(notifier.clone());
         let customers = CommandBus::new(store);
-        let logins = CommandBus::new(
-            commands::PgEventStore::new(pool.clone()).with_notifier(notifier.clone()),
-        );
-        let audit_trails = CommandBus::new(
-            commands::PgEventStore::new(pool.clone()).with_notifier(notifier.clone()),
-        );
+        let logins =
+            CommandBus::new(store::PgEventStore::new(pool.clone()).with_notifier(notifier.clone()));
+        let audit_trails =
+            CommandBus::new(store::PgEventStore::new(pool.clone()).with_notifier(notifier.clone()));
         // Until real settings are given, nobody can obtain a token and codes
         // are keyed with a throwaway secret.
         let throwaway = uuid::Uuid::new_v4();

@@ -12,10 +12,10 @@ use alerts::{Adapter, AlertPolicy, AlertsConfig, AlertsRuntime, DispatchConfig, 
 use api::http::webhooks::WebhookState;
 use api::http::AppState;
 use chrono::{DateTime, Utc};
-use commands::testing::{fresh_database, TestDatabase};
-use commands::Metadata;
 use domain::customer::*;
 use domain::values::*;
+use store::testing::{fresh_database, TestDatabase};
+use store::Metadata;
 use whatsapp::client::CloudApiClient;
 use whatsapp::fake::{FakeConfig, FakeHandle, FakeWhatsApp, WebhookTarget};
 

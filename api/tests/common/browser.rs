@@ -9,9 +9,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use commands::testing::{fresh_database, TestDatabase};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
+use store::testing::{fresh_database, TestDatabase};
 
 use crate::common::test_auth;
 
@@ -67,9 +67,7 @@ pub async fn spawn_demo_app() -> DemoApp {
             logins: state.logins.clone(),
             keys: state.otp_keys.clone(),
         }),
-        tail: Some(std::sync::Arc::new(
-            commands::store::tail::LogTail::default(),
-        )),
+        tail: Some(std::sync::Arc::new(store::events::tail::LogTail::default())),
     });
     let customers = api::demo::seed(&state.customers).await.expect("demo data");
     api::demo::seed_accounts(&db.pool)

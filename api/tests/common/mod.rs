@@ -1,8 +1,8 @@
 //! Spawns the real application on a free port against a fresh database.
 #![allow(dead_code)]
 
-use commands::testing::{fresh_database, TestDatabase};
 use serde_json::{json, Value};
+use store::testing::{fresh_database, TestDatabase};
 
 pub struct TestApp {
     pub base: String,
@@ -34,7 +34,7 @@ pub async fn spawn_app_with_read_side() -> TestApp {
 /// decision recorder) as `serve` does; it runs until the test's runtime ends.
 pub async fn start_read_side(db: &TestDatabase, state: &api::http::AppState) {
     let model = std::sync::Arc::new(domain::risk::demo_artifact());
-    commands::registry::register(&db.pool, &model)
+    store::registry::register(&db.pool, &model)
         .await
         .expect("register model");
     std::mem::forget(projections::supervisor::ReadSide::start(
@@ -45,7 +45,7 @@ pub async fn start_read_side(db: &TestDatabase, state: &api::http::AppState) {
             model,
             bus: state.customers.clone(),
             // A small stretch, so the suite also runs through its trimming.
-            tail: Some(std::sync::Arc::new(commands::store::tail::LogTail::new(64))),
+            tail: Some(std::sync::Arc::new(store::events::tail::LogTail::new(64))),
         },
     ));
 }
@@ -168,7 +168,7 @@ pub fn local_alerts_with(
             logins: app.state.logins.clone(),
             keys: app.state.otp_keys.clone(),
         }),
-        tail: Some(std::sync::Arc::new(commands::store::tail::LogTail::new(64))),
+        tail: Some(std::sync::Arc::new(store::events::tail::LogTail::new(64))),
     });
     (inbox, runtime)
 }

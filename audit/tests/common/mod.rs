@@ -29,7 +29,7 @@ impl ReadSide {
     /// Registers `model` (as `serve` does) and scores with it, reading
     /// `batch` events per step so batches end inside transactions.
     pub async fn start(pool: &PgPool, model: ModelArtifact, batch: i64) -> Self {
-        commands::registry::register(pool, &model)
+        store::registry::register(pool, &model)
             .await
             .expect("register the model");
         let runner = Runner::new(

@@ -1,9 +1,9 @@
 //! `customer_transactions` and `customer_statements`: the drill-down lists of
 //! a customer's card activity.
 
-use commands::RecordedEvent;
 use domain::CustomerEvent;
 use sqlx::PgConnection;
+use store::RecordedEvent;
 
 use crate::projection::{customer_events, Projection, ProjectionError, Tables};
 

@@ -2,10 +2,10 @@
 //! of it — suppressed, sent (and how far it got: delivered, read) or
 //! failed. Delivery statuses keep the furthest state, whatever their order.
 
-use commands::RecordedEvent;
 use domain::customer::{AlertCause, DeliveryStatus};
 use domain::CustomerEvent;
 use sqlx::PgConnection;
+use store::RecordedEvent;
 
 use crate::projection::{customer_events, Projection, ProjectionError, Tables};
 

@@ -2,9 +2,9 @@
 //! admin API needs for band mix over time, band migrations and the reasons
 //! in force. Rows are only inserted (a decision never changes).
 
-use commands::RecordedEvent;
 use domain::CustomerEvent;
 use sqlx::PgConnection;
+use store::RecordedEvent;
 
 use super::risk_state::band_name;
 use crate::projection::{customer_events, Projection, ProjectionError, Tables};

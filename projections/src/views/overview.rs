@@ -4,9 +4,9 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use commands::RecordedEvent;
 use domain::CustomerEvent;
 use sqlx::{PgConnection, Row};
+use store::RecordedEvent;
 
 use crate::projection::{customer_events, Projection, ProjectionError, Tables};
 

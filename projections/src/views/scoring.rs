@@ -28,11 +28,11 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use commands::RecordedEvent;
 use domain::customer::LogCheckpoint;
 use domain::risk::{decide_features, verdict, Decided, DecisionPoint, ModelArtifact};
 use domain::CustomerEvent;
 use sqlx::PgConnection;
+use store::RecordedEvent;
 
 use super::feature_rows::{load_states, poison, write_all, Entry, Output, States};
 use super::risk_state::{self, RiskRow};

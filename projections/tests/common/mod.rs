@@ -1,11 +1,11 @@
 //! A deterministic little portfolio written through the real command bus.
 #![allow(dead_code)]
 
-use commands::{CommandBus, Metadata, PgEventStore};
 use domain::customer::{Addressed, CustomerCommand};
 use domain::values::CustomerId;
 use domain::Customer;
 use serde_json::json;
+use store::{CommandBus, Metadata, PgEventStore};
 
 pub fn bus(pool: &sqlx::PgPool) -> CommandBus<Customer> {
     CommandBus::new(PgEventStore::new(pool.clone()))
@@ -90,7 +90,7 @@ pub async fn write(bus: &CommandBus<Customer>, items: Vec<(String, Addressed)>) 
             .expect("batch");
         for o in out {
             assert!(
-                !matches!(o, commands::batch::ItemOutcome::Rejected(_)),
+                !matches!(o, store::batch::ItemOutcome::Rejected(_)),
                 "seed data refused: {o:?}"
             );
         }

@@ -13,13 +13,13 @@ use std::sync::Arc;
 
 use axum::http::StatusCode;
 use chrono::Utc;
-use commands::CommandError;
 use domain::audit_trail::{AuditQuery, AuditTrailAddressed, AuditTrailError, RecordAuditRead};
+use store::CommandError;
 
 use crate::auth::Caller;
 use crate::http::problem::Problem;
 use crate::http::AppState;
-use commands::Metadata;
+use store::Metadata;
 
 /// Per-reader turns for recording (see the module docs).
 #[derive(Default)]

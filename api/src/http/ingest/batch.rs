@@ -5,10 +5,10 @@
 
 use axum::extract::State;
 use axum::Json;
-use commands::batch::ItemOutcome;
 use domain::customer::Addressed;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use store::batch::ItemOutcome;
 
 use super::MAX_BATCH_ITEMS;
 use crate::http::json::StrictJson;

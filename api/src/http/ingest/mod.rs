@@ -8,11 +8,11 @@ use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
-use commands::Outcome;
 use domain::customer::*;
 use domain::values::CustomerId;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use store::Outcome;
 
 use super::json::StrictJson;
 use super::problem::Problem;

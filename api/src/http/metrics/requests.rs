@@ -93,7 +93,7 @@ pub(super) fn render_http(out: &mut String, m: &HttpMetrics) {
     let _ = writeln!(
         out,
         "event_store_conflicts_total {}",
-        commands::stats::conflicts()
+        store::stats::conflicts()
     );
     family(
         out,
@@ -104,7 +104,7 @@ pub(super) fn render_http(out: &mut String, m: &HttpMetrics) {
     let _ = writeln!(
         out,
         "event_store_conflicts_gave_up_total {}",
-        commands::stats::gave_up_after_conflicts()
+        store::stats::gave_up_after_conflicts()
     );
     let requests = m.requests();
     family(

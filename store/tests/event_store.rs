@@ -3,12 +3,12 @@
 
 mod common;
 
-use commands::batch::ItemOutcome;
-use commands::testing::fresh_database;
-use commands::{CommandError, PgEventStore};
 use common::*;
 use domain::{Customer, CustomerError};
 use sqlx::Row;
+use store::batch::ItemOutcome;
+use store::testing::fresh_database;
+use store::{CommandError, PgEventStore};
 
 #[tokio::test]
 async fn snapshots_give_the_same_state_as_a_full_replay() {
@@ -35,7 +35,7 @@ async fn snapshots_give_the_same_state_as_a_full_replay() {
         .fetch_one(&db.pool)
         .await
         .expect("snapshot exists");
-    let every = commands::store::DEFAULT_SNAPSHOT_EVERY;
+    let every = store::events::DEFAULT_SNAPSHOT_EVERY;
     assert_eq!(snap, 121 / every * every);
     assert!(snap < 121, "the test needs events after the snapshot");
     let loaded = PgEventStore::<Customer>::new(db.pool.clone())

@@ -8,10 +8,10 @@ use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use commands::store::log::{read_all, Checkpoint};
-use commands::testing::{fresh_database, read_until};
 use common::*;
 use sqlx::{Connection, PgConnection};
+use store::events::log::{read_all, Checkpoint};
+use store::testing::{fresh_database, read_until};
 
 #[tokio::test]
 async fn an_event_whose_transaction_commits_late_is_not_skipped() {
@@ -67,7 +67,7 @@ async fn every_event_is_read_exactly_once_under_concurrent_writers() {
                         Ok(_) => acknowledged += 1,
                         // A clean refusal after bounded retries is allowed;
                         // it must then have stored nothing (checked below).
-                        Err(commands::CommandError::Conflict) => {}
+                        Err(store::CommandError::Conflict) => {}
                         Err(e) => panic!("write failed: {e}"),
                     }
                 }

@@ -23,7 +23,7 @@ use std::sync::{Arc, OnceLock};
 
 use tokio::sync::{mpsc, oneshot, Semaphore};
 
-use crate::store::{CommittedEvent, PendingCommit, PgEventStore, StoreError};
+use crate::events::{CommittedEvent, PendingCommit, PgEventStore, StoreError};
 use crate::stream::Stream;
 
 /// Appends in flight at once, by default. Two: while one group's statement

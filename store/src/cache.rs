@@ -12,7 +12,7 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use crate::store::StreamContext;
+use crate::events::StreamContext;
 
 /// Bounded map of stream id → latest known context.
 pub struct StreamCache<A> {

@@ -131,7 +131,7 @@ pub async fn read_until(
 ) -> Vec<crate::RecordedEvent> {
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
     loop {
-        let events = crate::store::log::read_all(pool, after, 1_000)
+        let events = crate::events::log::read_all(pool, after, 1_000)
             .await
             .expect("read the log");
         if enough(&events) {

@@ -12,9 +12,9 @@ use serde_json::{Map, Value};
 use std::sync::Arc;
 
 use crate::cache::{self, StreamCache};
+use crate::events::{CommittedEvent, PendingCommit, PgEventStore, StoreError};
 use crate::group::{self, GroupCommitter};
 use crate::metadata::Metadata;
-use crate::store::{CommittedEvent, PendingCommit, PgEventStore, StoreError};
 use crate::stream::Stream;
 use crate::turns::StreamTurns;
 

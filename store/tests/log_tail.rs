@@ -8,12 +8,12 @@ mod common;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use commands::store::log::{read_all, Checkpoint};
-use commands::store::tail::LogTail;
-use commands::testing::fresh_database;
 use common::*;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::{Connection, PgConnection, PgPool};
+use store::events::log::{read_all, Checkpoint};
+use store::events::tail::LogTail;
+use store::testing::fresh_database;
 
 /// A pool that can no longer reach the database: a read through it
 /// succeeds only if it is served from memory.
@@ -46,7 +46,7 @@ async fn settle(pool: &PgPool, n: usize) {
 
 /// Stores `n` events of one stream, each in its own transaction, and waits
 /// until they are all readable.
-async fn committed_probes(db: &commands::testing::TestDatabase, n: i64) {
+async fn committed_probes(db: &store::testing::TestDatabase, n: i64) {
     let mut conn = PgConnection::connect(&db.url).await.expect("connect");
     for seq in 1..=n {
         insert_raw(&mut conn, "P1", seq).await;
@@ -54,7 +54,7 @@ async fn committed_probes(db: &commands::testing::TestDatabase, n: i64) {
     settle(&db.pool, n as usize).await;
 }
 
-fn positions(events: &[commands::RecordedEvent]) -> Vec<i64> {
+fn positions(events: &[store::RecordedEvent]) -> Vec<i64> {
     events.iter().map(|e| e.checkpoint.position).collect()
 }
 
@@ -244,7 +244,7 @@ async fn readers_sharing_a_stretch_each_see_the_whole_log_in_commit_order_under_
                     let id = format!("C{}", (w + i) % 8);
                     let txn = purchase(&format!("W{w}-{i}"), 100, i);
                     match bus.execute(&id, addressed(&id, txn), &meta()).await {
-                        Ok(_) | Err(commands::CommandError::Conflict) => {}
+                        Ok(_) | Err(store::CommandError::Conflict) => {}
                         Err(e) => panic!("write failed: {e}"),
                     }
                 }

@@ -2,10 +2,10 @@
 #![allow(dead_code)]
 
 use chrono::{DateTime, Duration, Utc};
-use commands::{CommandBus, Metadata, PgEventStore};
 use domain::customer::*;
 use domain::values::*;
 use domain::Customer;
+use store::{CommandBus, Metadata, PgEventStore};
 
 pub fn at(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s)
@@ -59,11 +59,11 @@ pub fn purchase(txn: &str, amount: i64, minutes: i64) -> CustomerCommand {
 /// stored", not "one empty read".
 pub async fn follow(
     pool: sqlx::PgPool,
-    tail: Option<std::sync::Arc<commands::store::tail::LogTail>>,
+    tail: Option<std::sync::Arc<store::events::tail::LogTail>>,
     batch: i64,
     done: std::sync::Arc<std::sync::atomic::AtomicBool>,
 ) -> Vec<i64> {
-    use commands::store::log::{read_all, Checkpoint};
+    use store::events::log::{read_all, Checkpoint};
     let mut seen = Vec::new();
     let mut at = Checkpoint::START;
     let mut idle_after_done = 0u32;
@@ -122,7 +122,7 @@ pub fn concurrent_purchases(
     n: i64,
 ) -> Vec<
     tokio::task::JoinHandle<
-        Result<commands::Outcome, commands::CommandError<domain::customer::CustomerError>>,
+        Result<store::Outcome, store::CommandError<domain::customer::CustomerError>>,
     >,
 > {
     (0..n)

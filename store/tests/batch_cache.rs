@@ -7,12 +7,12 @@
 mod common;
 
 use chrono::NaiveDate;
-use commands::batch::ItemOutcome;
-use commands::testing::fresh_database;
 use common::*;
 use domain::customer::*;
 use domain::values::*;
 use sqlx::Row;
+use store::batch::ItemOutcome;
+use store::testing::fresh_database;
 
 fn statement(period: &str, issued: &str) -> CustomerCommand {
     CustomerCommand::IssueStatement(IssueStatement {

@@ -5,9 +5,9 @@
 
 mod common;
 
-use commands::testing::fresh_database;
-use commands::CommandError;
 use common::*;
+use store::testing::fresh_database;
+use store::CommandError;
 
 #[tokio::test]
 async fn concurrent_commands_on_one_customer_take_turns_and_all_land_on_the_first_attempt() {

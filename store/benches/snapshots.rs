@@ -1,6 +1,6 @@
 //! Snapshots keep a command's cost flat in the length of the stream.
 //!
-//! On a fresh database of the real test PostgreSQL (`commands::testing`), three
+//! On a fresh database of the real test PostgreSQL (`store::testing`), three
 //! customers are prepared:
 //!
 //! - `SMALL`: 10 events (registration + 9 purchases);
@@ -18,16 +18,16 @@
 //! (`SMALL` ends with a few thousand events): with snapshots this does not
 //! matter, which is the point; the no-snapshot stream grows by a few percent.
 //!
-//! Run with `cargo bench -p commands --bench snapshots`.
+//! Run with `cargo bench -p store --bench snapshots`.
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
-use commands::testing::fresh_database;
-use commands::{CommandBus, PgEventStore};
 use criterion::{criterion_group, criterion_main, Criterion};
 use domain::Customer;
 use sqlx::PgPool;
+use store::testing::fresh_database;
+use store::{CommandBus, PgEventStore};
 
 // The same command builders as the integration tests.
 #[path = "../tests/common/mod.rs"]

@@ -4,8 +4,8 @@
 //!
 //! # Layout
 //! - [`db`] — connecting, migrations, readiness.
-//! - [`store`] — [`PgEventStore`] (streams, snapshots, hash chain) and
-//!   [`store::log`] (the global read in commit order), [`store::tail`] (its
+//! - [`events`] — [`PgEventStore`] (streams, snapshots, hash chain) and
+//!   [`events::log`] (the global read in commit order), [`events::tail`] (its
 //!   newest stretch, read once and shared by a process's readers).
 //! - [`stream`] — what the store needs to know about an aggregate's events.
 //! - [`cache`] — latest state of recent streams, so most commands need no read.
@@ -22,19 +22,19 @@ pub mod batch;
 pub mod bus;
 pub mod cache;
 pub mod db;
+pub mod events;
 mod group;
 pub mod metadata;
 pub mod notifier;
 pub mod registry;
 pub mod stats;
-pub mod store;
 pub mod stream;
 #[cfg(feature = "test-support")]
 pub mod testing;
 pub mod turns;
 
 pub use bus::{CommandBus, CommandError, Outcome};
+pub use events::log::{Checkpoint, RecordedEvent};
+pub use events::PgEventStore;
 pub use metadata::Metadata;
-pub use store::log::{Checkpoint, RecordedEvent};
-pub use store::PgEventStore;
 pub use stream::Stream;

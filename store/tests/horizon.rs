@@ -4,11 +4,11 @@
 
 mod common;
 
-use commands::store::horizon::declare_log_reader;
-use commands::store::log::{head, read_all, Checkpoint};
-use commands::testing::{fresh_database, read_until};
 use common::*;
 use sqlx::{Connection, PgConnection};
+use store::events::horizon::declare_log_reader;
+use store::events::log::{head, read_all, Checkpoint};
+use store::testing::{fresh_database, read_until};
 
 /// These tests watch the horizon, which any transaction in the cluster
 /// moves (creating the other test's database included): one at a time.

@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use cqrs_es::event_sink::EventSink;
 
 use crate::bus::{backoff, metadata_map, CommandBus, CommandError};
+use crate::events::{CommittedEvent, PendingCommit, StoreError, StreamContext};
 use crate::metadata::Metadata;
-use crate::store::{CommittedEvent, PendingCommit, StoreError, StreamContext};
 use crate::stream::Stream;
 
 /// What happened to one item of a batch.
@@ -105,7 +105,7 @@ where
                     aggregate: A::default(),
                     aggregate_id: id.clone(),
                     version: 0,
-                    last_hash: crate::store::hash::GENESIS,
+                    last_hash: crate::events::hash::GENESIS,
                 });
                 let key = A::command_dedup_key(command).map(|k| (id.clone(), k));
                 let prior = key.as_ref().and_then(|k| seen.get(k).cloned());

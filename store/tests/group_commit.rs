@@ -9,11 +9,11 @@ mod common;
 
 use std::time::Duration;
 
-use commands::testing::fresh_database;
-use commands::{CommandBus, CommandError};
 use common::*;
 use domain::Customer;
 use sqlx::{PgPool, Row};
+use store::testing::fresh_database;
+use store::{CommandBus, CommandError};
 
 /// Holds every append back (reads go on) until the returned transaction ends.
 async fn hold_appends(pool: &PgPool) -> sqlx::Transaction<'static, sqlx::Postgres> {
