@@ -18,9 +18,9 @@ const READY_WITHIN: std::time::Duration = std::time::Duration::from_millis(500);
 /// Health routes.
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics))
+        .route("/healthz", get(check_liveness))
+        .route("/readyz", get(check_readiness))
+        .route("/metrics", get(scrape_metrics))
 }
 
 /// `GET /healthz`.
@@ -39,7 +39,7 @@ pub struct Health {
         (status = 200, description = "The process is up", body = Health)
     )
 )]
-async fn healthz() -> Json<Health> {
+async fn check_liveness() -> Json<Health> {
     Json(Health {
         status: "ok".to_owned(),
     })
@@ -55,7 +55,7 @@ async fn healthz() -> Json<Health> {
         crate::http::openapi::problems::Unavailable
     )
 )]
-async fn readyz(State(state): State<AppState>) -> Response {
+async fn check_readiness(State(state): State<AppState>) -> Response {
     // A probe must get its answer within its own timeout (often 1 s) even
     // while the database is down, not after the pool's 5 s acquire timeout.
     let ready = tokio::time::timeout(READY_WITHIN, async {
@@ -105,7 +105,7 @@ async fn readyz(State(state): State<AppState>) -> Response {
         (status = 200, description = "Prometheus text format", body = String, content_type = "text/plain")
     )
 )]
-async fn metrics(State(state): State<AppState>) -> Response {
+async fn scrape_metrics(State(state): State<AppState>) -> Response {
     match super::metrics::render(&state).await {
         Ok(out) => ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response(),
         Err(p) => p.into_response(),

@@ -140,7 +140,7 @@ async fn sent_messages(pool: &PgPool, id: &str, limit: i64) -> Result<Vec<SentMe
     ),
     security(("bearer" = []))
 )]
-async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Me>, Problem> {
+async fn show_own_page(State(state): State<AppState>, caller: Caller) -> Result<Json<Me>, Problem> {
     let id = caller.subject.as_str();
     let profile = overview(&state.pool, id)
         .await
@@ -177,5 +177,5 @@ async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Me>, P
 
 /// The customer's routes (role `customer`).
 pub fn router() -> Router<AppState> {
-    Router::new().route("/v1/me", get(me))
+    Router::new().route("/v1/me", get(show_own_page))
 }

@@ -124,7 +124,7 @@ pub struct OtpAccepted {
         crate::http::openapi::problems::Unavailable
     )
 )]
-async fn request(
+async fn request_code(
     State(state): State<AppState>,
     StrictJson(body): StrictJson<OtpRequest>,
 ) -> Result<Response, Problem> {
@@ -180,7 +180,7 @@ async fn request(
         crate::http::openapi::problems::Unavailable
     )
 )]
-async fn verify(
+async fn verify_code(
     State(state): State<AppState>,
     StrictJson(body): StrictJson<OtpVerify>,
 ) -> Result<Response, Problem> {
@@ -232,6 +232,6 @@ async fn verify(
 /// The customer sign-in routes (public).
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/v1/auth/otp/request", post(request))
-        .route("/v1/auth/otp/verify", post(verify))
+        .route("/v1/auth/otp/request", post(request_code))
+        .route("/v1/auth/otp/verify", post(verify_code))
 }

@@ -66,7 +66,7 @@ pub fn token_response(state: &AppState, subject: &str, role: Role) -> TokenRespo
         crate::http::openapi::problems::Unavailable
     )
 )]
-pub async fn login(
+pub async fn sign_in_staff(
     State(state): State<AppState>,
     StrictJson(body): StrictJson<LoginRequest>,
 ) -> Result<Json<TokenResponse>, Problem> {
@@ -88,5 +88,5 @@ pub async fn login(
 
 /// The staff login route (public).
 pub fn router() -> Router<AppState> {
-    Router::new().route("/v1/auth/login", post(login))
+    Router::new().route("/v1/auth/login", post(sign_in_staff))
 }

@@ -46,8 +46,8 @@ pub struct WebhookState {
 pub fn router() -> Router<AppState> {
     Router::new().route(
         "/v1/webhooks/whatsapp",
-        get(handshake)
-            .post(statuses)
+        get(verify_subscription)
+            .post(receive_statuses)
             .layer(DefaultBodyLimit::max(WEBHOOK_BODY_LIMIT)),
     )
 }
@@ -55,7 +55,7 @@ pub fn router() -> Router<AppState> {
 /// The local adapter's inbox (local mode only; public only in demo mode,
 /// since it shows one-time codes).
 pub fn inbox_router() -> Router<AppState> {
-    Router::new().route("/v1/local/whatsapp/messages", get(local_messages))
+    Router::new().route("/v1/local/whatsapp/messages", get(list_local_messages))
 }
 
 fn webhook_state(state: &AppState) -> Result<&WebhookState, Problem> {
@@ -80,7 +80,7 @@ fn webhook_state(state: &AppState) -> Result<&WebhookState, Problem> {
         (status = 403, description = "Wrong verify token", body = crate::http::problem::Problem, content_type = "application/problem+json")
     )
 )]
-async fn handshake(
+async fn verify_subscription(
     State(state): State<AppState>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
@@ -128,7 +128,7 @@ async fn handshake(
         crate::http::openapi::problems::Unavailable
     )
 )]
-async fn statuses(
+async fn receive_statuses(
     State(state): State<AppState>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
@@ -218,7 +218,7 @@ pub struct InboxPage {
     ),
     security(("bearer" = []))
 )]
-async fn local_messages(
+async fn list_local_messages(
     State(state): State<AppState>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {

@@ -66,7 +66,7 @@ pub struct RaisedAlert {
     ),
     security(("bearer" = []))
 )]
-pub async fn raise(
+pub async fn raise_alert(
     State(state): State<AppState>,
     Path(raw): Path<String>,
     caller: Caller,

@@ -107,7 +107,7 @@ struct Key {
     ),
     security(("bearer" = []))
 )]
-pub async fn list(
+pub async fn list_customers(
     State(state): State<AppState>,
     Query(q): Query<HashMap<String, String>>,
     OriginalUri(uri): OriginalUri,

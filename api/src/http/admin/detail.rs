@@ -112,7 +112,7 @@ async fn thresholds(pool: &PgPool, id: &str) -> Result<Value, Problem> {
     ),
     security(("bearer" = []))
 )]
-pub async fn detail(
+pub async fn show_customer(
     State(state): State<AppState>,
     Path(raw): Path<String>,
     Query(q): Query<HashMap<String, String>>,
@@ -185,7 +185,7 @@ pub async fn detail(
     ),
     security(("bearer" = []))
 )]
-pub async fn transactions_page(
+pub async fn list_transactions(
     State(state): State<AppState>,
     Path(raw): Path<String>,
     Query(q): Query<HashMap<String, String>>,
@@ -219,7 +219,7 @@ pub async fn transactions_page(
     ),
     security(("bearer" = []))
 )]
-pub async fn statements_page(
+pub async fn list_statements(
     State(state): State<AppState>,
     Path(raw): Path<String>,
     Query(q): Query<HashMap<String, String>>,

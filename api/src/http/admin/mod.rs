@@ -22,19 +22,22 @@ use super::AppState;
 /// The admin routes (guarded by the caller).
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/v1/admin/portfolio", get(portfolio::portfolio))
-        .route("/v1/admin/customers", get(customers::list))
-        .route("/v1/admin/customers/{customer_id}", get(detail::detail))
+        .route("/v1/admin/portfolio", get(portfolio::show_portfolio))
+        .route("/v1/admin/customers", get(customers::list_customers))
+        .route(
+            "/v1/admin/customers/{customer_id}",
+            get(detail::show_customer),
+        )
         .route(
             "/v1/admin/customers/{customer_id}/transactions",
-            get(detail::transactions_page),
+            get(detail::list_transactions),
         )
         .route(
             "/v1/admin/customers/{customer_id}/statements",
-            get(detail::statements_page),
+            get(detail::list_statements),
         )
         .route(
             "/v1/admin/customers/{customer_id}/alerts",
-            post(alerts::raise),
+            post(alerts::raise_alert),
         )
 }

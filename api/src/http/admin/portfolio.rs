@@ -132,7 +132,7 @@ fn date(p: &Params, name: &str) -> Result<Option<NaiveDate>, Problem> {
     ),
     security(("bearer" = []))
 )]
-pub async fn portfolio(
+pub async fn show_portfolio(
     State(state): State<AppState>,
     Query(q): Query<HashMap<String, String>>,
     OriginalUri(uri): OriginalUri,

@@ -112,7 +112,7 @@ async fn customer_exists(state: &AppState, id: &str) -> Result<(), Problem> {
     ),
     security(("bearer" = []))
 )]
-pub async fn customer_decisions(
+pub async fn list_decisions(
     State(state): State<AppState>,
     Path(raw): Path<String>,
     Query(q): Query<HashMap<String, String>>,
@@ -171,7 +171,7 @@ pub async fn customer_decisions(
     ),
     security(("bearer" = []))
 )]
-pub async fn decision(
+pub async fn show_decision(
     State(state): State<AppState>,
     Path(id): Path<String>,
     Query(q): Query<HashMap<String, String>>,
@@ -250,7 +250,7 @@ pub struct DecisionPage {
     ),
     security(("bearer" = []))
 )]
-pub async fn replay(
+pub async fn replay_decision(
     State(state): State<AppState>,
     Path(id): Path<String>,
     caller: Caller,
@@ -317,7 +317,7 @@ pub const CLOCKS: [&str; 2] = ["recording", "business"];
     ),
     security(("bearer" = []))
 )]
-pub async fn state_as_of(
+pub async fn show_state_as_of(
     State(state): State<AppState>,
     Path(raw): Path<String>,
     Query(q): Query<HashMap<String, String>>,

@@ -21,15 +21,18 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route(
             "/v1/audit/customers/{customer_id}/decisions",
-            get(handlers::customer_decisions),
+            get(handlers::list_decisions),
         )
         .route(
             "/v1/audit/customers/{customer_id}/state",
-            get(handlers::state_as_of),
+            get(handlers::show_state_as_of),
         )
-        .route("/v1/audit/decisions/{decision_id}", get(handlers::decision))
+        .route(
+            "/v1/audit/decisions/{decision_id}",
+            get(handlers::show_decision),
+        )
         .route(
             "/v1/audit/decisions/{decision_id}/replay",
-            post(handlers::replay),
+            post(handlers::replay_decision),
         )
 }
