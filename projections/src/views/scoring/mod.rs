@@ -22,22 +22,25 @@
 //! every customer's row per batch, and writes them once at the end.
 //!
 //! # Layout
-//! - this file — the projection: folding a batch, scoring, the rebuild memory.
+//! - this file — the projection: its steps, the live and the rebuild memory.
+//! - `step` — what a step does to its customers: fold the batch, score.
 //! - `feature_rows` — loading states and writing the rows.
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use domain::customer::LogCheckpoint;
-use domain::risk::{decide_features, verdict, Decided, DecisionPoint, ModelArtifact};
+use domain::risk::ModelArtifact;
 use domain::CustomerEvent;
 use sqlx::PgConnection;
 use store::RecordedEvent;
 
-use super::feature_rows::{load_states, poison, write_all, Entry, Output, States};
-use super::risk_state::{self, RiskRow};
+use super::feature_rows::{load_states, write_all, Output, States};
+use super::risk_state;
 use super::writes::Writes;
 use crate::projection::{customer_events, Projection, ProjectionError, StepMark, Tables};
+
+mod step;
+
+use step::{fold, forget_unscored};
 
 /// Customers a rebuild keeps in memory at most by default; past it, the
 /// memory is written to the tables and emptied. A state holds at most 200
@@ -276,138 +279,4 @@ async fn load_missing(
         .collect();
     risk_state::load(tx, tables.name("customer_risk"), &missing, &mut states.risk).await?;
     Ok(())
-}
-
-/// A state with no behaviour folded yet is never stored, so the next batch
-/// would start it afresh from the tables: forget it in memory too.
-fn forget_unscored(ids: &[String], states: &mut States) {
-    for id in ids {
-        if states
-            .entries
-            .get(id)
-            .is_some_and(|e| e.state.latest_event_at().is_none())
-        {
-            states.entries.remove(id);
-        }
-    }
-}
-
-/// Folds a batch into the customers' states and risk rows (creating what is
-/// missing); returns the trigger of each customer with new behaviour: its
-/// last behaviour event in the batch, what the new score is about.
-fn fold<'a>(
-    decoded: &'a [(&'a RecordedEvent, CustomerEvent)],
-    states: &mut States,
-) -> HashMap<&'a str, &'a RecordedEvent> {
-    let States { entries, risk } = states;
-    let mut triggers = HashMap::new();
-    for (stored, event) in decoded {
-        let id = &stored.aggregate_id;
-        if !entries.contains_key(id) {
-            entries.insert(id.clone(), Entry::default());
-        }
-        let Some(entry) = entries.get_mut(id) else {
-            continue; // inserted just above
-        };
-        if stored.sequence <= entry.last_sequence {
-            continue; // already folded (a rebuild overlapping the live log)
-        }
-        entry.last_sequence = stored.sequence;
-        match event {
-            CustomerEvent::RiskAssessed(e) => {
-                risk.entry(id.clone())
-                    .or_insert_with(|| RiskRow::new(e.assessment.as_of))
-                    .record(e);
-            }
-            // Alerts are the bank's reaction, not behaviour: no rescoring.
-            other if !other.is_behaviour() => {}
-            other => {
-                entry.state.apply(other);
-                triggers.insert(id.as_str(), *stored);
-            }
-        }
-    }
-    triggers
-}
-
-impl CustomerFeatures {
-    /// Scores the customers of `ids` (sorted) that have a trigger, moving
-    /// their risk rows, and — with `rows` — writes the feature row of every
-    /// one of them. Decisions are asked for only on `live` tables.
-    fn score(
-        &self,
-        ids: &[String],
-        states: &mut States,
-        triggers: &HashMap<&str, &RecordedEvent>,
-        live: bool,
-        rows: bool,
-        out: &mut Output,
-    ) -> Result<(), ProjectionError> {
-        let States { entries, risk } = states;
-        for id in ids {
-            let Some(entry) = entries.get(id) else {
-                continue;
-            };
-            let Some(at) = entry.state.latest_event_at() else {
-                continue;
-            };
-            let features = entry.state.features(at);
-            if rows {
-                out.feature_row(id, at, &entry.state, entry.last_sequence, &features)?;
-            }
-            let Some(trigger) = triggers.get(id.as_str()) else {
-                continue;
-            };
-            // One decide function for every path; a rebuild only scores
-            // (explanations and reasons are only worked out for a decision).
-            let checkpoint = LogCheckpoint {
-                tx_id: trigger.checkpoint.tx_id,
-                position: trigger.checkpoint.position,
-            };
-            let point =
-                DecisionPoint::at_event(id, trigger.sequence, &trigger.event_type, checkpoint, at);
-            let row = risk.entry(id.clone()).or_insert_with(|| RiskRow::new(at));
-            let Decided {
-                verdict: v,
-                decision,
-            } = if live {
-                decide_features(
-                    &self.model,
-                    &self.version,
-                    features,
-                    &point,
-                    Some(row.last_decision()),
-                )
-            } else {
-                Decided {
-                    verdict: verdict(&self.model, &features),
-                    decision: None,
-                }
-            };
-            let rules: Vec<String> = v.fired_rules.iter().map(|r| r.id.clone()).collect();
-            row.score = v.scores.ensemble;
-            row.band = v.band;
-            row.fired_rules = rules.clone();
-            row.scored_at = at;
-            row.scored_sequence = trigger.sequence;
-            row.model_version = self.version.clone();
-            out.history.push((
-                id.clone(),
-                trigger.sequence,
-                at,
-                v.scores,
-                v.band,
-                rules.clone(),
-            ));
-            if let Some(command) = decision {
-                let decision_id = command.decision_id.clone();
-                let json = serde_json::to_value(&command)
-                    .map_err(|e| poison(format!("decision does not serialise: {e}")))?;
-                out.outbox.push((decision_id.clone(), id.clone(), json));
-                row.requested = Some((command.band, rules));
-                row.last_decision_id = Some(decision_id);
-            }
-        }
-        Ok(())
-    }
 }
