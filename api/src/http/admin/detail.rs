@@ -9,15 +9,15 @@ use axum::extract::{Path, Query, State};
 use axum::Json;
 use serde::Serialize;
 use serde_json::Value;
-use sqlx::PgPool;
 use utoipa::ToSchema;
 
 pub use super::activity::{overview, statements, transactions};
 use super::activity::{Profile, StatementsPage, TransactionsPage};
 pub use super::risk::risk;
 use super::risk::RiskInForce;
+pub use super::timeline::alerts;
+use super::timeline::{risk_history, thresholds, AlertRow, RiskPoint, Thresholds};
 use crate::http::freshness::{positions, Projected};
-use crate::http::openapi::schemas::{AlertDoc, RiskPoint, Thresholds};
 use crate::http::params::{bad_param, Params};
 use crate::http::problem::Problem;
 use crate::http::AppState;
@@ -39,58 +39,17 @@ pub struct CustomerDetail {
     /// Band, score, reasons.
     pub risk: RiskInForce,
     /// Scores over time, oldest first (at most 500).
-    #[schema(value_type = Vec<RiskPoint>)]
-    pub risk_history: Vec<Value>,
+    pub risk_history: Vec<RiskPoint>,
     /// For drawing on the chart.
-    #[schema(value_type = Option<Thresholds>)]
-    pub band_thresholds: Value,
+    pub band_thresholds: Option<Thresholds>,
     /// Newest transactions (20) and the cursor for more.
     pub transactions: TransactionsPage,
     /// Newest statements (12) and the cursor for more.
     pub statements: StatementsPage,
     /// Alerts, newest first.
-    #[schema(value_type = Vec<AlertDoc>)]
-    pub alerts: Value,
+    pub alerts: Vec<AlertRow>,
     /// Freshness.
     pub projected: Vec<Projected>,
-}
-
-/// Alerts, newest first.
-pub async fn alerts(
-    pool: &PgPool,
-    id: &str,
-    only_sent: bool,
-    limit: i64,
-) -> Result<Value, Problem> {
-    let rows: Vec<Value> = sqlx::query_scalar(
-        "SELECT jsonb_build_object('alert_id', alert_id, 'kind', kind, 'decision_id', decision_id, \
-                'requested_by', requested_by, 'reason', reason, 'template', template, 'status', status, \
-                'delivery', delivery, 'raised_at', raised_at, 'sent_at', sent_at, 'delivered_at', delivered_at, \
-                'read_at', read_at, 'failed_code', failed_code, 'failed_reason', failed_reason, \
-                'attempts', attempts, 'fallback_used', fallback_used, \
-                'suppressed_reason', suppressed_reason, 'pricing_category', pricing_category) \
-         FROM customer_alerts WHERE customer_id = $1 AND (NOT $2 OR status = 'sent') \
-         ORDER BY raised_at DESC, alert_id DESC LIMIT $3",
-    )
-    .bind(id)
-    .bind(only_sent)
-    .bind(limit)
-    .fetch_all(pool)
-    .await?;
-    Ok(Value::Array(rows))
-}
-
-/// The band thresholds of the model that scored the customer (from the
-/// model registry), for drawing them on the risk chart.
-async fn thresholds(pool: &PgPool, id: &str) -> Result<Value, Problem> {
-    let t: Option<Value> = sqlx::query_scalar(
-        "SELECT m.canonical::jsonb -> 'bands' FROM customer_risk r \
-         JOIN model_registry m ON m.version = r.model_version WHERE r.customer_id = $1",
-    )
-    .bind(id)
-    .fetch_optional(pool)
-    .await?;
-    Ok(t.unwrap_or(Value::Null))
 }
 
 /// The full picture.
@@ -133,14 +92,7 @@ pub async fn show_customer(
     .bind(&id)
     .fetch_optional(&state.pool)
     .await?;
-    let history: Vec<Value> = sqlx::query_scalar(
-        "SELECT jsonb_build_object('at', scored_at, 'score', score, 'band', band) FROM ( \
-             SELECT scored_at, score, band, sequence FROM risk_history WHERE customer_id = $1 \
-             ORDER BY sequence DESC LIMIT 500) h ORDER BY sequence",
-    )
-    .bind(&id)
-    .fetch_all(&state.pool)
-    .await?;
+    let history = risk_history(&state.pool, &id).await?;
     let projected: Vec<Projected> = positions(
         &state.pool,
         &[

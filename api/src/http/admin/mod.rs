@@ -13,6 +13,7 @@ pub mod customers;
 pub mod detail;
 pub mod portfolio;
 pub mod risk;
+pub mod timeline;
 
 use axum::routing::{get, post};
 use axum::Router;

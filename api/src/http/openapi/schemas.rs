@@ -200,68 +200,6 @@ pub struct OtpVerifyBody {
     pub code: String,
 }
 
-/// An alert and its delivery state.
-#[derive(Serialize, ToSchema)]
-pub struct AlertDoc {
-    /// Id.
-    pub alert_id: String,
-    /// `escalation`, `manual` or `welcome`.
-    pub kind: String,
-    /// The decision (escalations).
-    pub decision_id: Option<String>,
-    /// The admin (manual alerts).
-    pub requested_by: Option<String>,
-    /// The admin's reason (manual alerts).
-    pub reason: Option<String>,
-    /// Template.
-    pub template: String,
-    /// `raised`, `suppressed`, `sent` or `failed`.
-    pub status: String,
-    /// Furthest delivery status: `sent`, `delivered`, `read`, `failed`.
-    pub delivery: Option<String>,
-    /// Raised.
-    pub raised_at: DateTime<Utc>,
-    /// Accepted by WhatsApp.
-    pub sent_at: Option<DateTime<Utc>>,
-    /// Delivered.
-    pub delivered_at: Option<DateTime<Utc>>,
-    /// Read.
-    pub read_at: Option<DateTime<Utc>>,
-    /// WhatsApp error code on failure.
-    pub failed_code: Option<i64>,
-    /// Why it failed.
-    pub failed_reason: Option<String>,
-    /// Attempts.
-    pub attempts: i32,
-    /// Whether the fallback template was used.
-    pub fallback_used: bool,
-    /// Why a suppressed alert was not sent: `cooldown` or `stale` (about a
-    /// fact older than `ALERT_MAX_AGE` when decided, e.g. imported history).
-    pub suppressed_reason: Option<String>,
-    /// The pricing category WhatsApp charged it under (`utility`, …).
-    pub pricing_category: Option<String>,
-}
-
-/// One point of the risk chart.
-#[derive(Serialize, ToSchema)]
-pub struct RiskPoint {
-    /// When scored.
-    pub at: DateTime<Utc>,
-    /// Score.
-    pub score: f64,
-    /// Band.
-    pub band: String,
-}
-
-/// Band thresholds of the scoring model.
-#[derive(Serialize, ToSchema)]
-pub struct Thresholds {
-    /// Lowest Medium probability.
-    pub medium: f64,
-    /// Lowest High probability.
-    pub high: f64,
-}
-
 /// The answer to a status webhook.
 #[derive(Serialize, ToSchema)]
 pub struct DeliveryReportDoc {
