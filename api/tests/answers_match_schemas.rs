@@ -293,6 +293,13 @@ async fn every_answer_matches_its_documented_schema() {
     let (s, b) = send(&app, get.clone(), "/healthz", &admin, None).await;
     assert_eq!(s, 200);
     spec.check("get", "/healthz", 200, &b);
+    let (s, b) = send(&app, get.clone(), "/readyz", &admin, None).await;
+    assert_eq!(s, 200, "{b}");
+    assert!(
+        b["projections"].as_array().is_some_and(|p| !p.is_empty()),
+        "{b}"
+    );
+    spec.check("get", "/readyz", 200, &b);
 
     // And a refusal is problem details as documented.
     let (s, b) = send(&app, get, "/v1/admin/customers/C-NOBODY", &admin, None).await;

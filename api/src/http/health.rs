@@ -7,7 +7,6 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use serde_json::json;
 
 use super::problem::Problem;
 use super::AppState;
@@ -45,13 +44,42 @@ async fn check_liveness() -> Json<Health> {
     })
 }
 
+/// The answer to `/readyz`.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct Readiness {
+    /// `ready`, or `degraded` when a projection stopped on an event it
+    /// cannot apply (ingest goes on; its views go stale).
+    pub status: String,
+    /// Each projection's position and health.
+    pub projections: Vec<ProjectionHealth>,
+}
+
+/// One projection in `/readyz`.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ProjectionHealth {
+    /// Projection name.
+    pub name: String,
+    /// Committed events not yet projected (counted up to 1,000,000).
+    pub events_behind: i64,
+    /// Events applied since it was created or rebuilt.
+    pub events_applied: i64,
+    /// Where it is in the log (`tx_id`, `position`).
+    #[schema(value_type = Object)]
+    pub checkpoint: store::Checkpoint,
+    /// Why it stopped, if it did.
+    pub last_error: Option<String>,
+    /// Commit-to-projected latency in this process (none before any).
+    #[schema(value_type = Option<Object>)]
+    pub lag: Option<projections::lag::LagSummary>,
+}
+
 #[utoipa::path(
     get,
     path = "/readyz",
     tag = "health",
     summary = "Readiness: database, migrations, projections",
     responses(
-        (status = 200, description = "Ready or degraded", body = Object),
+        (status = 200, description = "Ready or degraded", body = Readiness),
         crate::http::openapi::problems::Unavailable
     )
 )]
@@ -81,17 +109,24 @@ async fn check_readiness(State(state): State<AppState>) -> Response {
     // A stopped projection does not stop ingest, but its views are going
     // stale: say so loudly without taking the API out of service.
     let failed = projections.iter().any(|p| p.last_error.is_some());
-    let detail: Vec<_> = projections
-        .iter()
-        .map(|p| {
-            json!({"name": p.name, "events_behind": p.events_behind, "events_applied": p.events_applied,
-                   "checkpoint": p.checkpoint, "last_error": p.last_error, "lag": state.lag.summary(&p.name)})
+    let detail = projections
+        .into_iter()
+        .map(|p| ProjectionHealth {
+            lag: state.lag.summary(&p.name),
+            name: p.name,
+            events_behind: p.events_behind,
+            events_applied: p.events_applied,
+            checkpoint: p.checkpoint,
+            last_error: p.last_error,
         })
         .collect();
     let status = if failed { "degraded" } else { "ready" };
     (
         StatusCode::OK,
-        Json(json!({"status": status, "projections": detail})),
+        Json(Readiness {
+            status: status.to_owned(),
+            projections: detail,
+        }),
     )
         .into_response()
 }
