@@ -56,13 +56,7 @@ pub struct RaisedAlert {
     ),
     responses(
         (status = 202, description = "Raised; the dispatcher sends it (a repeat with the same `Idempotency-Key` answers the same, with `Idempotent-Replayed: true`)", body = RaisedAlert, headers(("Idempotent-Replayed" = String, description = "`true` when the same Idempotency-Key raised this alert before"))),
-        crate::http::openapi::problems::BadRequest,
-        crate::http::openapi::problems::Unauthorized,
-        crate::http::openapi::problems::Forbidden,
-        crate::http::openapi::problems::UnknownCustomer,
-        crate::http::openapi::problems::Conflict,
-        crate::http::openapi::problems::Invalid,
-        crate::http::openapi::problems::Unavailable
+        crate::http::openapi::problems::WriteProblems
     ),
     security(("bearer" = []))
 )]

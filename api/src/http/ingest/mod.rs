@@ -130,13 +130,7 @@ fn created(
     request_body = crate::http::openapi::schemas::RegisterCustomerBody,
     responses(
         (status = 201, description = "Recorded (or a repeat, answered as the first time, with `Idempotent-Replayed: true`)", body = crate::http::ingest::Recorded, headers(("Idempotent-Replayed" = String, description = "`true` when the request repeated a fact already stored (nothing new was stored)"))),
-        crate::http::openapi::problems::BadRequest,
-        crate::http::openapi::problems::Unauthorized,
-        crate::http::openapi::problems::Forbidden,
-        crate::http::openapi::problems::UnknownCustomer,
-        crate::http::openapi::problems::Conflict,
-        crate::http::openapi::problems::Invalid,
-        crate::http::openapi::problems::Unavailable
+        crate::http::openapi::problems::WriteProblems
     ),
     security(("bearer" = []))
 )]
@@ -183,13 +177,7 @@ pub struct CreditLimitAnswer {
     ),
     responses(
         (status = 200, description = "Applied (or unchanged)", body = CreditLimitAnswer),
-        crate::http::openapi::problems::BadRequest,
-        crate::http::openapi::problems::Unauthorized,
-        crate::http::openapi::problems::Forbidden,
-        crate::http::openapi::problems::UnknownCustomer,
-        crate::http::openapi::problems::Conflict,
-        crate::http::openapi::problems::Invalid,
-        crate::http::openapi::problems::Unavailable
+        crate::http::openapi::problems::WriteProblems
     ),
     security(("bearer" = []))
 )]
@@ -223,13 +211,7 @@ async fn change_credit_limit(
     ),
     responses(
         (status = 201, description = "Recorded (or a repeat, answered as the first time, with `Idempotent-Replayed: true`)", body = crate::http::ingest::Recorded, headers(("Idempotent-Replayed" = String, description = "`true` when the request repeated a fact already stored (nothing new was stored)"))),
-        crate::http::openapi::problems::BadRequest,
-        crate::http::openapi::problems::Unauthorized,
-        crate::http::openapi::problems::Forbidden,
-        crate::http::openapi::problems::UnknownCustomer,
-        crate::http::openapi::problems::Conflict,
-        crate::http::openapi::problems::Invalid,
-        crate::http::openapi::problems::Unavailable
+        crate::http::openapi::problems::WriteProblems
     ),
     security(("bearer" = []))
 )]
@@ -255,13 +237,7 @@ async fn record_transaction(
     ),
     responses(
         (status = 201, description = "Recorded (or a repeat, answered as the first time, with `Idempotent-Replayed: true`)", body = crate::http::ingest::Recorded, headers(("Idempotent-Replayed" = String, description = "`true` when the request repeated a fact already stored (nothing new was stored)"))),
-        crate::http::openapi::problems::BadRequest,
-        crate::http::openapi::problems::Unauthorized,
-        crate::http::openapi::problems::Forbidden,
-        crate::http::openapi::problems::UnknownCustomer,
-        crate::http::openapi::problems::Conflict,
-        crate::http::openapi::problems::Invalid,
-        crate::http::openapi::problems::Unavailable
+        crate::http::openapi::problems::WriteProblems
     ),
     security(("bearer" = []))
 )]
@@ -287,13 +263,7 @@ async fn issue_statement(
     ),
     responses(
         (status = 201, description = "Recorded (or a repeat, answered as the first time, with `Idempotent-Replayed: true`)", body = crate::http::ingest::Recorded, headers(("Idempotent-Replayed" = String, description = "`true` when the request repeated a fact already stored (nothing new was stored)"))),
-        crate::http::openapi::problems::BadRequest,
-        crate::http::openapi::problems::Unauthorized,
-        crate::http::openapi::problems::Forbidden,
-        crate::http::openapi::problems::UnknownCustomer,
-        crate::http::openapi::problems::Conflict,
-        crate::http::openapi::problems::Invalid,
-        crate::http::openapi::problems::Unavailable
+        crate::http::openapi::problems::WriteProblems
     ),
     security(("bearer" = []))
 )]
@@ -319,13 +289,7 @@ async fn record_payment(
     ),
     responses(
         (status = 201, description = "Recorded (or a repeat, answered as the first time, with `Idempotent-Replayed: true`)", body = crate::http::ingest::Recorded, headers(("Idempotent-Replayed" = String, description = "`true` when the request repeated a fact already stored (nothing new was stored)"))),
-        crate::http::openapi::problems::BadRequest,
-        crate::http::openapi::problems::Unauthorized,
-        crate::http::openapi::problems::Forbidden,
-        crate::http::openapi::problems::UnknownCustomer,
-        crate::http::openapi::problems::Conflict,
-        crate::http::openapi::problems::Invalid,
-        crate::http::openapi::problems::Unavailable
+        crate::http::openapi::problems::WriteProblems
     ),
     security(("bearer" = []))
 )]

@@ -75,3 +75,24 @@ problem_response!(
     "503",
     "Database unavailable (see Retry-After)"
 );
+
+/// Every problem a write about one customer can answer with: 400, 401,
+/// 403, 404, 409, 422 and 503.
+pub struct WriteProblems;
+
+impl IntoResponses for WriteProblems {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        [
+            BadRequest::responses(),
+            Unauthorized::responses(),
+            Forbidden::responses(),
+            UnknownCustomer::responses(),
+            Conflict::responses(),
+            Invalid::responses(),
+            Unavailable::responses(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
