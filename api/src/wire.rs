@@ -16,14 +16,22 @@ use crate::http::json::from_value;
 use crate::problem::Problem;
 
 /// Command names as they appear in NDJSON (`command` field).
-pub const COMMAND_NAMES: [&str; 6] = [
+pub const COMMAND_NAMES: [&str; 9] = [
     "register_customer",
     "change_credit_limit",
     "record_transaction",
     "issue_statement",
     "record_payment",
     "report_days_past_due",
+    "reverse_transaction",
+    "return_payment",
+    "correct_statement",
 ];
+
+/// The corrections among [`COMMAND_NAMES`] (what `POST /v1/corrections:batch`
+/// takes).
+pub const CORRECTION_NAMES: [&str; 3] =
+    ["reverse_transaction", "return_payment", "correct_statement"];
 
 /// Takes `customer_id` out of a flat object and validates it.
 pub fn take_customer_id(obj: &mut Map<String, Value>) -> Result<CustomerId, Problem> {
@@ -66,6 +74,9 @@ pub fn parse_command(value: Value) -> Result<Addressed, Problem> {
         "issue_statement" => CustomerCommand::IssueStatement(from_value(rest)?),
         "record_payment" => CustomerCommand::RecordPayment(from_value(rest)?),
         "report_days_past_due" => CustomerCommand::ReportDaysPastDue(from_value(rest)?),
+        "reverse_transaction" => CustomerCommand::ReverseTransaction(from_value(rest)?),
+        "return_payment" => CustomerCommand::ReturnPayment(from_value(rest)?),
+        "correct_statement" => CustomerCommand::CorrectStatement(from_value(rest)?),
         other => {
             return Err(Problem::field(
                 "command",
@@ -80,6 +91,32 @@ pub fn parse_command(value: Value) -> Result<Addressed, Problem> {
         customer_id,
         command,
     })
+}
+
+/// Parses one corrections batch item: `command` (one of
+/// [`CORRECTION_NAMES`]), `customer_id` and the correction's fields.
+pub fn parse_correction_item(value: Value) -> Result<Addressed, Problem> {
+    let name = value
+        .get("command")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    match name {
+        Some(n) if CORRECTION_NAMES.contains(&n.as_str()) => parse_command(value),
+        Some(n) => Err(Problem::field(
+            "command",
+            format!(
+                "{n:?} is not a correction (one of {})",
+                CORRECTION_NAMES.join(", ")
+            ),
+        )),
+        None => Err(Problem::field(
+            "command",
+            format!(
+                "is required, a string (one of {})",
+                CORRECTION_NAMES.join(", ")
+            ),
+        )),
+    }
 }
 
 /// Parses one batch item: `customer_id` and a transaction's fields.

@@ -211,3 +211,65 @@ async fn import_next_to_other_writers_retries_per_line_and_loses_nothing() {
     );
     let _ = std::fs::remove_file(&registered);
 }
+
+#[tokio::test]
+async fn corrections_import_beside_what_they_correct_and_a_rerun_stores_nothing_twice() {
+    let db = fresh_database().await;
+    let bus = CommandBus::new(PgEventStore::new(db.pool.clone()));
+    let mut file = tempfile();
+    let lines = [
+        r#"{"command":"register_customer","customer_id":"C1","name":"Asha","phone":"+919800000001","credit_limit_minor":1000000,"currency":"INR","opened_at":"2026-01-01T00:00:00Z"}"#,
+        r#"{"command":"record_transaction","customer_id":"C1","transaction_id":"T1","amount_minor":500,"currency":"INR","kind":"purchase","merchant_category_code":"5411","channel":"pos","occurred_at":"2026-01-02T00:00:00Z"}"#,
+        r#"{"command":"reverse_transaction","customer_id":"C1","reversal_id":"R1","transaction_id":"T1","amount_minor":200,"reason":"merchant_reversal","reversed_at":"2026-01-03T00:00:00Z"}"#,
+        r#"{"command":"reverse_transaction","customer_id":"C1","reversal_id":"R2","transaction_id":"T1","amount_minor":301,"reason":"chargeback","reversed_at":"2026-01-04T00:00:00Z"}"#,
+        r#"{"command":"record_payment","customer_id":"C1","payment_id":"P1","amount_minor":300,"currency":"INR","paid_at":"2026-01-05T00:00:00Z"}"#,
+        r#"{"command":"return_payment","customer_id":"C1","payment_id":"P1","reason":"insufficient_funds","returned_at":"2026-01-07T00:00:00Z"}"#,
+        r#"{"command":"return_payment","customer_id":"C1","payment_id":"P9","reason":"other","returned_at":"2026-01-07T00:00:00Z"}"#,
+        r#"{"command":"issue_statement","customer_id":"C1","period":"2026-01","closing_balance_minor":600,"minimum_due_minor":30,"due_date":"2026-02-20","issued_at":"2026-02-01T02:00:00Z"}"#,
+        r#"{"command":"correct_statement","customer_id":"C1","correction_id":"SC1","period":"2026-01","closing_balance_minor":600,"minimum_due_minor":25,"due_date":"2026-02-21","corrected_at":"2026-02-02T00:00:00Z"}"#,
+    ];
+    writeln!(file.1, "{}", lines.join("\n")).expect("write");
+    // Batches of two: a correction may share a batch with what it corrects
+    // or come in the next.
+    for batch in [2, 3] {
+        let report =
+            api::import::import_file(&bus, &file.0, batch, false, chrono::Duration::minutes(5))
+                .await
+                .expect("import");
+        let first_run = batch == 2;
+        assert_eq!(
+            (report.lines, report.rejected),
+            (9, 2),
+            "batch {batch}: {:?}",
+            report.errors
+        );
+        assert_eq!(
+            report.recorded,
+            if first_run { 7 } else { 0 },
+            "{:?}",
+            report.errors
+        );
+        let mut errors = report.errors.clone();
+        errors.sort();
+        assert!(errors[0].starts_with("line 4: amount_minor"), "{errors:?}");
+        assert!(errors[1].starts_with("line 7: payment_id"), "{errors:?}");
+    }
+    let types: Vec<String> = sqlx::query_scalar(
+        "SELECT event_type FROM events WHERE aggregate_id = 'C1' ORDER BY sequence",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .expect("types");
+    assert_eq!(
+        types,
+        [
+            "CustomerRegistered",
+            "TransactionRecorded",
+            "TransactionReversed",
+            "PaymentRecorded",
+            "PaymentReturned",
+            "StatementIssued",
+            "StatementCorrected"
+        ]
+    );
+}

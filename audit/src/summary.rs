@@ -89,6 +89,28 @@ pub fn summarise(event: &CustomerEvent, currency: Option<&str>) -> String {
             e.payment_id
         ),
         CustomerEvent::DaysPastDueReported(e) => format!("{} days past due", e.days_past_due),
+        CustomerEvent::TransactionReversed(e) => format!(
+            "reversal {} of transaction {}: {}{} ({})",
+            e.reversal_id,
+            e.transaction_id,
+            money(e.amount_minor, None),
+            if e.in_full { ", in full" } else { "" },
+            words(&e.reason)
+        ),
+        CustomerEvent::PaymentReturned(e) => format!(
+            "payment {} of {} returned unpaid ({})",
+            e.payment_id,
+            money(e.amount_minor, None),
+            words(&e.reason)
+        ),
+        CustomerEvent::StatementCorrected(e) => format!(
+            "statement {} corrected ({}): closing balance {}, minimum due {}, due {}",
+            e.period,
+            e.correction_id,
+            money(e.closing_balance_minor, None),
+            money(e.minimum_due_minor, None),
+            e.due_date
+        ),
         CustomerEvent::RiskAssessed(e) => {
             let a = &e.assessment;
             let rules: Vec<&str> = a.fired_rules.iter().map(|r| r.id.as_str()).collect();
@@ -105,6 +127,15 @@ pub fn summarise(event: &CustomerEvent, currency: Option<&str>) -> String {
         #[allow(unreachable_patterns)] // new event types arrive with new issues
         other => generic(other),
     }
+}
+
+/// A serde enum value as words (`insufficient_funds` → "insufficient funds").
+fn words<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+        .replace('_', " ")
 }
 
 /// A summary built from the event's own JSON: its scalar fields, in order.

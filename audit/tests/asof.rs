@@ -224,7 +224,9 @@ async fn business_time_counts_a_late_fact_in_its_own_time_and_recording_time_doe
             "SELECT count(*) FROM events WHERE aggregate_id = '{customer}' AND \
              coalesce(payload->'TransactionRecorded'->>'occurred_at', payload->'CustomerRegistered'->>'opened_at', \
                payload->'StatementIssued'->>'issued_at', payload->'PaymentRecorded'->>'paid_at', \
-               payload->'DaysPastDueReported'->>'as_of', payload->'RiskAssessed'->'assessment'->>'as_of')::timestamptz <= '{t}'"
+               payload->'DaysPastDueReported'->>'as_of', payload->'TransactionReversed'->>'reversed_at', \
+               payload->'PaymentReturned'->>'returned_at', payload->'StatementCorrected'->>'corrected_at', \
+               payload->'RiskAssessed'->'assessment'->>'as_of')::timestamptz <= '{t}'"
         ),
     )
     .await;

@@ -27,6 +27,7 @@ fn customer() -> Features {
         days_past_due: 6.0,
         max_days_past_due_6m: 12.0,
         late_months_6m: 1.0,
+        returned_payments_90d: 0.0,
     }
 }
 

@@ -30,10 +30,18 @@ async fn incremental_projection_and_rebuild_give_identical_tables() {
         dump(&db.pool, "customer_overview", "customer_id").await,
         dump(&db.pool, "customer_transactions", "customer_id, sequence").await,
         dump(&db.pool, "customer_statements", "customer_id, period").await,
+        dump(&db.pool, "customer_corrections", "customer_id, sequence").await,
     );
     assert!(
         before.0.lines().count() == 25 && before.1.lines().count() == 25 * 12,
         "views were filled"
+    );
+    assert!(
+        ["reversal", "returned_payment", "statement_correction"]
+            .iter()
+            .all(|k| before.3.contains(k)),
+        "every kind of correction is in the portfolio: {}",
+        before.3
     );
     let r1 = rebuild(&db.pool, &CustomerOverview, 1_000, false)
         .await
@@ -46,6 +54,7 @@ async fn incremental_projection_and_rebuild_give_identical_tables() {
         dump(&db.pool, "customer_overview", "customer_id").await,
         dump(&db.pool, "customer_transactions", "customer_id, sequence").await,
         dump(&db.pool, "customer_statements", "customer_id, period").await,
+        dump(&db.pool, "customer_corrections", "customer_id, sequence").await,
     );
     assert_eq!(before, after);
     // The live runner carries on from the rebuilt checkpoint.
@@ -183,15 +192,22 @@ async fn the_overview_holds_balance_and_utilisation() {
         .filter(|(id, _)| id == "P001")
         .collect();
     // Hand-computed from the generator: the expected balance is the sum of
-    // debits minus refunds minus payments.
+    // debits minus refunds minus payments, less what was reversed (the
+    // portfolio reverses purchases only) and plus payments returned.
     let mut expected = 0i64;
+    let mut payments = std::collections::HashMap::new();
     for (_, a) in &items {
         match &a.command {
             domain::CustomerCommand::RecordTransaction(t) if t.kind.is_debit() => {
                 expected += t.amount_minor.minor()
             }
             domain::CustomerCommand::RecordTransaction(t) => expected -= t.amount_minor.minor(),
-            domain::CustomerCommand::RecordPayment(p) => expected -= p.amount_minor.minor(),
+            domain::CustomerCommand::RecordPayment(p) => {
+                expected -= p.amount_minor.minor();
+                payments.insert(p.payment_id.clone(), p.amount_minor.minor());
+            }
+            domain::CustomerCommand::ReverseTransaction(r) => expected -= r.amount_minor.minor(),
+            domain::CustomerCommand::ReturnPayment(r) => expected += payments[&r.payment_id],
             _ => {}
         }
     }

@@ -54,8 +54,17 @@ where
         ids.dedup();
         let keys: Vec<(String, String)> = items
             .iter()
-            .filter_map(|(id, c)| A::command_dedup_key(c).map(|k| (id.clone(), k)))
+            .flat_map(|(id, c)| {
+                A::command_lookup_keys(c)
+                    .into_iter()
+                    .map(move |k| (id.clone(), k))
+            })
             .collect();
+        // A correction needs the fact it corrects to be decided at all, so
+        // a batch holding one looks facts up from the first try.
+        let refers = items.iter().any(|(_, c)| {
+            A::command_lookup_keys(c).len() > usize::from(A::command_dedup_key(c).is_some())
+        });
         for attempt in 0..self.attempts() {
             let store = self.store();
             let mut tx = store.pool().begin().await.map_err(StoreError::from)?;
@@ -85,7 +94,7 @@ where
             // batch ingest). A repeat then decides a new event whose key the
             // unique index refuses; that is a conflict, and the next try
             // looks and answers it as a repeat.
-            let earlier = if attempt == 0 {
+            let earlier = if attempt == 0 && !refers {
                 Vec::new()
             } else {
                 store.earlier_facts_in(&mut *tx, &keys).await?
@@ -107,9 +116,14 @@ where
                     version: 0,
                     last_hash: crate::events::hash::GENESIS,
                 });
-                let key = A::command_dedup_key(command).map(|k| (id.clone(), k));
-                let prior = key.as_ref().and_then(|k| seen.get(k).cloned());
-                let services = A::services(prior.iter().map(|(_, e)| e.clone()).collect());
+                let prior =
+                    A::command_dedup_key(command).and_then(|k| seen.get(&(id.clone(), k)).cloned());
+                let services = A::services(
+                    A::command_lookup_keys(command)
+                        .into_iter()
+                        .filter_map(|k| seen.get(&(id.clone(), k)).map(|(_, e)| e.clone()))
+                        .collect(),
+                );
                 // Decide on a copy: a refused command must leave no trace.
                 let mut aggregate = ctx.aggregate.clone();
                 let sink = EventSink::default();

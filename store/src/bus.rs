@@ -137,7 +137,8 @@ where
         command: A::Command,
         metadata: &Metadata,
     ) -> Result<Outcome, CommandError<A::Error>> {
-        let keys: Vec<String> = A::command_dedup_key(&command).into_iter().collect();
+        let own_key = A::command_dedup_key(&command);
+        let keys = A::command_lookup_keys(&command);
         let metadata = metadata_map(metadata);
         // Commands for this stream from this process go one at a time, each
         // deciding on what the one before left (see `turns`).
@@ -158,7 +159,10 @@ where
                 // turns our append into a conflict and the retry sees it.
                 None => self.store.load_with_facts(id, &keys).await?,
             };
-            let repeat_of = earlier.first().map(|f| f.sequence);
+            let repeat_of = earlier
+                .iter()
+                .find(|f| own_key.as_ref() == Some(&f.key))
+                .map(|f| f.sequence);
             let services = A::services(earlier.into_iter().map(|f| f.event).collect());
             let sink = EventSink::default();
             let decided = ctx

@@ -18,6 +18,12 @@ pub trait Stream: Aggregate + Clone + 'static {
     /// The key the event a command would record is unique under.
     fn command_dedup_key(command: &Self::Command) -> Option<String>;
 
+    /// Every key whose earlier fact the aggregate needs to decide the
+    /// command: its own and, for a correction, the corrected fact's.
+    fn command_lookup_keys(command: &Self::Command) -> Vec<String> {
+        Self::command_dedup_key(command).into_iter().collect()
+    }
+
     /// When the event happened in the business's world.
     fn occurred_at(event: &Self::Event) -> DateTime<Utc>;
 
@@ -36,6 +42,10 @@ impl Stream for Customer {
 
     fn command_dedup_key(command: &domain::customer::Addressed) -> Option<String> {
         command.command.dedup_key()
+    }
+
+    fn command_lookup_keys(command: &domain::customer::Addressed) -> Vec<String> {
+        command.command.lookup_keys()
     }
 
     fn occurred_at(event: &CustomerEvent) -> DateTime<Utc> {

@@ -35,6 +35,7 @@ const ME_FIELDS: &[&str] = &[
     "recent_transactions[].merchant_name",
     "recent_transactions[].channel",
     "recent_transactions[].occurred_at",
+    "recent_transactions[].reversed_minor",
     "messages",
     "messages[]",
     "messages[].template",

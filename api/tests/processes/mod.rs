@@ -283,6 +283,7 @@ pub async fn check_outcome(
         ("customer_overview", "customer_id"),
         ("customer_transactions", "customer_id, sequence"),
         ("customer_statements", "customer_id, period"),
+        ("customer_corrections", "customer_id, sequence"),
     ];
     let mut before = Vec::new();
     for (table, order) in views {

@@ -6,6 +6,8 @@
 //! per command as a new one. Uniqueness of ids is checked against
 //! [`KnownFacts`], looked up by the command bus.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use cqrs_es::event_sink::EventSink;
 use cqrs_es::Aggregate;
@@ -42,6 +44,10 @@ pub struct Customer {
     /// Alerts raised and what became of them.
     #[serde(default)]
     alerts: AlertBook,
+    /// How much of each partly or fully reversed transaction was reversed,
+    /// by transaction id: grows only with reversals, which are rare.
+    #[serde(default)]
+    reversed: BTreeMap<String, i64>,
 }
 
 impl Customer {
@@ -187,6 +193,28 @@ impl Customer {
                 return self
                     .alerts
                     .decide_raise(*c, &p.registered.phone, self.alert_params());
+            }
+            CustomerCommand::ReverseTransaction(c) => {
+                let p = self.registered()?;
+                let before = self
+                    .reversed
+                    .get(c.transaction_id.as_str())
+                    .copied()
+                    .unwrap_or(0);
+                return super::corrections::decide_reversal(
+                    p.registered.opened_at,
+                    before,
+                    c,
+                    facts,
+                );
+            }
+            CustomerCommand::ReturnPayment(c) => {
+                let p = self.registered()?;
+                return super::corrections::decide_return(p.registered.opened_at, c, facts);
+            }
+            CustomerCommand::CorrectStatement(c) => {
+                self.registered()?;
+                return super::corrections::decide_statement_correction(c, facts);
             }
             CustomerCommand::RecordAlertSent(c) => return self.alerts.decide_sent(c),
             CustomerCommand::RecordAlertFailed(c) => return self.alerts.decide_failed(c),
@@ -360,7 +388,19 @@ impl Aggregate for Customer {
                 self.last_statement_period = Some(e.period.to_string());
             }
             CustomerEvent::PaymentRecorded(e) => self.balance_minor -= e.amount_minor,
-            CustomerEvent::DaysPastDueReported(_) => {}
+            CustomerEvent::DaysPastDueReported(_) | CustomerEvent::StatementCorrected(_) => {}
+            CustomerEvent::TransactionReversed(e) => {
+                if e.kind.is_debit() {
+                    self.balance_minor -= e.amount_minor;
+                } else {
+                    self.balance_minor += e.amount_minor;
+                }
+                *self
+                    .reversed
+                    .entry(e.transaction_id.to_string())
+                    .or_default() += e.amount_minor;
+            }
+            CustomerEvent::PaymentReturned(e) => self.balance_minor += e.amount_minor,
             CustomerEvent::RiskAssessed(e) => {
                 self.risk = RecordedRisk {
                     band: e.assessment.band,

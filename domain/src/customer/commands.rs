@@ -121,6 +121,12 @@ pub enum CustomerCommand {
     RecordPayment(RecordPayment),
     /// See [`ReportDaysPastDue`].
     ReportDaysPastDue(ReportDaysPastDue),
+    /// See [`super::ReverseTransaction`].
+    ReverseTransaction(super::ReverseTransaction),
+    /// See [`super::ReturnPayment`].
+    ReturnPayment(super::ReturnPayment),
+    /// See [`super::CorrectStatement`].
+    CorrectStatement(super::CorrectStatement),
     /// See [`super::RecordRiskAssessment`].
     RecordRiskAssessment(Box<super::RecordRiskAssessment>),
     /// See [`super::RaiseAlert`].
@@ -143,6 +149,9 @@ impl CustomerCommand {
             Self::IssueStatement(c) => Some(keys::statement(&c.period)),
             Self::ReportDaysPastDue(c) => Some(keys::days_past_due(&c.as_of)),
             Self::RecordRiskAssessment(c) => Some(keys::decision(&c.decision_id)),
+            Self::ReverseTransaction(c) => Some(keys::reversal(&c.reversal_id)),
+            Self::ReturnPayment(c) => Some(keys::payment_return(&c.payment_id)),
+            Self::CorrectStatement(c) => Some(keys::statement_correction(&c.correction_id)),
             Self::RegisterCustomer(_)
             | Self::ChangeCreditLimit(_)
             | Self::RaiseAlert(_)
@@ -152,9 +161,25 @@ impl CustomerCommand {
         }
     }
 
+    /// Every key the command bus must look up before deciding: the
+    /// command's own ([`Self::dedup_key`]) and, for a correction, the key of
+    /// the fact it corrects.
+    pub fn lookup_keys(&self) -> Vec<String> {
+        let corrected = match self {
+            Self::ReverseTransaction(c) => Some(c.corrected_key()),
+            Self::ReturnPayment(c) => Some(c.corrected_key()),
+            Self::CorrectStatement(c) => Some(c.corrected_key()),
+            _ => None,
+        };
+        self.dedup_key().into_iter().chain(corrected).collect()
+    }
+
     /// When the fact this command reports happened (business time).
     pub fn occurred_at(&self) -> DateTime<Utc> {
         match self {
+            Self::ReverseTransaction(c) => c.reversed_at,
+            Self::ReturnPayment(c) => c.returned_at,
+            Self::CorrectStatement(c) => c.corrected_at,
             Self::RegisterCustomer(c) => c.opened_at,
             Self::ChangeCreditLimit(c) => c.effective_at,
             Self::RecordTransaction(c) => c.occurred_at,
@@ -173,7 +198,7 @@ impl CustomerCommand {
 impl CustomerCommand {
     /// The business time of a fact the bank's systems report, with its field
     /// name (`opened_at`, `effective_at`, `occurred_at`, `issued_at`,
-    /// `paid_at`, `as_of`); none for what the system records itself
+    /// `paid_at`, `as_of`, `reversed_at`, `returned_at`, `corrected_at`); none for what the system records itself
     /// (decisions, alerts). A statement's due date is not checked: it is
     /// normally in the future.
     pub fn reported_time(&self) -> Option<(&'static str, DateTime<Utc>)> {
@@ -184,6 +209,9 @@ impl CustomerCommand {
             Self::IssueStatement(c) => Some(("issued_at", c.issued_at)),
             Self::RecordPayment(c) => Some(("paid_at", c.paid_at)),
             Self::ReportDaysPastDue(c) => Some(("as_of", c.as_of)),
+            Self::ReverseTransaction(c) => Some(("reversed_at", c.reversed_at)),
+            Self::ReturnPayment(c) => Some(("returned_at", c.returned_at)),
+            Self::CorrectStatement(c) => Some(("corrected_at", c.corrected_at)),
             _ => None,
         }
     }
@@ -225,6 +253,15 @@ pub(crate) mod keys {
     }
     pub fn statement(period: &StatementPeriod) -> String {
         format!("statement:{period}")
+    }
+    pub fn reversal(id: &ExternalId) -> String {
+        format!("reversal:{id}")
+    }
+    pub fn payment_return(payment_id: &ExternalId) -> String {
+        format!("payment_return:{payment_id}")
+    }
+    pub fn statement_correction(id: &ExternalId) -> String {
+        format!("statement_correction:{id}")
     }
     pub fn decision(id: &str) -> String {
         format!("decision:{id}")

@@ -113,6 +113,12 @@ pub enum CustomerEvent {
     PaymentRecorded(PaymentRecorded),
     /// See [`DaysPastDueReported`].
     DaysPastDueReported(DaysPastDueReported),
+    /// See [`super::TransactionReversed`].
+    TransactionReversed(super::TransactionReversed),
+    /// See [`super::PaymentReturned`].
+    PaymentReturned(super::PaymentReturned),
+    /// See [`super::StatementCorrected`].
+    StatementCorrected(super::StatementCorrected),
     /// See [`super::RiskAssessed`].
     RiskAssessed(Box<super::RiskAssessed>),
     /// See [`super::AlertRaised`].
@@ -129,13 +135,16 @@ pub enum CustomerEvent {
 
 /// The stored types of the events that are behaviour
 /// ([`CustomerEvent::is_behaviour`]), for readers that select by type.
-pub const BEHAVIOUR_EVENT_TYPES: [&str; 6] = [
+pub const BEHAVIOUR_EVENT_TYPES: [&str; 9] = [
     "CustomerRegistered",
     "CreditLimitChanged",
     "TransactionRecorded",
     "StatementIssued",
     "PaymentRecorded",
     "DaysPastDueReported",
+    "TransactionReversed",
+    "PaymentReturned",
+    "StatementCorrected",
 ];
 
 impl CustomerEvent {
@@ -149,6 +158,9 @@ impl CustomerEvent {
             Self::StatementIssued(e) => Some(keys::statement(&e.period)),
             Self::DaysPastDueReported(e) => Some(keys::days_past_due(&e.as_of)),
             Self::RiskAssessed(e) => Some(keys::decision(&e.assessment.decision_id)),
+            Self::TransactionReversed(e) => Some(keys::reversal(&e.reversal_id)),
+            Self::PaymentReturned(e) => Some(keys::payment_return(&e.payment_id)),
+            Self::StatementCorrected(e) => Some(keys::statement_correction(&e.correction_id)),
             // Alert reports are deduplicated by the aggregate's alert book:
             // a repeat may differ in detail (a retry's timestamp) yet be the
             // same fact.
@@ -175,6 +187,9 @@ impl CustomerEvent {
                 | Self::StatementIssued(_)
                 | Self::PaymentRecorded(_)
                 | Self::DaysPastDueReported(_)
+                | Self::TransactionReversed(_)
+                | Self::PaymentReturned(_)
+                | Self::StatementCorrected(_)
         )
     }
 
@@ -187,6 +202,9 @@ impl CustomerEvent {
             Self::StatementIssued(e) => e.issued_at,
             Self::PaymentRecorded(e) => e.paid_at,
             Self::DaysPastDueReported(e) => e.as_of,
+            Self::TransactionReversed(e) => e.reversed_at,
+            Self::PaymentReturned(e) => e.returned_at,
+            Self::StatementCorrected(e) => e.corrected_at,
             Self::RiskAssessed(e) => e.assessment.as_of,
             Self::AlertRaised(e) => e.raised_at,
             Self::AlertSuppressed(e) => e.raised_at,
@@ -206,6 +224,9 @@ impl DomainEvent for CustomerEvent {
             Self::StatementIssued(_) => "StatementIssued",
             Self::PaymentRecorded(_) => "PaymentRecorded",
             Self::DaysPastDueReported(_) => "DaysPastDueReported",
+            Self::TransactionReversed(_) => "TransactionReversed",
+            Self::PaymentReturned(_) => "PaymentReturned",
+            Self::StatementCorrected(_) => "StatementCorrected",
             Self::RiskAssessed(_) => "RiskAssessed",
             Self::AlertRaised(_) => "AlertRaised",
             Self::AlertSuppressed(_) => "AlertSuppressed",

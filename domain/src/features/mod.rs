@@ -38,13 +38,17 @@
 //!
 //! # Layout
 //! - `mcc` — merchant category codes grouped into [`MerchantGroup`]s.
-//! - `state` — [`FeatureState`] and how each event is folded into it.
+//! - `state` — [`FeatureState`] and how each event is folded into it;
+//!   `corrections` — how reversals, returned payments and corrected
+//!   statements are.
 //! - `spend` — balance, spend and merchant-mix features from the day buckets.
 //! - `repayment` — statement, payment and days-past-due features.
 //! - `stats` — bounded ratios, coefficient of variation, normalised entropy.
 //! - `tests`, `tests_repayment`, `tests_replay`, `test_support` — unit tests
 //!   with hand-computed values, and the incremental-equals-reference property.
 
+mod corrections;
+pub mod legacy;
 mod mcc;
 mod repayment;
 mod spend;
@@ -54,6 +58,8 @@ mod stats;
 mod test_support;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_corrections;
 #[cfg(test)]
 mod tests_order;
 #[cfg(test)]
@@ -71,7 +77,7 @@ pub use mcc::{MerchantGroup, GROUP_COUNT};
 pub use state::{FeatureState, RETENTION_DAYS, STATEMENTS_KEPT};
 
 /// How many features there are.
-pub const FEATURE_COUNT: usize = 14;
+pub const FEATURE_COUNT: usize = 15;
 
 /// The feature names, in the order of [`Features::to_vec`] (and of the fields).
 pub const FEATURE_NAMES: [&str; FEATURE_COUNT] = [
@@ -89,6 +95,7 @@ pub const FEATURE_NAMES: [&str; FEATURE_COUNT] = [
     "days_past_due",
     "max_days_past_due_6m",
     "late_months_6m",
+    "returned_payments_90d",
 ];
 
 /// A customer's behavioural features as of one moment. Every value is finite.
@@ -122,6 +129,9 @@ pub struct Features {
     pub max_days_past_due_6m: f64,
     /// Number of the last 6 due statements followed by a days-past-due report above 0 after their due date and before the next statement was issued.
     pub late_months_6m: f64,
+    /// Number of payments returned unpaid (bounced) in the last 90 days.
+    #[serde(default)]
+    pub returned_payments_90d: f64,
 }
 
 impl Features {
@@ -142,6 +152,7 @@ impl Features {
             self.days_past_due,
             self.max_days_past_due_6m,
             self.late_months_6m,
+            self.returned_payments_90d,
         ]
     }
 }

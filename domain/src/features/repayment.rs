@@ -22,22 +22,23 @@ fn due(state: &FeatureState, as_of: DateTime<Utc>) -> impl Iterator<Item = &Stat
         .filter(move |s| s.issued_at <= as_of && s.due_end <= as_of)
 }
 
-/// Paid in the cycle ÷ closing balance, in [0, 1]; 1 when nothing was owed.
-fn ratio(s: &StatementRecord) -> f64 {
+/// Paid in the cycle (less what came back by as_of) ÷ closing balance, in
+/// [0, 1]; 1 when nothing was owed.
+fn ratio(s: &StatementRecord, as_of: DateTime<Utc>) -> f64 {
     if s.closing <= 0 {
         return 1.0;
     }
-    bounded(s.paid as f64 / s.closing as f64, 0.0, 1.0)
+    bounded(s.paid_by(as_of) as f64 / s.closing as f64, 0.0, 1.0)
 }
 
 /// A positive minimum was due and at most 1.1 × it was paid.
-fn min_only(s: &StatementRecord) -> bool {
-    s.minimum > 0 && i128::from(s.paid) * 10 <= i128::from(s.minimum) * 11
+fn min_only(s: &StatementRecord, as_of: DateTime<Utc>) -> bool {
+    s.minimum > 0 && i128::from(s.paid_by(as_of)) * 10 <= i128::from(s.minimum) * 11
 }
 
 /// See [`super::Features::payment_ratio`].
 pub(super) fn payment_ratio(state: &FeatureState, as_of: DateTime<Utc>) -> f64 {
-    due(state, as_of).next().map_or(1.0, ratio)
+    due(state, as_of).next().map_or(1.0, |s| ratio(s, as_of))
 }
 
 /// See [`super::Features::min_due_frequency`].
@@ -45,7 +46,7 @@ pub(super) fn min_due_frequency(state: &FeatureState, as_of: DateTime<Utc>) -> f
     let (mut owed, mut minimum_only) = (0_u32, 0_u32);
     for s in due(state, as_of).take(6).filter(|s| s.minimum > 0) {
         owed += 1;
-        minimum_only += u32::from(min_only(s));
+        minimum_only += u32::from(min_only(s, as_of));
     }
     if owed == 0 {
         return 0.0;
@@ -57,13 +58,13 @@ pub(super) fn min_due_frequency(state: &FeatureState, as_of: DateTime<Utc>) -> f
 pub(super) fn consecutive_min_only(state: &FeatureState, as_of: DateTime<Utc>) -> f64 {
     due(state, as_of)
         .take(MAX_RUN)
-        .take_while(|s| min_only(s))
+        .take_while(|s| min_only(s, as_of))
         .count() as f64
 }
 
 /// See [`super::Features::payment_stability`].
 pub(super) fn payment_stability(state: &FeatureState, as_of: DateTime<Utc>) -> f64 {
-    let ratios: Vec<f64> = due(state, as_of).take(6).map(ratio).collect();
+    let ratios: Vec<f64> = due(state, as_of).take(6).map(|s| ratio(s, as_of)).collect();
     coefficient_of_variation(&ratios)
 }
 
@@ -92,5 +93,15 @@ pub(super) fn late_months_6m(state: &FeatureState, as_of: DateTime<Utc>) -> f64 
     due(state, as_of)
         .take(6)
         .filter(|s| s.late_at.is_some_and(|t| t <= as_of))
+        .count() as f64
+}
+
+/// See [`super::Features::returned_payments_90d`].
+pub(super) fn returned_payments_90d(state: &FeatureState, as_of: DateTime<Utc>) -> f64 {
+    let first_day = day_of(as_of) - 90;
+    state
+        .returns
+        .iter()
+        .filter(|r| r.at <= as_of && day_of(r.at) > first_day)
         .count() as f64
 }

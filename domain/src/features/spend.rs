@@ -15,6 +15,7 @@ struct Window {
     cash: i128,
     refunds: i128,
     purchase_count: u64,
+    reversed_purchases: u64,
     by_group: [i128; GROUP_COUNT],
 }
 
@@ -27,6 +28,7 @@ impl Window {
             w.cash += i128::from(b.cash);
             w.refunds += i128::from(b.refunds);
             w.purchase_count += u64::from(b.purchase_count);
+            w.reversed_purchases += u64::from(b.reversed_purchases);
             for (sum, amount) in w.by_group.iter_mut().zip(b.by_group) {
                 *sum += i128::from(amount);
             }
@@ -39,13 +41,20 @@ impl Window {
         (self.purchases + self.cash - self.refunds).max(0)
     }
 
-    /// Normalised entropy of purchases across merchant groups; 0 with fewer
-    /// than 2 purchases.
+    /// Purchases less those reversed in full (a reversal may fall in a
+    /// later window than its purchase, so this is floored at 0).
+    fn purchases_made(&self) -> u64 {
+        self.purchase_count.saturating_sub(self.reversed_purchases)
+    }
+
+    /// Normalised entropy of purchases across merchant groups (a group's
+    /// sum floored at 0: its reversals may outweigh its purchases in a
+    /// window); 0 with fewer than 2 purchases.
     fn mix(&self) -> f64 {
-        if self.purchase_count < 2 {
+        if self.purchases_made() < 2 {
             return 0.0;
         }
-        normalised_entropy(&self.by_group)
+        normalised_entropy(&self.by_group.map(|g| g.max(0)))
     }
 }
 
@@ -89,11 +98,12 @@ pub(super) fn over_limit_count(state: &FeatureState, as_of: DateTime<Utc>) -> f6
 /// See [`super::Features::cash_withdrawal_share`].
 pub(super) fn cash_withdrawal_share(state: &FeatureState, as_of: DateTime<Utc>) -> f64 {
     let w = Window::of(state, day_of(as_of), 30);
-    let spend = w.purchases + w.cash;
+    let (purchases, cash) = (w.purchases.max(0), w.cash.max(0));
+    let spend = purchases + cash;
     if spend <= 0 {
         return 0.0;
     }
-    bounded(w.cash as f64 / spend as f64, 0.0, 1.0)
+    bounded(cash as f64 / spend as f64, 0.0, 1.0)
 }
 
 /// See [`super::Features::spend_change_pct`].
@@ -116,7 +126,7 @@ pub(super) fn merchant_mix_index(state: &FeatureState, as_of: DateTime<Utc>) -> 
 /// See [`super::Features::merchant_mix_change`].
 pub(super) fn merchant_mix_change(state: &FeatureState, as_of: DateTime<Utc>) -> f64 {
     let (recent, baseline) = recent_and_baseline(state, as_of);
-    if baseline.purchase_count == 0 {
+    if baseline.purchases_made() == 0 {
         return 0.0;
     }
     bounded(recent.mix() - baseline.mix(), -1.0, 1.0)

@@ -22,7 +22,7 @@ use super::mcc::{MerchantGroup, GROUP_COUNT};
 use crate::customer::{
     CustomerEvent, DaysPastDueReported, PaymentRecorded, StatementIssued, TransactionRecorded,
 };
-use crate::values::TransactionKind;
+use crate::values::{StatementPeriod, TransactionKind};
 
 /// Days of daily buckets and days-past-due reports kept, counted back from
 /// the latest event folded (the longest window read is 180 days, so an as_of
@@ -44,7 +44,7 @@ pub(super) fn day_of(at: DateTime<Utc>) -> i64 {
 }
 
 /// 00:00 UTC of the day after `date`: the moment a due date has ended.
-fn end_of(date: NaiveDate) -> DateTime<Utc> {
+pub(super) fn end_of(date: NaiveDate) -> DateTime<Utc> {
     let next = date.checked_add_days(Days::new(1)).unwrap_or(date);
     next.and_time(NaiveTime::MIN).and_utc()
 }
@@ -64,6 +64,11 @@ pub(super) struct DayBucket {
     pub purchase_count: u32,
     /// Purchases by [`MerchantGroup`] index.
     pub by_group: [i64; GROUP_COUNT],
+    /// Purchases reversed in full on this day (they no longer count as
+    /// purchases). Reversals are booked on their own day, as refunds are,
+    /// so the sums of one kind above may be negative on such a day.
+    #[serde(default)]
+    pub reversed_purchases: u32,
 }
 
 /// A statement and what was paid in its cycle.
@@ -82,6 +87,13 @@ pub(super) struct StatementRecord {
     /// The earliest days-past-due report above 0 made after the due date and
     /// before the next statement was issued.
     pub late_at: Option<DateTime<Utc>>,
+    /// The period it covers (absent in states stored before it was kept).
+    #[serde(default)]
+    pub period: Option<StatementPeriod>,
+    /// Payments of the cycle returned unpaid: they stop counting from their
+    /// return on.
+    #[serde(default)]
+    pub returned: Vec<PaymentBounced>,
 }
 
 /// A credit limit and when it took effect.
@@ -96,6 +108,24 @@ pub(super) struct LimitChange {
 pub(super) struct PaymentMade {
     pub at: DateTime<Utc>,
     pub amount: i64,
+}
+
+/// A payment returned unpaid: when it came back, and the payment it was.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub(super) struct PaymentBounced {
+    pub at: DateTime<Utc>,
+    pub paid_at: DateTime<Utc>,
+    pub amount: i64,
+}
+
+impl StatementRecord {
+    /// What was paid in the cycle, less the payments returned by `as_of`.
+    pub fn paid_by(&self, as_of: DateTime<Utc>) -> i64 {
+        self.returned
+            .iter()
+            .filter(|r| r.at <= as_of)
+            .fold(self.paid, |paid, r| paid.saturating_sub(r.amount))
+    }
 }
 
 /// A days-past-due report.
@@ -130,6 +160,10 @@ pub struct FeatureState {
     /// statement that arrives after its payments still counts them.
     #[serde(default)]
     pub(super) payments: Vec<PaymentMade>,
+    /// Payments that came back unpaid in the last [`RETENTION_DAYS`] days,
+    /// sorted by when they came back.
+    #[serde(default)]
+    pub(super) returns: Vec<PaymentBounced>,
 }
 
 impl FeatureState {
@@ -154,6 +188,9 @@ impl FeatureState {
             CustomerEvent::StatementIssued(e) => self.statement(e),
             CustomerEvent::PaymentRecorded(e) => self.payment(e),
             CustomerEvent::DaysPastDueReported(e) => self.days_past_due(e),
+            CustomerEvent::TransactionReversed(e) => self.reversal(e),
+            CustomerEvent::PaymentReturned(e) => self.payment_return(e),
+            CustomerEvent::StatementCorrected(e) => self.statement_correction(e),
             _ => {}
         }
         self.prune();
@@ -200,7 +237,7 @@ impl FeatureState {
     /// closed above the limit in force at its end. The closing balances are
     /// the running balance less the later days' changes, so they do not
     /// depend on the order the facts arrived in.
-    fn mark_over_limit_from(&mut self, first_day: i64) {
+    pub(super) fn mark_over_limit_from(&mut self, first_day: i64) {
         let mut closing = self.balance;
         let days: Vec<(i64, i64)> = self
             .days
@@ -227,11 +264,8 @@ impl FeatureState {
     fn statement(&mut self, e: &StatementIssued) {
         let due_end = end_of(e.due_date);
         // Payments and reports folded before the statement still count.
-        let paid = self
-            .payments
-            .iter()
-            .filter(|p| e.issued_at <= p.at && p.at < due_end)
-            .fold(0_i64, |sum, p| sum.saturating_add(p.amount));
+        let paid = self.paid_between(e.issued_at, due_end);
+        let returned = self.returned_between(e.issued_at, due_end);
         let i = self
             .statements
             .partition_point(|s| s.issued_at <= e.issued_at);
@@ -243,6 +277,8 @@ impl FeatureState {
             minimum: e.minimum_due_minor.max(0),
             paid,
             late_at: self.first_late_report(due_end, next_issued),
+            period: Some(e.period.clone()),
+            returned,
         };
         // Reports from this statement's issue on belong to it now, not to
         // the one before.
@@ -260,7 +296,7 @@ impl FeatureState {
     }
 
     /// The earliest report above 0 days in `[due_end, before)`.
-    fn first_late_report(
+    pub(super) fn first_late_report(
         &self,
         due_end: DateTime<Utc>,
         before: Option<DateTime<Utc>>,
@@ -332,6 +368,8 @@ impl FeatureState {
         self.dpd.drain(..n.min(self.dpd.len().saturating_sub(1)));
         let n = self.payments.partition_point(|p| day_of(p.at) <= cutoff);
         self.payments.drain(..n);
+        let n = self.returns.partition_point(|r| day_of(r.at) <= cutoff);
+        self.returns.drain(..n);
         let n = self.limits.partition_point(|l| day_of(l.at) <= cutoff);
         self.limits.drain(..n.saturating_sub(1));
         let excess = self.limits.len().saturating_sub(LIMITS_KEPT);

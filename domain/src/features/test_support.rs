@@ -86,6 +86,65 @@ pub(super) fn dpd(at: DateTime<Utc>, days: u32) -> CustomerEvent {
     })
 }
 
+/// A reversal of `of` (a transaction event), `amount` of it, at `at`.
+pub(super) fn reversal(
+    of: &CustomerEvent,
+    at: DateTime<Utc>,
+    amount: i64,
+    in_full: bool,
+) -> CustomerEvent {
+    let CustomerEvent::TransactionRecorded(t) = of else {
+        panic!("not a transaction: {of:?}");
+    };
+    CustomerEvent::TransactionReversed(TransactionReversed {
+        reversal_id: ExternalId::parse(&format!("R-{}", at.timestamp())).expect("valid"),
+        transaction_id: t.transaction_id.clone(),
+        amount_minor: amount,
+        reason: ReversalReason::Chargeback,
+        reversed_at: at,
+        kind: t.kind,
+        merchant_category_code: t.merchant_category_code.clone(),
+        transaction_occurred_at: t.occurred_at,
+        in_full,
+    })
+}
+
+/// `of` (a payment event) returned unpaid at `at`.
+pub(super) fn returned(of: &CustomerEvent, at: DateTime<Utc>) -> CustomerEvent {
+    let CustomerEvent::PaymentRecorded(p) = of else {
+        panic!("not a payment: {of:?}");
+    };
+    CustomerEvent::PaymentReturned(PaymentReturned {
+        payment_id: p.payment_id.clone(),
+        amount_minor: p.amount_minor,
+        paid_at: p.paid_at,
+        reason: ReturnReason::InsufficientFunds,
+        returned_at: at,
+    })
+}
+
+/// `of` (a statement event) corrected at `at` to these figures.
+pub(super) fn corrected(
+    of: &CustomerEvent,
+    at: DateTime<Utc>,
+    closing: i64,
+    minimum: i64,
+    due: NaiveDate,
+) -> CustomerEvent {
+    let CustomerEvent::StatementIssued(s) = of else {
+        panic!("not a statement: {of:?}");
+    };
+    CustomerEvent::StatementCorrected(StatementCorrected {
+        correction_id: ExternalId::parse(&format!("SC-{}", at.timestamp())).expect("valid"),
+        period: s.period.clone(),
+        issued_at: s.issued_at,
+        closing_balance_minor: closing,
+        minimum_due_minor: minimum,
+        due_date: due,
+        corrected_at: at,
+    })
+}
+
 pub(super) fn assert_finite(f: &Features) {
     for (name, v) in FEATURE_NAMES.iter().zip(f.to_vec()) {
         assert!(v.is_finite(), "{name} = {v}");

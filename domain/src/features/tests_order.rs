@@ -11,9 +11,26 @@ use super::tests_replay::generated_history;
 use super::*;
 use crate::customer::CustomerEvent;
 
+/// The key of the fact a correction corrects, or of the fact itself.
+fn fact_key(e: &CustomerEvent) -> Option<String> {
+    match e {
+        CustomerEvent::TransactionRecorded(t) => Some(format!("t:{}", t.transaction_id)),
+        CustomerEvent::TransactionReversed(r) => Some(format!("t:{}", r.transaction_id)),
+        CustomerEvent::PaymentRecorded(p) => Some(format!("p:{}", p.payment_id)),
+        CustomerEvent::PaymentReturned(r) => Some(format!("p:{}", r.payment_id)),
+        CustomerEvent::StatementIssued(s) => Some(format!("s:{}", s.period)),
+        CustomerEvent::StatementCorrected(c) => Some(format!("s:{}", c.period)),
+        _ => None,
+    }
+}
+
 /// `history` as it arrives: each fact (the registration excepted) `delay`
 /// seconds late, drawn per fact from `delays` (cycled), sorted by arrival.
+/// A correction never arrives before what it corrects (the aggregate
+/// refuses it), so it arrives at the latest of its own time and the
+/// corrected fact's arrival.
 fn arrival_order(history: &[CustomerEvent], delays: &[u32]) -> Vec<CustomerEvent> {
+    let mut arrived_at = std::collections::HashMap::new();
     let mut arriving: Vec<(chrono::DateTime<chrono::Utc>, usize, &CustomerEvent)> = history
         .iter()
         .enumerate()
@@ -22,7 +39,13 @@ fn arrival_order(history: &[CustomerEvent], delays: &[u32]) -> Vec<CustomerEvent
                 CustomerEvent::CustomerRegistered(_) => 0,
                 _ => i64::from(delays[i % delays.len()]),
             };
-            (e.occurred_at() + Duration::seconds(late), i, e)
+            let mut at = e.occurred_at() + Duration::seconds(late);
+            if let Some(key) = fact_key(e) {
+                let corrected = arrived_at.entry(key).or_insert(at);
+                at = at.max(*corrected);
+                *corrected = at;
+            }
+            (at, i, e)
         })
         .collect();
     arriving.sort_by_key(|(at, i, _)| (*at, *i));

@@ -29,7 +29,9 @@ const MCCS: [&str; 12] = [
 
 /// About 15 months of a customer who drifts into stress: spends daily, gets
 /// monthly statements, pays fully, minimally, partly or not at all (sometimes
-/// late), is reported past due, and has the limit cut once.
+/// late, sometimes with a payment that bounces), is reported past due, has
+/// the limit cut once, some transactions reversed and some statements
+/// corrected.
 pub(super) fn generated_history(seed: u64) -> Vec<CustomerEvent> {
     let mut rng = Lcg(seed);
     let limit = 60_000_00;
@@ -47,7 +49,14 @@ pub(super) fn generated_history(seed: u64) -> Vec<CustomerEvent> {
             let closing = balance;
             let minimum = (closing / 20).max(0);
             let due = (midnight + Duration::days(20)).date_naive();
-            events.push(statement(t(day, 2), closing, minimum, due));
+            let issued = statement(t(day, 2), closing, minimum, due);
+            // Every fifth statement is corrected the next day (its minimum
+            // and due date move).
+            if rng.below(5) == 0 {
+                let due = due + Days::new(rng.below(6));
+                pending.push(corrected(&issued, t(day + 1, 4), closing, minimum / 2, due));
+            }
+            events.push(issued);
             let stressed = day > 300;
             let paid = match rng.below(if stressed { 6 } else { 4 }) {
                 0 | 1 => closing.max(0),
@@ -57,7 +66,12 @@ pub(super) fn generated_history(seed: u64) -> Vec<CustomerEvent> {
             };
             let pay_day = day + 3 + rng.below(if stressed { 26 } else { 18 });
             if paid > 0 {
-                pending.push(payment(t(pay_day, 20), paid));
+                let p = payment(t(pay_day, 20), paid);
+                // Payments sometimes bounce two days on, more often under stress.
+                if rng.below(if stressed { 2 } else { 8 }) == 0 {
+                    pending.push(returned(&p, t(pay_day + 2, 6)));
+                }
+                pending.push(p);
             }
             // Reported at 01:00 three days after the due date: 3 days past
             // due unless the minimum was paid by then.
@@ -79,11 +93,25 @@ pub(super) fn generated_history(seed: u64) -> Vec<CustomerEvent> {
                 _ => (TransactionKind::Purchase, Some(mcc)),
             };
             balance += if kind.is_debit() { amount } else { -amount };
-            events.push(txn(t(day, hour), kind, amount, mcc));
+            let recorded = txn(t(day, hour), kind, amount, mcc);
+            // One in fifteen is reversed within a week, in full or in half.
+            if rng.below(15) == 0 {
+                let in_full = rng.below(2) == 0;
+                let part = if in_full { amount } else { amount / 2 };
+                let at = t(day + 1 + rng.below(6), 5);
+                pending.push(reversal(&recorded, at, part, in_full));
+            }
+            events.push(recorded);
         }
         for e in today {
-            if let CustomerEvent::PaymentRecorded(p) = &e {
-                balance -= p.amount_minor;
+            match &e {
+                CustomerEvent::PaymentRecorded(p) => balance -= p.amount_minor,
+                CustomerEvent::PaymentReturned(p) => balance += p.amount_minor,
+                CustomerEvent::TransactionReversed(r) if r.kind.is_debit() => {
+                    balance -= r.amount_minor
+                }
+                CustomerEvent::TransactionReversed(r) => balance += r.amount_minor,
+                _ => {}
             }
             events.push(e);
         }

@@ -26,6 +26,7 @@ impl FeatureState {
             days_past_due: repayment::days_past_due(self, as_of),
             max_days_past_due_6m: repayment::max_days_past_due_6m(self, as_of),
             late_months_6m: repayment::late_months_6m(self, as_of),
+            returned_payments_90d: repayment::returned_payments_90d(self, as_of),
         }
     }
 }

@@ -24,7 +24,7 @@ use super::rules::RuleSet;
 use crate::features::FEATURE_NAMES;
 
 /// (mean, std, coefficient) per feature, in `FEATURE_NAMES` order.
-const LOGISTIC: [(f64, f64, f64); 14] = [
+const LOGISTIC: [(f64, f64, f64); 15] = [
     (0.35, 0.30, 0.55),  // utilisation
     (0.5, 2.0, 0.20),    // over_limit_count
     (0.05, 0.12, 0.35),  // cash_withdrawal_share
@@ -39,6 +39,7 @@ const LOGISTIC: [(f64, f64, f64); 14] = [
     (2.0, 8.0, 0.45),    // days_past_due
     (5.0, 14.0, 0.30),   // max_days_past_due_6m
     (0.4, 1.0, 0.35),    // late_months_6m
+    (0.05, 0.25, 0.30),  // returned_payments_90d
 ];
 
 const UTILISATION: usize = 0;

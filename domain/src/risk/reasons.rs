@@ -166,6 +166,12 @@ const WORDING: [(&str, &str, &str, Adverse); FEATURE_COUNT] = [
         DIRECT_DEBIT,
         Adverse::Count,
     ),
+    (
+        "returned_payments_90d",
+        "{count} payment{s} to your card came back unpaid in the last 90 days",
+        "Paying from an account with enough money in it on the day avoids returned-payment fees",
+        Adverse::Count,
+    ),
 ];
 
 const GENERIC_HELP: &str = "Talk to us: we can help find a repayment plan that works for you";

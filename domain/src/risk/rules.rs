@@ -203,18 +203,21 @@ impl RuleSet {
     }
 
     /// The seed rules qualified where the evidence says so (version
-    /// `rules-2026.2`), all at Medium: training sets a rule to High only when
-    /// its measured precision reaches the model's High band.
+    /// `rules-2026.3`; `.2` was the same without `payment_returned`), all at
+    /// Medium: training sets a rule to High only when its measured precision
+    /// reaches the model's High band.
     /// - `utilisation_above_90` also needs the latest due statement not paid
     ///   in full (`payment_ratio` < 0.95): a customer who uses 95 % of the
     ///   limit and pays every statement in full is a transactor, not a risk.
     /// - The others keep their conditions.
+    /// - `payment_returned`: a payment to the card came back unpaid in the
+    ///   last 90 days.
     /// - `days_past_due_30_plus` (High): a customer 30 or more days past due
     ///   is delinquent; it is never an early warning, and never fires for a
     ///   customer who does not become delinquent, so it costs no false alarm.
     pub fn qualified() -> RuleSet {
         let mut set = RuleSet::seed();
-        set.version = "rules-2026.2".to_owned();
+        set.version = "rules-2026.3".to_owned();
         for rule in &mut set.rules {
             rule.band = Band::Medium;
             if rule.id == "utilisation_above_90" {
@@ -225,6 +228,16 @@ impl RuleSet {
                 });
             }
         }
+        set.rules.push(Rule {
+            id: "payment_returned".to_owned(),
+            feature: "returned_payments_90d".to_owned(),
+            op: Op::Ge,
+            threshold: 1.0,
+            band: Band::Medium,
+            reason: "{count} payment{s} to your card came back unpaid in the last 90 days"
+                .to_owned(),
+            and: Vec::new(),
+        });
         set.rules.push(Rule {
             id: DELINQUENT_RULE.to_owned(),
             feature: "days_past_due".to_owned(),

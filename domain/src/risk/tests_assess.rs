@@ -215,7 +215,7 @@ fn demo_scores_are_pinned() {
     // update it when the demo model changes.
     assert_eq!(
         model.version(),
-        "54e7f9e4004ba97a16b929c9fb1559d7ec2f9210d7f33cd5bb16fda2c80257be"
+        "1a92adcd58ec009d8f079368de29d28b0f2a41344cd25bfee59f3c2640ffdf7a"
     );
 }
 
@@ -236,6 +236,15 @@ fn a_qualified_rule_fires_only_when_all_its_conditions_hold() {
         .evaluate(&transactor)
         .iter()
         .any(|r| r.id == util));
+    // A bounced payment in the last 90 days, with its count in the reason.
+    let bounced = with(&[("returned_payments_90d", 2.0)]);
+    let fired = rules.evaluate(&bounced);
+    let returned = fired.iter().find(|r| r.id == "payment_returned");
+    assert_eq!(
+        returned.map(|r| r.reason.as_str()),
+        Some("2 payments to your card came back unpaid in the last 90 days")
+    );
+    assert!(!ids(&with(&[])).contains(&"payment_returned".to_owned()));
     // Every qualified rule starts at Medium (only evidence sets High), but
     // the delinquent account's.
     assert!(rules

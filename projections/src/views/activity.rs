@@ -1,5 +1,6 @@
-//! `customer_transactions` and `customer_statements`: the drill-down lists of
-//! a customer's card activity.
+//! `customer_transactions`, `customer_statements` and
+//! `customer_corrections`: the drill-down lists of a customer's card
+//! activity.
 
 use domain::CustomerEvent;
 use sqlx::PgConnection;
@@ -12,7 +13,11 @@ pub struct CustomerActivity;
 
 impl Projection for CustomerActivity {
     const NAME: &'static str = "customer_activity";
-    const TABLES: &'static [&'static str] = &["customer_transactions", "customer_statements"];
+    const TABLES: &'static [&'static str] = &[
+        "customer_transactions",
+        "customer_statements",
+        "customer_corrections",
+    ];
     type RebuildMemory = ();
 
     async fn apply(
@@ -23,7 +28,11 @@ impl Projection for CustomerActivity {
     ) -> Result<(), ProjectionError> {
         let mut t = TxColumns::default();
         let mut s = StatementColumns::default();
+        let mut c = super::corrections::CorrectionColumns::default();
         for (stored, event) in customer_events(events)? {
+            if c.push(stored, &event) {
+                continue;
+            }
             match event {
                 CustomerEvent::TransactionRecorded(e) => {
                     t.ids.push(stored.aggregate_id.clone());
@@ -86,12 +95,12 @@ impl Projection for CustomerActivity {
             .execute(&mut *tx)
             .await?;
         }
-        Ok(())
+        c.write(tx, tables.name("customer_corrections")).await
     }
 }
 
 /// The snake_case wire name of a serde enum value.
-fn enum_name<T: serde::Serialize>(v: &T) -> String {
+pub(super) fn enum_name<T: serde::Serialize>(v: &T) -> String {
     match serde_json::to_value(v) {
         Ok(serde_json::Value::String(s)) => s,
         _ => String::new(),

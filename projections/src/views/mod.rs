@@ -1,7 +1,8 @@
 //! The projections: one file each.
 //!
 //! - [`overview`] — `customer_overview`: identity, limit, balance, utilisation.
-//! - [`activity`] — `customer_transactions` and `customer_statements`.
+//! - [`activity`] — `customer_transactions`, `customer_statements` and
+//!   (`corrections`) `customer_corrections`.
 //! - [`scoring`] — `customer_features` and scoring: features, their state,
 //!   `customer_risk`, `risk_history`, decision requests.
 //! - `feature_rows` — the scoring projection's stored states and the rows it
@@ -13,6 +14,7 @@
 
 pub mod activity;
 pub mod alerts;
+mod corrections;
 pub mod decisions;
 mod feature_rows;
 pub mod overview;

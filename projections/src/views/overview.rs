@@ -128,6 +128,11 @@ impl Projection for CustomerOverview {
                 }
                 CustomerEvent::TransactionRecorded(e) => row.balance_minor -= e.amount_minor,
                 CustomerEvent::PaymentRecorded(e) => row.balance_minor -= e.amount_minor,
+                CustomerEvent::TransactionReversed(e) if e.kind.is_debit() => {
+                    row.balance_minor -= e.amount_minor
+                }
+                CustomerEvent::TransactionReversed(e) => row.balance_minor += e.amount_minor,
+                CustomerEvent::PaymentReturned(e) => row.balance_minor += e.amount_minor,
                 CustomerEvent::DaysPastDueReported(e) => row.days_past_due = e.days_past_due as i32,
                 CustomerEvent::RiskAssessed(e) => {
                     let band = super::risk_state::band_name(e.assessment.band).to_owned();

@@ -7,12 +7,16 @@
 //! reading it back (jsonb to text, then parsing) cost about 170 µs a
 //! customer — most of a day-end evaluation, which reads every state.
 
+use domain::features::legacy::FeatureStateV2;
 use domain::features::FeatureState;
 
 /// The first byte of a stored state: the encoding's version. Version 1 had
 /// no payments list (the state's last field); postcard writes an empty list
 /// as one zero byte, so a version-1 state reads as version 2 with it added.
-const VERSION: u8 = 2;
+/// Version 2 had no corrections (see `domain::features::legacy`): it is
+/// read in its own shape and upcast.
+const VERSION: u8 = 3;
+const VERSION_WITHOUT_CORRECTIONS: u8 = 2;
 const VERSION_WITHOUT_PAYMENTS: u8 = 1;
 
 /// The stored bytes of `state`.
@@ -31,10 +35,11 @@ pub fn decode(bin: Option<&[u8]>, json: Option<&str>) -> Result<FeatureState, St
             Some((&VERSION, body)) => {
                 postcard::from_bytes(body).map_err(|e| format!("unreadable binary state: {e}"))
             }
+            Some((&VERSION_WITHOUT_CORRECTIONS, body)) => legacy(body),
             Some((&VERSION_WITHOUT_PAYMENTS, body)) => {
                 let mut body = body.to_vec();
                 body.push(0);
-                postcard::from_bytes(&body).map_err(|e| format!("unreadable binary state: {e}"))
+                legacy(&body)
             }
             Some((v, _)) => Err(format!("binary state of unknown version {v}")),
             None => Err("empty binary state".into()),
@@ -44,6 +49,13 @@ pub fn decode(bin: Option<&[u8]>, json: Option<&str>) -> Result<FeatureState, St
         }
         (None, None) => Err("no state stored".into()),
     }
+}
+
+/// A version-2 body (or a version-1 body with its payments list added).
+fn legacy(body: &[u8]) -> Result<FeatureState, String> {
+    postcard::from_bytes::<FeatureStateV2>(body)
+        .map(FeatureState::from)
+        .map_err(|e| format!("unreadable binary state: {e}"))
 }
 
 #[cfg(test)]
@@ -59,13 +71,123 @@ mod tests {
         assert_eq!(decode(Some(&bin), None).expect("binary"), state);
         let json = serde_json::to_string(&state).expect("json");
         assert_eq!(decode(None, Some(&json)).expect("json"), state);
-        // Version 1: the same state without its (last) payments list.
-        let mut v1 = bin.clone();
-        assert_eq!(v1.pop(), Some(0), "an empty payments list is one zero byte");
-        v1[0] = VERSION_WITHOUT_PAYMENTS;
-        assert_eq!(decode(Some(&v1), None).expect("version 1"), state);
         assert!(decode(Some(&[9, 0]), None).is_err());
         assert!(decode(Some(&[]), None).is_err());
         assert!(decode(None, None).is_err());
+    }
+
+    /// The state's shape in version 2, written out here from that version's
+    /// definition, to make version-2 bytes with.
+    #[derive(serde::Serialize, serde::Deserialize)]
+    struct Day {
+        purchases: i64,
+        cash: i64,
+        refunds: i64,
+        net: i64,
+        purchase_count: u32,
+        by_group: [i64; 10],
+    }
+    #[derive(serde::Serialize, serde::Deserialize)]
+    struct Statement {
+        issued_at: chrono::DateTime<chrono::Utc>,
+        due_end: chrono::DateTime<chrono::Utc>,
+        closing: i64,
+        minimum: i64,
+        paid: i64,
+        late_at: Option<chrono::DateTime<chrono::Utc>>,
+    }
+    #[derive(serde::Serialize, serde::Deserialize)]
+    struct Version2 {
+        first_at: Option<chrono::DateTime<chrono::Utc>>,
+        latest_at: Option<chrono::DateTime<chrono::Utc>>,
+        balance: i64,
+        limits: Vec<serde_json::Value>,
+        days: std::collections::BTreeMap<i64, Day>,
+        over_limit: Vec<chrono::DateTime<chrono::Utc>>,
+        statements: Vec<Statement>,
+        dpd: Vec<serde_json::Value>,
+        payments: Vec<serde_json::Value>,
+    }
+
+    #[test]
+    fn states_stored_before_corrections_read_back_upcast() {
+        let json = serde_json::json!({
+            "first_at": "2026-01-01T00:00:00Z", "latest_at": "2026-03-10T09:00:00Z",
+            "balance": 4750,
+            "limits": [{"at": "2026-01-01T00:00:00Z", "limit": 100000}],
+            "days": {"20485": {"purchases": 5000, "cash": 0, "refunds": 0, "net": 5000,
+                "purchase_count": 1, "by_group": [5000, 0, 0, 0, 0, 0, 0, 0, 0, 0]}},
+            "over_limit": [],
+            "statements": [{"issued_at": "2026-03-01T02:00:00Z", "due_end": "2026-03-22T00:00:00Z",
+                "closing": 5000, "minimum": 250, "paid": 250, "late_at": null}],
+            "dpd": [{"at": "2026-03-09T01:00:00Z", "days": 0}],
+            "payments": [{"at": "2026-03-10T09:00:00Z", "amount": 250}]
+        });
+        let state: FeatureState = serde_json::from_value(json.clone()).expect("a state");
+        // LimitChange, DpdReport and PaymentMade kept their shape: written as
+        // version 2 wrote them (postcard of their fields in order).
+        let old: Version2 = serde_json::from_value(json).expect("version-2 shape");
+        let mut bytes = vec![VERSION_WITHOUT_CORRECTIONS];
+        bytes.extend(postcard::to_allocvec(&VersionTwoBytes(&old)).expect("encodes"));
+        assert_eq!(decode(Some(&bytes), None).expect("version 2"), state);
+        // Version 1: the same without the (last) payments list.
+        let mut v1 = vec![VERSION_WITHOUT_PAYMENTS];
+        let without = Version2 {
+            payments: Vec::new(),
+            ..old
+        };
+        v1.extend(postcard::to_allocvec(&VersionTwoBytes(&without)).expect("encodes"));
+        assert_eq!(v1.pop(), Some(0), "an empty payments list is one zero byte");
+        let mut expected = state.clone();
+        let mut j = serde_json::to_value(&expected).expect("json");
+        j["payments"] = serde_json::json!([]);
+        expected = serde_json::from_value(j).expect("state");
+        assert_eq!(decode(Some(&v1), None).expect("version 1"), expected);
+    }
+
+    /// Postcard bytes of a [`Version2`], with its JSON-shaped lists written
+    /// as the typed records they stand for.
+    struct VersionTwoBytes<'a>(&'a Version2);
+
+    impl serde::Serialize for VersionTwoBytes<'_> {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeTuple;
+            #[derive(serde::Serialize)]
+            struct At {
+                at: chrono::DateTime<chrono::Utc>,
+                value: i64,
+            }
+            #[derive(serde::Serialize)]
+            struct Dpd {
+                at: chrono::DateTime<chrono::Utc>,
+                days: u32,
+            }
+            let at = |v: &serde_json::Value, field: &str| At {
+                at: serde_json::from_value(v["at"].clone()).expect("at"),
+                value: v[field].as_i64().expect("value"),
+            };
+            let v = self.0;
+            let mut t = s.serialize_tuple(9)?;
+            t.serialize_element(&v.first_at)?;
+            t.serialize_element(&v.latest_at)?;
+            t.serialize_element(&v.balance)?;
+            let limits: Vec<At> = v.limits.iter().map(|l| at(l, "limit")).collect();
+            t.serialize_element(&limits)?;
+            t.serialize_element(&v.days)?;
+            t.serialize_element(&v.over_limit)?;
+            t.serialize_element(&v.statements)?;
+            let dpd: Vec<Dpd> = v
+                .dpd
+                .iter()
+                .map(|d| Dpd {
+                    at: serde_json::from_value(d["at"].clone()).expect("at"),
+                    days: d["days"].as_u64().expect("days") as u32,
+                })
+                .collect();
+            t.serialize_element(&dpd)?;
+            let payments: Vec<At> = v.payments.iter().map(|p| at(p, "amount")).collect();
+            t.serialize_element(&payments)?;
+            t.end()
+        }
     }
 }

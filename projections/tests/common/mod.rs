@@ -51,6 +51,18 @@ pub fn portfolio(customers: usize) -> Vec<(String, Addressed)> {
                     "transaction_id": format!("{id}-{month}-{day}"), "amount_minor": amount, "currency": "INR",
                     "kind": kind, "merchant_category_code": mcc, "channel": channel,
                     "occurred_at": format!("2026-{month:02}-{day:02}T12:00:00Z")}})));
+                // Some grocery purchases are half reversed the next day.
+                if n == 5 {
+                    balance -= amount / 2;
+                    out.push(command(
+                        &id,
+                        json!({"command": "reverse_transaction", "data": {
+                        "reversal_id": format!("{id}-{month}-{day}-R"),
+                        "transaction_id": format!("{id}-{month}-{day}"), "amount_minor": amount / 2,
+                        "reason": "merchant_reversal",
+                        "reversed_at": format!("2026-{month:02}-{:02}T08:00:00Z", day + 1)}}),
+                    ));
+                }
             }
             let closing = balance.max(0);
             out.push(command(
@@ -60,6 +72,18 @@ pub fn portfolio(customers: usize) -> Vec<(String, Addressed)> {
                 "minimum_due_minor": closing / 20, "due_date": format!("2026-{:02}-20", month + 1),
                 "issued_at": format!("2026-{:02}-01T01:00:00Z", month + 1)}}),
             ));
+            // Some first statements are corrected the next day: a lower
+            // minimum, two more days to pay.
+            if c % 4 == 2 && month == 1 {
+                out.push(command(
+                    &id,
+                    json!({"command": "correct_statement", "data": {
+                    "correction_id": format!("{id}-SC{month}"), "period": format!("2026-{month:02}"),
+                    "closing_balance_minor": closing, "minimum_due_minor": closing / 25,
+                    "due_date": format!("2026-{:02}-22", month + 1),
+                    "corrected_at": format!("2026-{:02}-02T10:00:00Z", month + 1)}}),
+                ));
+            }
             if c % 3 != 0 && closing > 0 {
                 let paid = if c % 3 == 1 {
                     closing
@@ -73,6 +97,16 @@ pub fn portfolio(customers: usize) -> Vec<(String, Addressed)> {
                     "payment_id": format!("{id}-P{month}"), "amount_minor": paid, "currency": "INR",
                     "paid_at": format!("2026-{:02}-15T09:00:00Z", month + 1)}}),
                 ));
+                // Some second-month payments bounce two days later.
+                if c % 5 == 1 && month == 2 {
+                    balance += paid;
+                    out.push(command(
+                        &id,
+                        json!({"command": "return_payment", "data": {
+                        "payment_id": format!("{id}-P{month}"), "reason": "insufficient_funds",
+                        "returned_at": format!("2026-{:02}-17T06:00:00Z", month + 1)}}),
+                    ));
+                }
             } else if c % 3 == 0 {
                 out.push(command(&id, json!({"command": "report_days_past_due", "data": {
                     "days_past_due": 10 * month, "as_of": format!("2026-{:02}-25T00:00:00Z", month + 1)}})));

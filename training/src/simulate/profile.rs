@@ -5,8 +5,9 @@
 //! users and long-term minimum payers who never default, stress that shows
 //! in fewer and weaker signals (or none: surprise defaults), cures, daily
 //! days-past-due reports from the collections system, card transactions
-//! that arrive one to three days after they happened, and delinquents who
-//! were late now and then before their stress.
+//! that arrive one to three days after they happened, delinquents who
+//! were late now and then before their stress, and payments that bounce
+//! (more often under stress, now and then for anyone).
 
 use std::fmt;
 use std::str::FromStr;
@@ -48,6 +49,11 @@ pub struct Knobs {
     /// payments (5–15 % of months) before their stress: real delinquents
     /// were more often late before.
     pub prior_late: f64,
+    /// Chance a month of a stressed customer (signals showing, or behind)
+    /// has a payment attempt that bounces (a direct debit returned unpaid).
+    pub bounced: f64,
+    /// The same chance for everyone else (a one-off bounce, paid anyway).
+    pub bounce_noise: f64,
 }
 
 impl Profile {
@@ -68,6 +74,8 @@ impl Profile {
                 daily_dpd: false,
                 late_posting: 0.0,
                 prior_late: 0.0,
+                bounced: 0.0,
+                bounce_noise: 0.0,
             },
             Profile::Realistic => Knobs {
                 transactors: 0.10,
@@ -80,6 +88,8 @@ impl Profile {
                 daily_dpd: true,
                 late_posting: 0.05,
                 prior_late: 0.4,
+                bounced: 0.2,
+                bounce_noise: 0.01,
             },
             Profile::Hard => Knobs {
                 transactors: 0.15,
@@ -92,6 +102,8 @@ impl Profile {
                 daily_dpd: true,
                 late_posting: 0.12,
                 prior_late: 0.3,
+                bounced: 0.1,
+                bounce_noise: 0.015,
             },
         }
     }

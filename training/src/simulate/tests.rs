@@ -307,14 +307,16 @@ fn harder_profiles_are_valid_with_daily_reports_late_arrivals_and_look_alikes() 
             stressed_share: 0.3,
             ..cfg(300, 12, 21)
         };
-        let mut streams: BTreeMap<String, (Customer, Option<DateTime<Utc>>)> = BTreeMap::new();
+        let mut streams: BTreeMap<String, (Customer, KnownFacts, Option<DateTime<Utc>>)> =
+            BTreeMap::new();
         let (mut late, mut dpd_days, mut full_high) = (0, BTreeMap::<String, usize>::new(), 0);
+        let mut bounced = 0;
         let mut limit: BTreeMap<String, i64> = BTreeMap::new();
         let mut last_closing: BTreeMap<String, i64> = BTreeMap::new();
         simulate(&c, |line| -> Result<(), String> {
             let (id, cmd) = command(line);
             let at = cmd.occurred_at();
-            let (customer, latest) = streams.entry(id.clone()).or_default();
+            let (customer, facts, latest) = streams.entry(id.clone()).or_default();
             if matches!(cmd, CustomerCommand::RecordTransaction(_)) {
                 if latest.is_some_and(|l| at < l) {
                     late += 1;
@@ -340,15 +342,18 @@ fn harder_profiles_are_valid_with_daily_reports_late_arrivals_and_look_alikes() 
                 _ => {}
             }
             let cid = CustomerId::parse(&id).expect("valid customer id");
+            bounced += usize::from(matches!(cmd, CustomerCommand::ReturnPayment(_)));
             let event = customer
-                .decide(&cid, cmd, &KnownFacts::none())
+                .decide(&cid, cmd, facts)
                 .unwrap_or_else(|e| panic!("{profile}: {line} refused: {e}"))
                 .unwrap_or_else(|| panic!("{profile}: {line} was a no-op"));
+            facts.remember(event.clone());
             customer.apply(event);
             Ok(())
         })
         .expect("no sink errors");
         assert!(late > 0, "{profile}: some transactions arrive late");
+        assert!(bounced > 10, "{profile}: some payments bounce ({bounced})");
         let longest = dpd_days.values().max().copied().unwrap_or(0);
         assert!(
             longest > 20,

@@ -91,6 +91,7 @@ export function transactionsTable(items) {
       ["Merchant", (t) => t.merchant_name || t.merchant_category_code || "—"],
       ["Channel", (t) => t.channel],
       ["Amount", (t) => money(t.amount_minor, t.currency), "num"],
+      ["Reversed", (t) => (t.reversed_minor ? money(t.reversed_minor, t.currency) : "—"), "num"],
     ],
     items,
     { caption: "Recent transactions", empty: "No transactions yet." },
@@ -104,9 +105,29 @@ function statementsTable(c, items) {
       ["Closing balance", (s) => money(s.closing_balance_minor, c.profile.currency), "num"],
       ["Minimum due", (s) => money(s.minimum_due_minor, c.profile.currency), "num"],
       ["Due", (s) => day(s.due_date)],
+      ["Corrected", (s) => (s.corrected_at ? when(s.corrected_at) : "—")],
     ],
     items,
     { caption: "Statements", empty: "No statements yet." },
+  );
+}
+
+const CORRECTION_KINDS = {
+  reversal: "Reversal of transaction",
+  returned_payment: "Payment returned unpaid",
+  statement_correction: "Statement corrected",
+};
+
+function correctionsTable(c) {
+  return table(
+    [
+      ["When", (x) => when(x.at)],
+      ["What", (x) => `${CORRECTION_KINDS[x.kind] || x.kind} ${x.corrects}`],
+      ["Why", (x) => (x.reason ? x.reason.replaceAll("_", " ") : "—")],
+      ["Amount", (x) => (x.amount_minor == null ? "—" : money(x.amount_minor, c.profile.currency)), "num"],
+    ],
+    c.corrections || [],
+    { caption: "Corrections", empty: "No corrections." },
   );
 }
 
@@ -243,6 +264,7 @@ export async function render(view, { params }) {
     h("div.grid-2", {},
       section("Statements", paged(c.statements, `${base}/statements`, (items) => statementsTable(c, items), "statements")),
       features(c)),
+    section("Corrections", correctionsTable(c)),
   );
   rendered("customer");
 }

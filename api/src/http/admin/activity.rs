@@ -59,6 +59,8 @@ pub struct TransactionRow {
     pub channel: String,
     /// When.
     pub occurred_at: DateTime<Utc>,
+    /// How much of it was reversed since (0 when nothing was).
+    pub reversed_minor: i64,
 }
 
 /// A page of transactions.
@@ -83,6 +85,71 @@ pub struct StatementRow {
     pub due_date: NaiveDate,
     /// Issued.
     pub issued_at: DateTime<Utc>,
+    /// When the figures above were last corrected; none when they are as
+    /// issued.
+    pub corrected_at: Option<DateTime<Utc>>,
+}
+
+/// A correction of a recorded fact, as shown.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct CorrectionRow {
+    /// `reversal`, `returned_payment` or `statement_correction`.
+    #[schema(value_type = CorrectionKindDoc)]
+    pub kind: String,
+    /// The correction's id (for a returned payment, the payment's).
+    pub correction_id: String,
+    /// What it corrects: a transaction id, a payment id or a period.
+    pub corrects: String,
+    /// Amount reversed or returned; none for a statement correction.
+    pub amount_minor: Option<i64>,
+    /// Why (`chargeback`, `insufficient_funds`, …); none for a statement correction.
+    pub reason: Option<String>,
+    /// When (business time).
+    pub at: DateTime<Utc>,
+}
+
+/// The kinds of correction.
+#[derive(ToSchema)]
+#[schema(as = CorrectionKind)]
+#[allow(dead_code)]
+pub enum CorrectionKindDoc {
+    /// A transaction reversed, in full or in part.
+    #[schema(rename = "reversal")]
+    Reversal,
+    /// A payment that came back unpaid.
+    #[schema(rename = "returned_payment")]
+    ReturnedPayment,
+    /// A statement's figures corrected.
+    #[schema(rename = "statement_correction")]
+    StatementCorrection,
+}
+
+/// A customer's corrections, newest first (at most `limit`).
+pub async fn corrections(
+    pool: &PgPool,
+    id: &str,
+    limit: i64,
+) -> Result<Vec<CorrectionRow>, Problem> {
+    let rows = sqlx::query(
+        "SELECT kind, correction_id, corrects, amount_minor, reason, at FROM customer_corrections \
+         WHERE customer_id = $1 ORDER BY at DESC, sequence DESC LIMIT $2",
+    )
+    .bind(id)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(CorrectionRow {
+                kind: r.try_get("kind")?,
+                correction_id: r.try_get("correction_id")?,
+                corrects: r.try_get("corrects")?,
+                amount_minor: r.try_get("amount_minor")?,
+                reason: r.try_get("reason")?,
+                at: r.try_get("at")?,
+            })
+        })
+        .collect()
 }
 
 /// A page of statements.
@@ -136,10 +203,14 @@ pub async fn transactions(
 ) -> Result<TransactionsPage, Problem> {
     let key: Option<TxKey> = after.map(cursor::decode).transpose()?;
     let rows = sqlx::query(
-        "SELECT sequence, transaction_id, amount_minor, currency, kind, merchant_category_code, \
-                merchant_name, channel, occurred_at FROM customer_transactions \
-         WHERE customer_id = $1 AND ($2::timestamptz IS NULL OR (occurred_at, sequence) < ($2, $3)) \
-         ORDER BY occurred_at DESC, sequence DESC LIMIT $4",
+        "SELECT t.sequence, t.transaction_id, t.amount_minor, t.currency, t.kind, t.merchant_category_code, \
+                t.merchant_name, t.channel, t.occurred_at, \
+                (SELECT coalesce(sum(c.amount_minor), 0)::bigint FROM customer_corrections c \
+                  WHERE c.customer_id = t.customer_id AND c.kind = 'reversal' \
+                    AND c.corrects = t.transaction_id) AS reversed_minor \
+         FROM customer_transactions t \
+         WHERE t.customer_id = $1 AND ($2::timestamptz IS NULL OR (t.occurred_at, t.sequence) < ($2, $3)) \
+         ORDER BY t.occurred_at DESC, t.sequence DESC LIMIT $4",
     )
     .bind(id)
     .bind(key.as_ref().map(|k| k.at))
@@ -158,6 +229,7 @@ pub async fn transactions(
             merchant_name: r.try_get("merchant_name")?,
             channel: r.try_get("channel")?,
             occurred_at: r.try_get("occurred_at")?,
+            reversed_minor: r.try_get("reversed_minor")?,
         });
     }
     let next_cursor = if rows.len() as i64 > limit {
@@ -181,8 +253,15 @@ pub async fn statements(
 ) -> Result<StatementsPage, Problem> {
     let key: Option<String> = after.map(cursor::decode).transpose()?;
     let rows = sqlx::query(
-        "SELECT period, closing_balance_minor, minimum_due_minor, due_date, issued_at FROM customer_statements \
-         WHERE customer_id = $1 AND ($2::text IS NULL OR period < $2) ORDER BY period DESC LIMIT $3",
+        "SELECT s.period, coalesce(c.closing_balance_minor, s.closing_balance_minor) AS closing_balance_minor, \
+                coalesce(c.minimum_due_minor, s.minimum_due_minor) AS minimum_due_minor, \
+                coalesce(c.due_date, s.due_date) AS due_date, s.issued_at, c.at AS corrected_at \
+         FROM customer_statements s \
+         LEFT JOIN LATERAL (SELECT closing_balance_minor, minimum_due_minor, due_date, at \
+                FROM customer_corrections WHERE customer_id = s.customer_id \
+                  AND kind = 'statement_correction' AND corrects = s.period \
+                ORDER BY sequence DESC LIMIT 1) c ON true \
+         WHERE s.customer_id = $1 AND ($2::text IS NULL OR s.period < $2) ORDER BY s.period DESC LIMIT $3",
     )
     .bind(id)
     .bind(key)
@@ -197,6 +276,7 @@ pub async fn statements(
             minimum_due_minor: r.try_get("minimum_due_minor")?,
             due_date: r.try_get("due_date")?,
             issued_at: r.try_get("issued_at")?,
+            corrected_at: r.try_get("corrected_at")?,
         });
     }
     let next_cursor = (rows.len() as i64 > limit)

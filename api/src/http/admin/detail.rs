@@ -11,8 +11,9 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
+pub use super::activity::corrections;
 pub use super::activity::{overview, statements, transactions};
-use super::activity::{Profile, StatementsPage, TransactionsPage};
+use super::activity::{CorrectionRow, Profile, StatementsPage, TransactionsPage};
 pub use super::risk::risk;
 use super::risk::RiskInForce;
 pub use super::timeline::alerts;
@@ -46,6 +47,9 @@ pub struct CustomerDetail {
     pub transactions: TransactionsPage,
     /// Newest statements (12) and the cursor for more.
     pub statements: StatementsPage,
+    /// Corrections of recorded facts (reversals, returned payments,
+    /// corrected statements), newest first (at most 50).
+    pub corrections: Vec<CorrectionRow>,
     /// Alerts, newest first.
     pub alerts: Vec<AlertRow>,
     /// Freshness.
@@ -112,6 +116,7 @@ pub async fn show_customer(
         band_thresholds: thresholds(&state.pool, &id).await?,
         transactions: transactions(&state.pool, &id, 20, None).await?,
         statements: statements(&state.pool, &id, 12, None).await?,
+        corrections: corrections(&state.pool, &id, 50).await?,
         alerts: alerts(&state.pool, &id, false, 50).await?,
         projected,
     }))

@@ -1,7 +1,7 @@
-//! `POST /v1/transactions:batch`: up to [`MAX_BATCH_ITEMS`] transactions of
-//! any customers in one request, each answered on its own (recorded, a
-//! repeat, or refused with its problem); a refused item stores nothing and
-//! does not stop the others.
+//! `POST /v1/transactions:batch` and `POST /v1/corrections:batch`: up to
+//! [`MAX_BATCH_ITEMS`] transactions (or corrections) of any customers in one
+//! request, each answered on its own (recorded, a repeat, or refused with its
+//! problem); a refused item stores nothing and does not stop the others.
 
 use axum::extract::State;
 use axum::Json;
@@ -89,6 +89,39 @@ pub async fn record_transactions_batch(
     meta: RequestMeta,
     StrictJson(body): StrictJson<BatchBody>,
 ) -> Result<Json<BatchResult>, Problem> {
+    record_batch(&state, meta, body, wire::parse_transaction_item).await
+}
+
+#[utoipa::path(
+    post,
+    path = "/v1/corrections:batch",
+    tag = "ingest",
+    summary = "Record up to 10,000 corrections (reversals, returned payments, corrected statements) in one commit",
+    request_body = crate::http::openapi::correction_schemas::CorrectionsBatchDoc,
+    responses(
+        (status = 200, description = "A result per item", body = BatchResult),
+        crate::http::openapi::problems::BadRequest,
+        crate::http::openapi::problems::Unauthorized,
+        crate::http::openapi::problems::Forbidden,
+        crate::http::openapi::problems::Invalid,
+        crate::http::openapi::problems::Unavailable
+    ),
+    security(("bearer" = []))
+)]
+pub async fn record_corrections_batch(
+    State(state): State<AppState>,
+    meta: RequestMeta,
+    StrictJson(body): StrictJson<BatchBody>,
+) -> Result<Json<BatchResult>, Problem> {
+    record_batch(&state, meta, body, wire::parse_correction_item).await
+}
+
+async fn record_batch(
+    state: &AppState,
+    meta: RequestMeta,
+    body: BatchBody,
+    parse: fn(Value) -> Result<Addressed, Problem>,
+) -> Result<Json<BatchResult>, Problem> {
     if body.items.is_empty() || body.items.len() > MAX_BATCH_ITEMS {
         return Err(Problem::field(
             "items",
@@ -99,7 +132,7 @@ pub async fn record_transactions_batch(
     let mut results: Vec<Option<ItemResult>> = (0..count).map(|_| None).collect();
     let mut accepted = Vec::new();
     for (index, item) in body.items.into_iter().enumerate() {
-        let parsed = wire::parse_transaction_item(item).and_then(|a| {
+        let parsed = parse(item).and_then(|a| {
             crate::http::clock::not_from_the_future(&a.command, state.max_future_skew).map(|()| a)
         });
         match parsed {
@@ -126,7 +159,7 @@ pub async fn record_transactions_batch(
                 sequence,
             },
             ItemOutcome::Unchanged => {
-                rejected(index, Problem::internal(&"a transaction recorded nothing"))
+                rejected(index, Problem::internal(&"an item recorded nothing"))
             }
             ItemOutcome::Rejected(e) => rejected(
                 index,

@@ -20,8 +20,10 @@ use super::{AppState, RequestMeta};
 use crate::wire;
 
 pub mod batch;
+pub mod corrections;
 
-use batch::record_transactions_batch;
+use batch::{record_corrections_batch, record_transactions_batch};
+use corrections::{correct_statement, return_payment, reverse_transaction};
 
 /// Most items in one batch request.
 pub const MAX_BATCH_ITEMS: usize = 10_000;
@@ -51,9 +53,22 @@ pub fn router() -> Router<AppState> {
             "/v1/customers/{customer_id}/days-past-due",
             post(report_days_past_due),
         )
+        .route(
+            "/v1/customers/{customer_id}/reversals",
+            post(reverse_transaction),
+        )
+        .route(
+            "/v1/customers/{customer_id}/payment-returns",
+            post(return_payment),
+        )
+        .route(
+            "/v1/customers/{customer_id}/statement-corrections",
+            post(correct_statement),
+        )
         .layer(DefaultBodyLimit::max(SINGLE_BODY_LIMIT));
     let batch = Router::new()
         .route("/v1/transactions:batch", post(record_transactions_batch))
+        .route("/v1/corrections:batch", post(record_corrections_batch))
         .layer(DefaultBodyLimit::max(BATCH_BODY_LIMIT));
     single.merge(batch)
 }
@@ -67,11 +82,11 @@ pub struct Recorded {
     pub sequence: i64,
 }
 
-fn path_id(raw: &str) -> Result<CustomerId, Problem> {
+pub(super) fn path_id(raw: &str) -> Result<CustomerId, Problem> {
     CustomerId::parse(raw).map_err(|m| Problem::field("customer_id", m))
 }
 
-async fn run(
+pub(super) async fn run(
     state: &AppState,
     id: &CustomerId,
     command: CustomerCommand,
@@ -89,7 +104,7 @@ async fn run(
 }
 
 /// 201 with the fact's sequence; a repeat answers the same, marked replayed.
-fn created(
+pub(super) fn created(
     id: &CustomerId,
     outcome: Outcome,
     unchanged_sequence: Option<i64>,

@@ -54,7 +54,9 @@ const NOT_BLANK: &str = CustomerName::PATTERN;
 pub fn field_form(name: &str) -> Option<Form> {
     Some(match name {
         "customer_id" => Form::pattern(CustomerId::PATTERN),
-        "transaction_id" | "payment_id" => Form::pattern(ExternalId::PATTERN),
+        "transaction_id" | "payment_id" | "reversal_id" | "correction_id" => {
+            Form::pattern(ExternalId::PATTERN)
+        }
         "phone" => Form::pattern(PhoneNumber::PATTERN),
         "currency" => Form::pattern(Currency::PATTERN),
         "merchant_category_code" => Form::pattern(MerchantCategoryCode::PATTERN),

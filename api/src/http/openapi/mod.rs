@@ -7,6 +7,7 @@
 
 pub mod audit_schemas;
 pub mod constraints;
+pub mod correction_schemas;
 pub mod limits;
 pub mod problems;
 pub mod schemas;
@@ -89,6 +90,10 @@ impl Modify for BearerAuth {
         super::ingest::record_payment,
         super::ingest::report_days_past_due,
         super::ingest::batch::record_transactions_batch,
+        super::ingest::corrections::reverse_transaction,
+        super::ingest::corrections::return_payment,
+        super::ingest::corrections::correct_statement,
+        super::ingest::batch::record_corrections_batch,
         super::health::check_liveness,
         super::health::check_readiness,
         super::health::scrape_metrics,

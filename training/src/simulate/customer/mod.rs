@@ -157,6 +157,8 @@ enum Item {
         name: &'static str,
     },
     Payment(i64),
+    /// A payment attempt that comes back unpaid two days later.
+    Bounced(i64),
     Dpd(u32),
 }
 
@@ -371,6 +373,24 @@ impl CustomerSim {
                         "amount_minor": amount,
                         "currency": "INR",
                         "paid_at": t,
+                    }));
+                }
+                Item::Bounced(amount) => {
+                    let payment_id = format!("{}-B{stamp}", self.id);
+                    out.push(json!({
+                        "command": "record_payment",
+                        "customer_id": self.id,
+                        "payment_id": payment_id,
+                        "amount_minor": amount,
+                        "currency": "INR",
+                        "paid_at": t,
+                    }));
+                    out.push(json!({
+                        "command": "return_payment",
+                        "customer_id": self.id,
+                        "payment_id": payment_id,
+                        "reason": "insufficient_funds",
+                        "returned_at": t + Duration::days(2),
                     }));
                 }
                 Item::Dpd(d) => out.push(json!({

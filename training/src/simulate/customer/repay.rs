@@ -51,6 +51,36 @@ impl CustomerSim {
         }
     }
 
+    /// A payment attempt of the minimum that bounces, early in the month
+    /// (it changes nothing but itself: the month's own payment, if any,
+    /// still comes). No draw at all when the profile has no bounces, so
+    /// `easy` stays the original simulator.
+    fn bounce(
+        &mut self,
+        k: u32,
+        first: NaiveDate,
+        st: Statement,
+        pay: Pay,
+        items: &mut Vec<(DateTime<Utc>, Item)>,
+    ) {
+        let (stressed, calm) = (self.knobs.bounced, self.knobs.bounce_noise);
+        if st.min_due <= 0 || (stressed <= 0.0 && calm <= 0.0) {
+            return;
+        }
+        let under_stress = self.active_signals(k).is_some() || pay == Pay::Missed;
+        if !self
+            .rng
+            .gen_bool(if under_stress { stressed } else { calm })
+        {
+            return;
+        }
+        let day = self.rng.gen_range(2..=DUE_DAY - 3);
+        items.push((
+            at(with_day(first, day), 7, 30, 0),
+            Item::Bounced(st.min_due),
+        ));
+    }
+
     /// Payment of the last statement, fees, interest and DPD reports.
     pub(super) fn repay(
         &mut self,
@@ -114,6 +144,7 @@ impl CustomerSim {
                 }
             }
         }
+        self.bounce(k, first, st, pay, items);
         let missed_min = st.closing > 0 && paid_by_due < st.min_due && pay != Pay::Cure;
         if missed_min {
             self.behind = self.behind.or(Some(due_end));
