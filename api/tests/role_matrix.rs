@@ -39,6 +39,18 @@ const DECLARED: &[(&str, &str, Access)] = &[
     ("post", "/v1/customers/{customer_id}/payments", INGEST),
     ("post", "/v1/customers/{customer_id}/days-past-due", INGEST),
     ("post", "/v1/transactions:batch", INGEST),
+    ("post", "/v1/customers/{customer_id}/reversals", INGEST),
+    (
+        "post",
+        "/v1/customers/{customer_id}/payment-returns",
+        INGEST,
+    ),
+    (
+        "post",
+        "/v1/customers/{customer_id}/statement-corrections",
+        INGEST,
+    ),
+    ("post", "/v1/corrections:batch", INGEST),
     ("get", "/healthz", Access::Public),
     ("get", "/readyz", Access::Public),
     ("get", "/metrics", Access::Public),
