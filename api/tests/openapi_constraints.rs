@@ -77,32 +77,42 @@ fn every_request_string_has_a_form_and_bodies_refuse_unknown_fields() {
                 continue;
             }
             let schema = body(&spec, path, method);
-            let items = &schema["properties"]["items"]["items"]["$ref"];
-            let schema = match items.as_str() {
-                // The batch: its items are the objects with fields.
-                Some(r) => {
-                    &spec["components"]["schemas"][r.trim_start_matches("#/components/schemas/")]
-                }
-                None => schema,
+            let named = |r: &str| {
+                &spec["components"]["schemas"][r.trim_start_matches("#/components/schemas/")]
             };
-            assert_eq!(
-                schema["additionalProperties"],
-                Value::Bool(false),
-                "{method} {path} refuses unknown fields"
-            );
-            for (name, p) in schema["properties"].as_object().expect("properties") {
-                let is_string = p["type"] == "string"
-                    || p["type"]
-                        .as_array()
-                        .is_some_and(|t| t.contains(&"string".into()));
-                if !is_string {
-                    continue;
+            let items = &schema["properties"]["items"]["items"]["$ref"];
+            // A batch: its items are the objects with fields, each kind of
+            // item when there are several.
+            let schemas: Vec<&Value> = match items.as_str().map(named) {
+                Some(item) => match item["oneOf"].as_array() {
+                    Some(kinds) => kinds
+                        .iter()
+                        .map(|k| named(k["$ref"].as_str().expect("a named item kind")))
+                        .collect(),
+                    None => vec![item],
+                },
+                None => vec![schema],
+            };
+            for schema in schemas {
+                assert_eq!(
+                    schema["additionalProperties"],
+                    Value::Bool(false),
+                    "{method} {path} refuses unknown fields"
+                );
+                for (name, p) in schema["properties"].as_object().expect("properties") {
+                    let is_string = p["type"] == "string"
+                        || p["type"]
+                            .as_array()
+                            .is_some_and(|t| t.contains(&"string".into()));
+                    if !is_string {
+                        continue;
+                    }
+                    let formed = p["pattern"].is_string()
+                        || (p["format"].is_string() && p["format"] != "password")
+                        || p["enum"].is_array();
+                    assert!(formed, "{method} {path}: {name} has no form: {p}");
+                    checked += 1;
                 }
-                let formed = p["pattern"].is_string()
-                    || (p["format"].is_string() && p["format"] != "password")
-                    || p["enum"].is_array();
-                assert!(formed, "{method} {path}: {name} has no form: {p}");
-                checked += 1;
             }
         }
     }

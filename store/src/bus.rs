@@ -139,6 +139,9 @@ where
     ) -> Result<Outcome, CommandError<A::Error>> {
         let own_key = A::command_dedup_key(&command);
         let keys = A::command_lookup_keys(&command);
+        // A correction cannot be decided without the fact it corrects, which
+        // the cache does not hold: it goes straight to a fresh load.
+        let refers = keys.len() > usize::from(own_key.is_some());
         let metadata = metadata_map(metadata);
         // Commands for this stream from this process go one at a time, each
         // deciding on what the one before left (see `turns`).
@@ -146,7 +149,7 @@ where
         for attempt in 0..self.attempts {
             // First try on the cached state; anything unusual is decided
             // again on a fresh load.
-            let cached = if attempt == 0 {
+            let cached = if attempt == 0 && !refers {
                 self.cache.get(id)
             } else {
                 None

@@ -47,14 +47,15 @@ impl Window {
         self.purchase_count.saturating_sub(self.reversed_purchases)
     }
 
-    /// Normalised entropy of purchases across merchant groups (a group's
-    /// sum floored at 0: its reversals may outweigh its purchases in a
-    /// window); 0 with fewer than 2 purchases.
+    /// Normalised entropy of purchases across merchant groups (a group
+    /// whose reversals outweigh its purchases in the window counts as none:
+    /// the entropy leaves non-positive sums out); 0 with fewer than 2
+    /// purchases.
     fn mix(&self) -> f64 {
         if self.purchases_made() < 2 {
             return 0.0;
         }
-        normalised_entropy(&self.by_group.map(|g| g.max(0)))
+        normalised_entropy(&self.by_group)
     }
 }
 

@@ -111,41 +111,53 @@ pub enum CorrectCommandDoc {
     CorrectStatement,
 }
 
+/// A `reverse_transaction` item of a corrections batch.
+#[derive(Serialize, ToSchema)]
+pub struct ReversalItemDoc {
+    /// `reverse_transaction`.
+    pub command: ReverseCommandDoc,
+    /// The customer.
+    pub customer_id: String,
+    /// The fields.
+    #[serde(flatten)]
+    pub body: ReversalBody,
+}
+
+/// A `return_payment` item of a corrections batch.
+#[derive(Serialize, ToSchema)]
+pub struct ReturnItemDoc {
+    /// `return_payment`.
+    pub command: ReturnCommandDoc,
+    /// The customer.
+    pub customer_id: String,
+    /// The fields.
+    #[serde(flatten)]
+    pub body: PaymentReturnBody,
+}
+
+/// A `correct_statement` item of a corrections batch.
+#[derive(Serialize, ToSchema)]
+pub struct StatementItemDoc {
+    /// `correct_statement`.
+    pub command: CorrectCommandDoc,
+    /// The customer.
+    pub customer_id: String,
+    /// The fields.
+    #[serde(flatten)]
+    pub body: StatementCorrectionBody,
+}
+
 /// One correction batch item: `command`, `customer_id` and the command's
 /// fields (those of the matching single-correction body).
 #[derive(Serialize, ToSchema)]
 #[serde(untagged)]
 pub enum CorrectionItemDoc {
     /// A reversal.
-    Reversal {
-        /// `reverse_transaction`.
-        command: ReverseCommandDoc,
-        /// The customer.
-        customer_id: String,
-        /// The fields.
-        #[serde(flatten)]
-        body: ReversalBody,
-    },
+    Reversal(ReversalItemDoc),
     /// A returned payment.
-    Return {
-        /// `return_payment`.
-        command: ReturnCommandDoc,
-        /// The customer.
-        customer_id: String,
-        /// The fields.
-        #[serde(flatten)]
-        body: PaymentReturnBody,
-    },
+    Return(ReturnItemDoc),
     /// A statement correction.
-    Statement {
-        /// `correct_statement`.
-        command: CorrectCommandDoc,
-        /// The customer.
-        customer_id: String,
-        /// The fields.
-        #[serde(flatten)]
-        body: StatementCorrectionBody,
-    },
+    Statement(StatementItemDoc),
 }
 
 /// `POST /v1/corrections:batch`.
