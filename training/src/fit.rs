@@ -52,6 +52,10 @@ pub struct FitConfig {
     /// Leave out features whose learned direction contradicts
     /// [`DIRECTIONS`] (from both models).
     pub known_directions: bool,
+    /// Features left out of both models whatever the data says (held
+    /// constant), e.g. `credit_limit` on a simulated portfolio, whose limits
+    /// are the generator's choice and say nothing about another portfolio.
+    pub leave_out: &'static [&'static str],
 }
 
 impl Default for FitConfig {
@@ -64,6 +68,7 @@ impl Default for FitConfig {
             min_weight_leaf: 50.0,
             seed: 20_051_001,
             known_directions: true,
+            leave_out: &[],
         }
     }
 }
@@ -72,6 +77,7 @@ impl Default for FitConfig {
 pub const ENSEMBLE: Ensemble = Ensemble {
     logistic_weight: 0.6,
     tree_weight: 0.4,
+    boosted_weight: 0.0,
 };
 
 /// Band thresholds on the ensemble probability.
@@ -105,7 +111,7 @@ fn matrix(rows: usize, value: impl Fn(usize, usize) -> f64) -> Array2<f64> {
 /// rows months before a delinquency, a days-past-due blip is a healthy late
 /// payer's — and a model that learned "more days past due, less risk" is
 /// wrong on every other portfolio.
-pub const DIRECTIONS: [i8; FEATURE_COUNT] = [1, 1, 1, 0, -1, -1, -1, 1, 1, 1, 0, 1, 1, 1, 1];
+pub const DIRECTIONS: [i8; FEATURE_COUNT] = [1, 1, 1, 0, -1, -1, -1, 1, 1, 1, 0, 1, 1, 1, 1, -1];
 
 /// The features left out so that every known direction holds: fits the
 /// regression, drops the feature whose coefficient has the wrong sign by
@@ -114,8 +120,9 @@ fn excluded_features(
     train: &Dataset,
     std: &[Standardiser],
     alpha: f64,
+    leave_out: &[&str],
 ) -> Result<Vec<bool>, TrainingError> {
-    let mut excluded = vec![false; FEATURE_COUNT];
+    let mut excluded = left_out_by_config(leave_out);
     for _ in 0..FEATURE_COUNT {
         let lr = fit_logistic(train, std, alpha, &excluded)?;
         let worst = lr
@@ -188,9 +195,9 @@ pub fn fit(
     }
     let standardisation = standardisers(&train.x);
     let excluded = if cfg.known_directions {
-        excluded_features(train, &standardisation, cfg.alpha)?
+        excluded_features(train, &standardisation, cfg.alpha, cfg.leave_out)?
     } else {
-        vec![false; FEATURE_COUNT]
+        left_out_by_config(cfg.leave_out)
     };
     let logistic = fit_logistic(train, &standardisation, cfg.alpha, &excluded)?;
 
@@ -216,6 +223,7 @@ pub fn fit(
         standardisation,
         logistic,
         tree,
+        boosted: None,
         ensemble: ENSEMBLE,
         bands: BANDS,
         rules: RuleSet::seed(),
@@ -230,8 +238,8 @@ pub fn fit(
                 "linfa 0.8.1: logistic regression (alpha {}, 200 iterations, standardised \
                  inputs, positive class checked) and decision tree (gini, max depth {}, min \
                  leaf weight {}; leaf P = (defaults + 1) / (rows + 2) from the training rows); \
-                 ensemble 0.6 / 0.4. Left out of both because their learned direction \
-                 contradicted the known one: {}. Refits are not guaranteed bit-identical \
+                 ensemble 0.6 / 0.4. Left out of both (by configuration, or because their learned \
+                 direction contradicted the known one): {}. Refits are not guaranteed bit-identical \
                  across processes.",
                 cfg.alpha,
                 cfg.max_depth,
@@ -244,6 +252,14 @@ pub fn fit(
         .validate()
         .map_err(|e| TrainingError::Artifact(e.to_string()))?;
     Ok(artifact)
+}
+
+/// The mask of the features a configuration leaves out.
+fn left_out_by_config(leave_out: &[&str]) -> Vec<bool> {
+    FEATURE_NAMES
+        .iter()
+        .map(|n| leave_out.contains(n))
+        .collect()
 }
 
 fn left_out(excluded: &[bool]) -> String {

@@ -269,7 +269,13 @@ pub fn train_from_log(
         VALIDATION_FRACTION * 100.0,
         TEST_FRACTION * 100.0
     );
-    let mut artifact = fit(&train, cfg, "sim-pit-lr-tree", &description, trained_at)?;
+    // A simulated portfolio's credit limits are the generator's choice; a
+    // model that learned them would carry that choice to a real portfolio.
+    let cfg = FitConfig {
+        leave_out: &["credit_limit"],
+        ..*cfg
+    };
+    let mut artifact = fit(&train, &cfg, "sim-pit-lr-tree", &description, trained_at)?;
     artifact.rules = RuleSet::qualified();
     let of_part = |p: u8| {
         let h = subset(&histories, |id| part(id, cfg.seed) == p);

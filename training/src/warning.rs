@@ -102,6 +102,11 @@ pub fn evaluate_observations(model: &ModelArtifact, observations: &[Observation]
         let flags: Vec<bool> = scores.iter().map(|p| high(*p)).collect();
         scorers.insert(name.to_owned(), figures(&scores, &flags, &labels));
     }
+    if model.boosted.is_some() {
+        let scores = pick(&|a| a.scores.boosted.unwrap_or(f64::NAN));
+        let flags: Vec<bool> = scores.iter().map(|p| high(*p)).collect();
+        scorers.insert("boosted".to_owned(), figures(&scores, &flags, &labels));
+    }
     let ensemble = pick(&|a| a.scores.ensemble);
     let final_high: Vec<bool> = assessments.iter().map(|a| a.band == Band::High).collect();
     scorers.insert(

@@ -135,9 +135,10 @@ pub enum Command {
     },
     /// Print the built-in hand-set demo model artifact (JSON) to stdout.
     DemoModel,
-    /// Train the LR + tree model on a CSV in the UCI "Default of Credit Card
-    /// Clients" layout (each client becomes events; features come from the
-    /// same domain code) and write the artifact.
+    /// Train on a CSV in the UCI "Default of Credit Card Clients" layout
+    /// (each client becomes events; features come from the same domain code):
+    /// the LR + tree baseline and the boosted challenger, the one better on
+    /// validation rows deciding, and write the artifact.
     TrainUci {
         /// The CSV file.
         #[arg(long)]

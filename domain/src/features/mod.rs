@@ -77,7 +77,7 @@ pub use mcc::{MerchantGroup, GROUP_COUNT};
 pub use state::{FeatureState, RETENTION_DAYS, STATEMENTS_KEPT};
 
 /// How many features there are.
-pub const FEATURE_COUNT: usize = 15;
+pub const FEATURE_COUNT: usize = 16;
 
 /// The feature names, in the order of [`Features::to_vec`] (and of the fields).
 pub const FEATURE_NAMES: [&str; FEATURE_COUNT] = [
@@ -96,6 +96,7 @@ pub const FEATURE_NAMES: [&str; FEATURE_COUNT] = [
     "max_days_past_due_6m",
     "late_months_6m",
     "returned_payments_90d",
+    "credit_limit",
 ];
 
 /// A customer's behavioural features as of one moment. Every value is finite.
@@ -132,6 +133,14 @@ pub struct Features {
     /// Number of payments returned unpaid (bounced) in the last 90 days.
     #[serde(default)]
     pub returned_payments_90d: f64,
+    /// The credit limit in force at as_of, in hundreds of minor units (major
+    /// units of a two-decimal currency); 0 before the account is opened. Not a
+    /// behaviour and never a reason: it lets a model read the other features
+    /// against the size of the line (a small line at its limit is a different
+    /// customer from a large one), which is where much of the real (UCI)
+    /// data's signal is.
+    #[serde(default)]
+    pub credit_limit: f64,
 }
 
 impl Features {
@@ -153,6 +162,7 @@ impl Features {
             self.max_days_past_due_6m,
             self.late_months_6m,
             self.returned_payments_90d,
+            self.credit_limit,
         ]
     }
 }

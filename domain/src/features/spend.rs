@@ -83,6 +83,11 @@ pub(super) fn utilisation(state: &FeatureState, as_of: DateTime<Utc>) -> f64 {
     bounded(balance as f64 / limit as f64, 0.0, 1.5)
 }
 
+/// See [`super::Features::credit_limit`].
+pub(super) fn credit_limit(state: &FeatureState, as_of: DateTime<Utc>) -> f64 {
+    state.limit_at(as_of) as f64 / 100.0
+}
+
 /// See [`super::Features::over_limit_count`].
 pub(super) fn over_limit_count(state: &FeatureState, as_of: DateTime<Utc>) -> f64 {
     let first_day = day_of(as_of) - 365;

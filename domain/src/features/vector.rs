@@ -27,6 +27,7 @@ impl FeatureState {
             max_days_past_due_6m: repayment::max_days_past_due_6m(self, as_of),
             late_months_6m: repayment::late_months_6m(self, as_of),
             returned_payments_90d: repayment::returned_payments_90d(self, as_of),
+            credit_limit: spend::credit_limit(self, as_of),
         }
     }
 }

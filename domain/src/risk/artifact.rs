@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 pub use super::band::BandThresholds;
+pub use super::boosted::Boosted;
 use super::canonical::write_canonical;
 use super::checks::ArtifactError;
 pub use super::checks::SCHEMA;
@@ -45,7 +46,12 @@ pub struct ModelArtifact {
     pub logistic: Logistic,
     /// The decision tree.
     pub tree: Tree,
-    /// How the two probabilities are combined.
+    /// The gradient-boosted challenger, when the artifact carries one (its
+    /// weight is [`Ensemble::boosted_weight`]). Absent from the JSON of
+    /// artifacts without one, so their versions are what they always were.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub boosted: Option<Boosted>,
+    /// How the probabilities are combined.
     pub ensemble: Ensemble,
     /// Probability thresholds of the bands.
     pub bands: BandThresholds,
@@ -122,7 +128,7 @@ impl TreeNode {
     }
 }
 
-/// Weights of the two models in the ensemble probability (they sum to 1).
+/// Weights of the models in the ensemble probability (they sum to 1).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Ensemble {
@@ -130,6 +136,16 @@ pub struct Ensemble {
     pub logistic_weight: f64,
     /// Weight of the tree, e.g. 0.4.
     pub tree_weight: f64,
+    /// Weight of the boosted challenger ([`ModelArtifact::boosted`]); 0, and
+    /// absent from the JSON, when there is none.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub boosted_weight: f64,
+}
+
+// A reference is what serde's `skip_serializing_if` passes.
+#[allow(clippy::trivially_copy_pass_by_ref)]
+fn is_zero(v: &f64) -> bool {
+    *v == 0.0
 }
 
 /// Provenance of a model: enough to find its data and judge it again.

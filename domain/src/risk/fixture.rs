@@ -112,7 +112,12 @@ pub fn demo_artifact() -> ModelArtifact {
     ModelArtifact {
         schema: SCHEMA,
         name: "demo-hand-set-1".to_owned(),
-        features: FEATURE_NAMES.iter().map(|n| (*n).to_owned()).collect(),
+        // The features it was set for (those before `credit_limit`), so its
+        // version stays what it was.
+        features: FEATURE_NAMES[..LOGISTIC.len()]
+            .iter()
+            .map(|n| (*n).to_owned())
+            .collect(),
         standardisation: LOGISTIC
             .iter()
             .map(|&(mean, std, _)| Standardiser { mean, std })
@@ -126,7 +131,9 @@ pub fn demo_artifact() -> ModelArtifact {
         ensemble: Ensemble {
             logistic_weight: 0.6,
             tree_weight: 0.4,
+            boosted_weight: 0.0,
         },
+        boosted: None,
         bands: BandThresholds {
             medium: 0.33,
             high: 0.66,

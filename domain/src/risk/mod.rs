@@ -15,6 +15,8 @@
 //! - `validate` — [`ArtifactError`] and the artifact checks.
 //! - `canonical` — canonical JSON (sorted keys, no whitespace).
 //! - `score` — [`Band`], [`Scores`], the logistic and tree probabilities.
+//! - `boosted` — [`Boosted`], the gradient-boosted challenger: its score,
+//!   exact TreeSHAP over the forest, its checks.
 //! - `rules` — [`RuleSet`], the seed rules, [`final_band`].
 //! - `explain` — [`Explanation`]: linear SHAP for the logistic regression,
 //!   TreeSHAP (`treeshap`) for the tree, their additive combination.
@@ -26,6 +28,7 @@
 
 mod artifact;
 mod band;
+mod boosted;
 mod canonical;
 mod checks;
 pub mod decision;
@@ -43,6 +46,8 @@ mod tests_artifact;
 #[cfg(test)]
 mod tests_assess;
 #[cfg(test)]
+mod tests_boosted;
+#[cfg(test)]
 mod tests_decision;
 #[cfg(test)]
 mod tests_explain;
@@ -54,7 +59,7 @@ use serde::{Deserialize, Serialize};
 use crate::features::Features;
 
 pub use artifact::{
-    Ensemble, Logistic, ModelArtifact, Standardiser, TrainingInfo, Tree, TreeNode, SCHEMA,
+    Boosted, Ensemble, Logistic, ModelArtifact, Standardiser, TrainingInfo, Tree, TreeNode, SCHEMA,
 };
 pub use band::{Band, BandThresholds};
 pub use checks::ArtifactError;

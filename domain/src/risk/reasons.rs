@@ -58,6 +58,9 @@ enum Adverse {
     NarrowMix,
     /// Value ≤ −0.05: the mix narrowed (0 when there was no earlier mix).
     Narrowed,
+    /// Never: the feature is not the customer's behaviour (the credit limit
+    /// the bank set), so it is never put to them as a reason.
+    Never,
 }
 
 impl Adverse {
@@ -70,6 +73,7 @@ impl Adverse {
             Adverse::Measured => v >= 0.05,
             Adverse::NarrowMix => v > 0.0 && v < 0.5,
             Adverse::Narrowed => v <= -0.05,
+            Adverse::Never => false,
         }
     }
 }
@@ -172,6 +176,7 @@ const WORDING: [(&str, &str, &str, Adverse); FEATURE_COUNT] = [
         "Paying from an account with enough money in it on the day avoids returned-payment fees",
         Adverse::Count,
     ),
+    ("credit_limit", "", "", Adverse::Never),
 ];
 
 const GENERIC_HELP: &str = "Talk to us: we can help find a repayment plan that works for you";

@@ -17,7 +17,12 @@ pub struct Scores {
     pub logistic: f64,
     /// Probability of default from the tree (the reached leaf's).
     pub tree: f64,
-    /// `logistic_weight · logistic + tree_weight · tree`.
+    /// Probability of default from the boosted challenger, when the model
+    /// has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub boosted: Option<f64>,
+    /// `logistic_weight · logistic + tree_weight · tree (+ boosted_weight ·
+    /// boosted)`.
     pub ensemble: f64,
     /// Band of the ensemble probability (before rules).
     pub band: Band,
@@ -80,10 +85,16 @@ impl ModelArtifact {
     pub fn score_inputs(&self, x: &[f64]) -> Scores {
         let logistic = sigmoid(self.logistic.log_odds(&self.standardisation, x));
         let tree = self.tree.predict(x);
-        let ensemble = self.ensemble.logistic_weight * logistic + self.ensemble.tree_weight * tree;
+        let boosted = self.boosted.as_ref().map(|b| b.predict(x));
+        let w = self.ensemble;
+        let mut ensemble = w.logistic_weight * logistic + w.tree_weight * tree;
+        if let Some(p) = boosted {
+            ensemble += w.boosted_weight * p;
+        }
         Scores {
             logistic,
             tree,
+            boosted,
             ensemble,
             band: Band::of(ensemble, &self.bands),
         }

@@ -8,14 +8,16 @@ use crate::features::{Features, FEATURE_COUNT, FEATURE_NAMES};
 /// The demo model's background (= standardisation) means, with changes.
 pub(super) fn at_means(changes: &[(&str, f64)]) -> Features {
     let mut v = [0.0; FEATURE_COUNT];
-    v.copy_from_slice(&demo_artifact().background_means);
+    let means = demo_artifact().background_means;
+    v[..means.len()].copy_from_slice(&means);
     change(v, changes)
 }
 
 /// The means with the counts at 0 (no rule fires), with changes.
 pub(super) fn with(changes: &[(&str, f64)]) -> Features {
     let mut v = [0.0; FEATURE_COUNT];
-    v.copy_from_slice(&demo_artifact().background_means);
+    let means = demo_artifact().background_means;
+    v[..means.len()].copy_from_slice(&means);
     for i in [1, 8, 11, 12, 13] {
         v[i] = 0.0;
     }

@@ -43,6 +43,8 @@ pub(super) fn random_features(rng: &mut Rng) -> Features {
     v[11] = rng.pick(&[0.0, 0.0, 1.0, 12.0, 30.0, 45.0]);
     v[12] = v[11].max(rng.pick(&[0.0, 20.0, 60.0]));
     v[13] = rng.pick(&[0.0, 1.0, 3.0]);
+    // No draw, so the other inputs' stream is what it was.
+    v[15] = 1_000.0 * (1.0 + v[8]);
     features_of(v)
 }
 
@@ -57,7 +59,7 @@ pub(super) fn features_of(v: [f64; FEATURE_COUNT]) -> Features {
 }
 
 /// E[f | x_S] with the path-dependent (cover-weighted) expectation.
-fn conditional(tree: &Tree, i: usize, x: &[f64], mask: u32) -> f64 {
+pub(super) fn conditional(tree: &Tree, i: usize, x: &[f64], mask: u32) -> f64 {
     let node = tree.nodes[i];
     match node.split() {
         None => node.probability,
@@ -151,7 +153,12 @@ fn demo_tree_shap_equals_brute_force_and_adds_up() {
 }
 
 /// A random tree over `m` features, pre-order (children after parents).
-fn random_tree(rng: &mut Rng, m: usize, depth: usize, nodes: &mut Vec<TreeNode>) -> usize {
+pub(super) fn random_tree(
+    rng: &mut Rng,
+    m: usize,
+    depth: usize,
+    nodes: &mut Vec<TreeNode>,
+) -> usize {
     let i = nodes.len();
     if depth == 0 || rng.unit() < 0.2 {
         nodes.push(leaf(1.0 + (rng.next() % 50) as f64, rng.unit()));
@@ -226,7 +233,7 @@ fn logistic_base_is_the_intercept_when_the_backgrounds_agree() {
     assert!((model.logistic_base_log_odds() - model.logistic.intercept).abs() < 1e-15);
     // At the background itself every contribution is 0 (the σ'(b) branch).
     let mut v = [0.0; FEATURE_COUNT];
-    v.copy_from_slice(&model.background_means);
+    v[..model.background_means.len()].copy_from_slice(&model.background_means);
     let e = model.explain(&features_of(v));
     assert!(e
         .contributions

@@ -141,12 +141,15 @@ fn a_feature_at_zero_for_want_of_data_is_no_reason_and_nothing_that_lowers_risk_
         lr_log_odds: 0.0,
         lr: combined,
         tree: 0.0,
+        boosted_log_odds: None,
+        boosted: None,
         combined,
     };
     let explanation = Explanation {
         base_value: 0.0,
         logistic_base: 0.0,
         tree_base: 0.0,
+        boosted_base: None,
         method: "test".into(),
         contributions: vec![
             // Fewer than two purchases, no earlier mix, one statement: no data.
@@ -156,6 +159,9 @@ fn a_feature_at_zero_for_want_of_data_is_no_reason_and_nothing_that_lowers_risk_
             contribution("spend_volatility", 0.0, 0.06),
             // Measured and adverse, but lowering the score: not a reason.
             contribution("utilisation", 0.95, -0.05),
+            // Raising the score most, but the limit the bank set is not the
+            // customer's behaviour: never a reason.
+            contribution("credit_limit", 500.0, 0.2),
             // Measured and raising the score: a reason.
             contribution("cash_withdrawal_share", 0.45, 0.01),
         ],

@@ -8,7 +8,8 @@
 //! internal cover the sum of its children's to 1e-9 relative, probabilities in
 //! [0, 1], split features in range); `tree_expected_value` equal to the tree's
 //! cover-weighted expectation to 1e-9; ensemble weights in [0, 1] summing to 1
-//! (±1e-9); 0 < medium < high ≤ 1; a valid rule set.
+//! (±1e-9); 0 < medium < high ≤ 1; a valid rule set; a boosted model when
+//! its weight is above 0, and a well-formed one when present (see `boosted`).
 
 use super::artifact::{ModelArtifact, Tree, SCHEMA};
 use super::checks::{check_feature_names, ArtifactError};
@@ -74,7 +75,7 @@ impl ModelArtifact {
         for (j, m) in self.background_means.iter().enumerate() {
             finite(|| format!("background_means[{j}]"), *m)?;
         }
-        validate_tree(&self.tree, n)?;
+        validate_tree(&self.tree, n, true)?;
         finite(|| "tree_expected_value".into(), self.tree_expected_value)?;
         let expected = self.tree.expected_value();
         if (self.tree_expected_value - expected).abs() > TOLERANCE {
@@ -90,13 +91,24 @@ impl ModelArtifact {
         for (field, v) in [
             ("ensemble.logistic_weight", w.logistic_weight),
             ("ensemble.tree_weight", w.tree_weight),
+            ("ensemble.boosted_weight", w.boosted_weight),
         ] {
             if !(0.0..=1.0).contains(&v) {
                 return Err(invalid(field, format!("{v} is not in [0, 1]")));
             }
         }
-        if (w.logistic_weight + w.tree_weight - 1.0).abs() > TOLERANCE {
+        if (w.logistic_weight + w.tree_weight + w.boosted_weight - 1.0).abs() > TOLERANCE {
             return Err(invalid("ensemble", "weights do not sum to 1"));
+        }
+        match &self.boosted {
+            Some(boosted) => boosted.validate(n)?,
+            None if w.boosted_weight > 0.0 => {
+                return Err(invalid(
+                    "ensemble.boosted_weight",
+                    "is above 0 but the artifact has no boosted model",
+                ))
+            }
+            None => {}
         }
         let b = self.bands;
         if !(b.medium > 0.0 && b.medium < b.high && b.high <= 1.0) {
@@ -116,7 +128,14 @@ impl ModelArtifact {
     }
 }
 
-fn validate_tree(tree: &Tree, n_features: usize) -> Result<(), ArtifactError> {
+/// Checks one tree's shape and covers; `probabilities` also requires node
+/// values in [0, 1] (the decision tree's; a boosted tree's are log-odds
+/// steps, only finite).
+pub(super) fn validate_tree(
+    tree: &Tree,
+    n_features: usize,
+    probabilities: bool,
+) -> Result<(), ArtifactError> {
     let nodes = &tree.nodes;
     if nodes.is_empty() {
         return Err(invalid("tree.nodes", "is empty"));
@@ -130,7 +149,9 @@ fn validate_tree(tree: &Tree, n_features: usize) -> Result<(), ArtifactError> {
                 format!("cover {} is not finite and > 0", node.cover),
             ));
         }
-        if !(0.0..=1.0).contains(&node.probability) {
+        if !node.probability.is_finite()
+            || (probabilities && !(0.0..=1.0).contains(&node.probability))
+        {
             return Err(bad(
                 i,
                 format!("probability {} is not in [0, 1]", node.probability),

@@ -1,0 +1,77 @@
+//! Champion or challenger: the seed's LR + tree ensemble against the boosted
+//! forest, chosen on a validation part of the training rows (never on the
+//! test split the figures are reported on), then refitted on all of them.
+
+use domain::features::FEATURE_NAMES;
+use domain::risk::{Ensemble, ModelArtifact};
+
+use crate::boost::{fit_boosted, BoostConfig};
+use crate::dataset::Dataset;
+use crate::fit::{fit, FitConfig};
+use crate::metrics::evaluate;
+use crate::TrainingError;
+
+/// Share of the training rows held back to choose the champion.
+pub const VALIDATION_FRACTION: f64 = 0.2;
+
+/// Salt of the validation split's hash (a split independent of the test one).
+const VALIDATION_SALT: u64 = 0x7a11_da7e;
+
+/// Weights of a boosted champion: the forest alone decides; the baseline's
+/// two models stay in the artifact, scored and explained beside it.
+pub const BOOSTED_CHAMPION: Ensemble = Ensemble {
+    logistic_weight: 0.0,
+    tree_weight: 0.0,
+    boosted_weight: 1.0,
+};
+
+/// The two candidates' ensemble AUCs on the validation rows.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Choice {
+    /// The LR + tree baseline.
+    pub baseline_auc: f64,
+    /// The boosted challenger.
+    pub boosted_auc: f64,
+}
+
+impl Choice {
+    /// Whether the challenger won (strictly: a tie keeps the baseline).
+    pub fn boosted_wins(&self) -> bool {
+        self.boosted_auc > self.baseline_auc
+    }
+}
+
+/// The baseline artifact with the forest attached at weight 0 (scored and
+/// explained, not deciding), and with it deciding.
+pub fn with_forest(
+    baseline: &ModelArtifact,
+    train: &Dataset,
+    cfg: &FitConfig,
+    boost: &BoostConfig,
+) -> Result<(ModelArtifact, ModelArtifact), TrainingError> {
+    let excluded: Vec<bool> = FEATURE_NAMES
+        .iter()
+        .map(|n| cfg.leave_out.contains(n))
+        .collect();
+    let forest = fit_boosted(train, boost, &excluded)?;
+    let mut beside = baseline.clone();
+    beside.boosted = Some(forest);
+    let mut deciding = beside.clone();
+    deciding.ensemble = BOOSTED_CHAMPION;
+    Ok((beside, deciding))
+}
+
+/// Fits both candidates on part of `train` and measures them on the rest.
+pub fn choose(
+    train: &Dataset,
+    cfg: &FitConfig,
+    boost: &BoostConfig,
+) -> Result<Choice, TrainingError> {
+    let (part, validation) = train.split(VALIDATION_FRACTION, cfg.seed ^ VALIDATION_SALT);
+    let baseline = fit(&part, cfg, "validation", "validation", "validation")?;
+    let (_, boosted) = with_forest(&baseline, &part, cfg, boost)?;
+    Ok(Choice {
+        baseline_auc: evaluate(&baseline, &validation).ensemble.auc,
+        boosted_auc: evaluate(&boosted, &validation).ensemble.auc,
+    })
+}
