@@ -8,18 +8,18 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
 use cqrs_es::event_sink::EventSink;
 use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
 
 use super::alert_book::AlertBook;
+use super::checks::{not_before_opening, reused, same_currency};
 use super::commands::*;
 use super::errors::CustomerError;
 use super::events::*;
 use super::risk::{RecordedRisk, RiskAssessed};
 use crate::facts::KnownFacts;
-use crate::values::{Currency, CustomerId, TransactionKind};
+use crate::values::{CustomerId, TransactionKind};
 
 /// Who the customer is and the account's terms.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -291,47 +291,6 @@ impl Customer {
             Some(_) => Err(CustomerError::AlreadyRegistered),
             None => Ok(Some(CustomerEvent::CustomerRegistered(event))),
         }
-    }
-}
-
-fn reused(event: &CustomerEvent) -> CustomerError {
-    let (field, id) = match event {
-        CustomerEvent::TransactionRecorded(e) => ("transaction_id", e.transaction_id.to_string()),
-        CustomerEvent::PaymentRecorded(e) => ("payment_id", e.payment_id.to_string()),
-        CustomerEvent::StatementIssued(e) => ("period", e.period.to_string()),
-        CustomerEvent::DaysPastDueReported(e) => ("as_of", e.as_of.to_rfc3339()),
-        CustomerEvent::RiskAssessed(e) => ("decision_id", e.assessment.decision_id.clone()),
-        _ => ("customer_id", String::new()),
-    };
-    CustomerError::IdReused { field, id }
-}
-
-fn same_currency(p: &Profile, currency: &Currency) -> Result<(), CustomerError> {
-    if *currency == p.registered.currency {
-        Ok(())
-    } else {
-        Err(CustomerError::invalid(
-            "currency",
-            format!("must be the account currency {}", p.registered.currency),
-        ))
-    }
-}
-
-fn not_before_opening(
-    p: &Profile,
-    at: DateTime<Utc>,
-    field: &'static str,
-) -> Result<(), CustomerError> {
-    if at < p.registered.opened_at {
-        Err(CustomerError::invalid(
-            field,
-            format!(
-                "must not be before the account opened ({})",
-                p.registered.opened_at
-            ),
-        ))
-    } else {
-        Ok(())
     }
 }
 

@@ -10,11 +10,13 @@
 //! - `risk`: recording risk decisions (only changes of band or new rules).
 //! - `alerts`: WhatsApp alerts as commands and events; `alert_book`: how the
 //!   aggregate decides on them (cooldown, sends and delivery reports).
-//! - `aggregate`: the state rebuilt from events and the rules that decide.
+//! - `aggregate`: the state rebuilt from events and the rules that decide;
+//!   `checks`: the checks every command passes against the account.
 
 mod aggregate;
 mod alert_book;
 mod alerts;
+mod checks;
 mod commands;
 mod corrections;
 mod errors;

@@ -2,16 +2,20 @@
 //! RNG, then a month-by-month state machine (balance, the last statement,
 //! arrears) that emits that month's lines in chronological order.
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::{json, Value};
 
 use super::{Knobs, SimConfig, Truth};
 
+mod calendar;
 mod draw;
 mod repay;
 mod spend;
+
+pub(super) use calendar::month_first;
+use calendar::{at, days_in_month, lognormal, pick, rupees, with_day};
 
 /// Monthly finance charge on the revolved part of a statement (3.5 %).
 const INTEREST_RATE: f64 = 0.035;
@@ -189,45 +193,6 @@ pub(super) struct CustomerSim {
     first_delinquent: Option<NaiveDate>,
     knobs: Knobs,
     persona: Persona,
-}
-
-/// The first day of the month `k` months after `start`'s month.
-pub(super) fn month_first(start: NaiveDate, k: u32) -> NaiveDate {
-    let m0 = start.year() * 12 + start.month0() as i32 + k as i32;
-    NaiveDate::from_ymd_opt(m0.div_euclid(12), m0.rem_euclid(12) as u32 + 1, 1).unwrap_or(start)
-}
-
-fn at(day: NaiveDate, h: u32, m: u32, s: u32) -> DateTime<Utc> {
-    Utc.from_utc_datetime(&day.and_hms_opt(h, m, s).unwrap_or_default())
-}
-
-fn with_day(first: NaiveDate, day: u32) -> NaiveDate {
-    first.with_day(day).unwrap_or(first)
-}
-
-fn days_in_month(first: NaiveDate) -> u32 {
-    month_first(first, 1).pred_opt().map_or(28, |d| d.day())
-}
-
-/// A standard normal draw (Box–Muller with `libm`, bit-identical everywhere).
-fn normal(rng: &mut ChaCha8Rng) -> f64 {
-    let u1: f64 = rng.gen_range(1e-12..1.0);
-    let u2: f64 = rng.gen();
-    libm::sqrt(-2.0 * libm::log(u1)) * libm::cos(std::f64::consts::TAU * u2)
-}
-
-/// `exp(sigma · N(0,1))`: multiplicative noise with median 1.
-fn lognormal(rng: &mut ChaCha8Rng, sigma: f64) -> f64 {
-    libm::exp(sigma * normal(rng))
-}
-
-fn pick<T: Copy>(rng: &mut ChaCha8Rng, xs: &[T]) -> T {
-    xs[rng.gen_range(0..xs.len())]
-}
-
-/// Whole rupees in paise, at least INR 10.
-fn rupees(inr: f64) -> i64 {
-    (inr.round() as i64).max(10) * 100
 }
 
 impl CustomerSim {
