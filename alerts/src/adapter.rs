@@ -22,6 +22,7 @@ pub const LOCAL_INBOX_CAPACITY: usize = 1_000;
 
 /// A message the local adapter accepted.
 #[derive(Clone, Debug, Serialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LocalMessage {
     /// `wamid.local.<n>`.
     pub wamid: String,

@@ -16,6 +16,7 @@ use whatsapp::webhook::{Delivery, StatusUpdate};
 
 /// What a webhook body led to.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DeliveryReport {
     /// Statuses recorded (or already recorded: repeats are no-ops).
     pub recorded: usize,

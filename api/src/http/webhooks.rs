@@ -122,7 +122,7 @@ async fn verify_subscription(
         ("X-Hub-Signature-256" = String, Header, description = "sha256=<hex HMAC of the raw body with WHATSAPP_APP_SECRET>")
     ),
     responses(
-        (status = 200, description = "Recorded", body = crate::http::openapi::schemas::DeliveryReportDoc),
+        (status = 200, description = "Recorded", body = alerts::webhook::DeliveryReport),
         crate::http::openapi::problems::Unauthorized,
         crate::http::openapi::problems::Invalid,
         crate::http::openapi::problems::Unavailable
@@ -196,7 +196,6 @@ fn recipient(raw: &str) -> Result<PhoneNumber, Problem> {
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct InboxPage {
     /// Newest first.
-    #[schema(value_type = Vec<crate::http::openapi::schemas::LocalMessageDoc>)]
     pub messages: Vec<alerts::LocalMessage>,
 }
 

@@ -199,29 +199,3 @@ pub struct OtpVerifyBody {
     #[schema(pattern = "^[0-9]{6}$")]
     pub code: String,
 }
-
-/// The answer to a status webhook.
-#[derive(Serialize, ToSchema)]
-pub struct DeliveryReportDoc {
-    /// Statuses recorded (repeats included).
-    pub recorded: usize,
-    /// Statuses about messages that are not ours.
-    pub ignored: usize,
-}
-
-/// A message in the local inbox.
-#[derive(Serialize, ToSchema)]
-pub struct LocalMessageDoc {
-    /// `wamid.local.<n>`.
-    pub wamid: String,
-    /// Recipient.
-    pub to: String,
-    /// Template.
-    pub template: String,
-    /// Language.
-    pub language: String,
-    /// Body parameters.
-    pub body_params: Vec<String>,
-    /// When.
-    pub sent_at: DateTime<Utc>,
-}
