@@ -116,6 +116,7 @@ pub fn judge(recorded: &RiskAssessed, evidence: &Evidence<'_>, model: &Loaded) -
     };
     match model {
         Ok(model) => {
+            let features = unread_as_recorded(&a.features, features, model);
             // The same decide function as live scoring, forced to decide
             // (the decision exists; the question is whether it is the same).
             let replayed = record(
@@ -164,6 +165,22 @@ pub fn judge(recorded: &RiskAssessed, evidence: &Evidence<'_>, model: &Loaded) -
     } else {
         Verdict::Mismatch(diffs)
     }
+}
+
+/// Features newer than a decision: one recorded before `credit_limit`
+/// existed reads it as 0, and a model that does not read it (none older than
+/// the feature can) decided without it. The replay then takes the recorded
+/// value for it instead of calling the decision different; a model that reads
+/// it is compared on it like every other feature.
+fn unread_as_recorded(
+    recorded: &Features,
+    mut replayed: Features,
+    model: &domain::risk::ModelArtifact,
+) -> Features {
+    if recorded.credit_limit == 0.0 && !model.features.iter().any(|f| f == "credit_limit") {
+        replayed.credit_limit = recorded.credit_limit;
+    }
+    replayed
 }
 
 fn json<T: Serialize>(x: &T) -> Value {
