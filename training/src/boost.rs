@@ -7,7 +7,11 @@
 //! least `min_leaf` rows), and adds `−rate · G/(H+λ)` of the reached leaf to
 //! each row's log-odds. Candidate thresholds are the training values at
 //! `max_bins` quantiles, so a split `x < t` is one the domain's trees read
-//! the same way. No sampling: the same rows give the same forest. Covers are
+//! the same way. With `monotone`, a split on a feature whose direction is
+//! known must order its two sides that way, and bounds passed down keep every
+//! deeper leaf in order (as XGBoost's monotone constraints do), so each tree,
+//! and the forest, moves risk only the known way with such a feature.
+//! No sampling: the same rows give the same forest. Covers are
 //! training rows, so the domain's TreeSHAP is exact over this forest.
 
 use domain::features::FEATURE_COUNT;
@@ -31,11 +35,18 @@ pub struct BoostConfig {
     pub lambda: f64,
     /// Candidate thresholds per feature at most.
     pub max_bins: usize,
+    /// Hold each feature's known direction (`fit::DIRECTIONS`): the score
+    /// never falls as a feature rises whose risk rises with it, and the
+    /// reverse.
+    pub monotone: bool,
 }
 
 impl Default for BoostConfig {
     /// 300 trees of depth 3, rate 0.05, 50 rows a side, λ = 1, 64 bins: a
-    /// conventional setting, not tuned on any one data set.
+    /// conventional setting, not tuned on any one data set. Directions are
+    /// not held: on the UCI data holding them cost 0.013 of held-out AUC
+    /// (0.785 → 0.771; its clients with nothing to pay default more than
+    /// those with a little, against utilisation's "known" direction).
     fn default() -> Self {
         BoostConfig {
             trees: 300,
@@ -44,6 +55,7 @@ impl Default for BoostConfig {
             min_leaf: 50,
             lambda: 1.0,
             max_bins: 64,
+            monotone: false,
         }
     }
 }
@@ -79,6 +91,9 @@ struct Grower<'a> {
     used: &'a [bool],
     grad: &'a [f64],
     hess: &'a [f64],
+    /// Per feature: 1 the leaf values may only rise with it, −1 only fall,
+    /// 0 free.
+    directions: [i8; FEATURE_COUNT],
     nodes: Vec<TreeNode>,
     /// The leaf value each row reached, filled as leaves are made.
     step: Vec<f64>,
@@ -94,11 +109,24 @@ impl Grower<'_> {
         (g, h)
     }
 
-    /// The best split of `rows`: (feature, bin k: left when bin ≤ k, gain).
-    fn best_split(&self, rows: &[usize], g: f64, h: f64) -> Option<(usize, usize, f64)> {
+    /// The stored leaf value of sums `g`, `h`, kept within `bounds`.
+    fn leaf_value(&self, g: f64, h: f64, bounds: (f64, f64)) -> f64 {
+        (-self.cfg.learning_rate * g / (h + self.cfg.lambda)).clamp(bounds.0, bounds.1)
+    }
+
+    /// The best split of `rows`: (feature, bin k: left when bin ≤ k, gain,
+    /// left and right values). A split on a feature with a known direction
+    /// must order its two values that way.
+    fn best_split(
+        &self,
+        rows: &[usize],
+        g: f64,
+        h: f64,
+        bounds: (f64, f64),
+    ) -> Option<(usize, usize, f64, f64, f64)> {
         let lambda = self.cfg.lambda;
         let parent = g * g / (h + lambda);
-        let mut best: Option<(usize, usize, f64)> = None;
+        let mut best: Option<(usize, usize, f64, f64, f64)> = None;
         for (f, binned) in self.binned.iter().enumerate() {
             if !self.used[f] || binned.thresholds.is_empty() {
                 continue;
@@ -121,19 +149,27 @@ impl Grower<'_> {
                     continue;
                 }
                 let (gr, hr) = (g - gl, h - hl);
+                let (wl, wr) = (
+                    self.leaf_value(gl, hl, bounds),
+                    self.leaf_value(gr, hr, bounds),
+                );
+                if f64::from(self.directions[f]) * (wr - wl) < 0.0 {
+                    continue;
+                }
                 let gain = gl * gl / (hl + lambda) + gr * gr / (hr + lambda) - parent;
-                if gain > 1e-12 && best.is_none_or(|(_, _, b)| gain > b) {
-                    best = Some((f, k, gain));
+                if gain > 1e-12 && best.is_none_or(|(_, _, b, _, _)| gain > b) {
+                    best = Some((f, k, gain, wl, wr));
                 }
             }
         }
         best
     }
 
-    /// Grows the subtree of `rows` at `depth`; returns its node index.
-    fn grow(&mut self, rows: Vec<usize>, depth: usize) -> usize {
+    /// Grows the subtree of `rows` at `depth`, its values within `bounds`;
+    /// returns its node index.
+    fn grow(&mut self, rows: Vec<usize>, depth: usize, bounds: (f64, f64)) -> usize {
         let (g, h) = self.newton(&rows);
-        let value = -self.cfg.learning_rate * g / (h + self.cfg.lambda);
+        let value = self.leaf_value(g, h, bounds);
         let index = self.nodes.len();
         self.nodes.push(TreeNode {
             feature: None,
@@ -144,7 +180,7 @@ impl Grower<'_> {
             probability: value,
         });
         let split = if depth < self.cfg.max_depth {
-            self.best_split(&rows, g, h)
+            self.best_split(&rows, g, h, bounds)
         } else {
             None
         };
@@ -154,14 +190,23 @@ impl Grower<'_> {
                     self.step[i] = value;
                 }
             }
-            Some((f, k, _)) => {
+            Some((f, k, _, wl, wr)) => {
                 let binned = &self.binned[f];
                 let (left, right): (Vec<usize>, Vec<usize>) = rows
                     .iter()
                     .partition(|&&i| usize::from(binned.bins[i]) <= k);
                 let threshold = binned.thresholds[k];
-                let l = self.grow(left, depth + 1);
-                let r = self.grow(right, depth + 1);
+                // Below a split on a directed feature every value on the
+                // left stays on its side of the midpoint, so deeper splits
+                // cannot undo the order.
+                let mid = (wl + wr) / 2.0;
+                let (lb, rb) = match self.directions[f] {
+                    1 => ((bounds.0, mid), (mid, bounds.1)),
+                    -1 => ((mid, bounds.1), (bounds.0, mid)),
+                    _ => (bounds, bounds),
+                };
+                let l = self.grow(left, depth + 1, lb);
+                let r = self.grow(right, depth + 1, rb);
                 let node = &mut self.nodes[index];
                 node.feature = Some(f);
                 node.threshold = threshold;
@@ -196,6 +241,11 @@ pub fn fit_boosted(
     let used: Vec<bool> = (0..FEATURE_COUNT)
         .map(|j| !excluded.get(j).copied().unwrap_or(false))
         .collect();
+    let directions = if cfg.monotone {
+        crate::fit::DIRECTIONS
+    } else {
+        [0; FEATURE_COUNT]
+    };
     let rate = positives as f64 / n as f64;
     let base_log_odds = (rate / (1.0 - rate)).ln();
     let y: Vec<f64> = train.y.iter().map(|&d| f64::from(u8::from(d))).collect();
@@ -211,10 +261,11 @@ pub fn fit_boosted(
             used: &used,
             grad: &grad,
             hess: &hess,
+            directions,
             nodes: Vec::new(),
             step: vec![0.0; n],
         };
-        grower.grow((0..n).collect(), 0);
+        grower.grow((0..n).collect(), 0, (f64::NEG_INFINITY, f64::INFINITY));
         for (z, s) in log_odds.iter_mut().zip(&grower.step) {
             *z += s;
         }

@@ -18,6 +18,7 @@ const SMALL: BoostConfig = BoostConfig {
     min_leaf: 20,
     lambda: 1.0,
     max_bins: 16,
+    monotone: false,
 };
 
 /// Default when features 0 and 1 are on the same side of 0.5 (an XOR: no
@@ -102,4 +103,50 @@ fn the_challenger_wins_on_validation_where_it_is_better_and_decides_then() {
     let (b, d) = (evaluate(&beside, &data), evaluate(&deciding, &data));
     assert_eq!(b.ensemble, evaluate(&baseline, &data).ensemble);
     assert!(d.ensemble.auc > b.ensemble.auc + 0.1, "{d:?} vs {b:?}");
+}
+
+#[test]
+fn with_known_directions_held_the_score_only_moves_their_way() {
+    // Risk is U-shaped in utilisation (feature 0, known to raise risk) and
+    // falls then rises in payment_ratio (feature 6, known to lower it).
+    let data = synthetic(3_000, |r, u| {
+        u < 0.1 + 0.6 * (r[0] - 0.4).abs() + 0.4 * (r[6] - 0.3).abs()
+    });
+    let free = fit_boosted(&data, &SMALL, &[false; 16]).expect("fit");
+    let held = fit_boosted(
+        &data,
+        &BoostConfig {
+            monotone: true,
+            ..SMALL
+        },
+        &[false; 16],
+    )
+    .expect("fit");
+    held.validate(FEATURE_NAMES.len()).expect("valid forest");
+    let grid: Vec<f64> = (0..=20).map(|k| f64::from(k) / 20.0).collect();
+    let mut free_breaks = 0;
+    for row in data.x.iter().take(40) {
+        for (feature, direction) in [(0usize, 1.0), (6, -1.0)] {
+            let along = |forest: &domain::risk::Boosted| -> Vec<f64> {
+                grid.iter()
+                    .map(|v| {
+                        let mut x = *row;
+                        x[feature] = *v;
+                        forest.log_odds(&x)
+                    })
+                    .collect()
+            };
+            let held_scores = along(&held);
+            for w in held_scores.windows(2) {
+                assert!(direction * (w[1] - w[0]) >= -1e-12, "{feature}: {w:?}");
+            }
+            let free_scores = along(&free);
+            free_breaks += free_scores
+                .windows(2)
+                .filter(|w| direction * (w[1] - w[0]) < -1e-9)
+                .count();
+        }
+    }
+    // The data does break the directions, and the free forest follows it.
+    assert!(free_breaks > 0);
 }
