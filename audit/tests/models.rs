@@ -75,45 +75,21 @@ async fn old_decisions_replay_with_their_model_after_a_model_change() {
 
     // The model matters: judged with the other model, decisions differ.
     let (mut differ, mut judged) = (0, 0);
-    for stream in decisions.chunk_by(|a, b| a.customer_id == b.customer_id) {
-        let mut fold = ScoringFold::default();
-        let mut band_before = domain::risk::Band::Low;
-        for e in stream {
-            fold.apply(e);
-            let CustomerEvent::RiskAssessed(d) = &e.event else {
-                continue;
-            };
-            let d: &RiskAssessed = d;
-            // Only decisions whose trigger is the last behaviour event
-            // before them (nothing committed in between), so the fold is at
-            // the checkpoint.
-            if fold.trigger().map(|t| t.checkpoint.position)
-                == Some(d.assessment.checkpoint.position)
-            {
-                let other = if d.assessment.model_version == old_version {
-                    &new
-                } else {
-                    &old
-                };
-                let evidence = Evidence {
-                    customer_id: &e.customer_id,
-                    trigger: fold.trigger(),
-                    features: fold.as_of().zip(fold.features()),
-                    band_before,
-                };
-                judged += 1;
-                if let Verdict::Mismatch(diffs) = judge(d, &evidence, &Ok(Arc::new(other.clone())))
-                {
-                    assert!(
-                        diffs.iter().any(|x| x.field.starts_with("scores.")),
-                        "{diffs:?}"
-                    );
-                    differ += 1;
-                }
-            }
-            band_before = d.assessment.band;
+    at_their_checkpoints(&decisions, |d, evidence| {
+        let other = if d.assessment.model_version == old_version {
+            &new
+        } else {
+            &old
+        };
+        judged += 1;
+        if let Verdict::Mismatch(diffs) = judge(d, evidence, &Ok(Arc::new(other.clone()))) {
+            assert!(
+                diffs.iter().any(|x| x.field.starts_with("scores.")),
+                "{diffs:?}"
+            );
+            differ += 1;
         }
-    }
+    });
     assert!(judged > 0);
     assert_eq!(
         differ, judged,
@@ -133,6 +109,50 @@ async fn a_decision_recorded_before_the_credit_limit_feature_still_replays() {
     let ids: Vec<String> = (0..6).map(|c| format!("P{c:03}")).collect();
     let events = audit::log::streams(&db.pool, &ids).await.expect("streams");
     let (mut judged, mut with_limit) = (0, 0);
+    at_their_checkpoints(&events, |d, evidence| {
+        // The decision as an older build wrote it: no credit_limit.
+        let mut old = serde_json::to_value(d).expect("json");
+        let features = old
+            .pointer_mut("/assessment/features")
+            .and_then(|f| f.as_object_mut())
+            .expect("features");
+        if features.remove("credit_limit").and_then(|v| v.as_f64()) > Some(0.0) {
+            with_limit += 1;
+        }
+        let old: RiskAssessed = serde_json::from_value(old).expect("an old decision");
+        judged += 1;
+        let verdict = judge(&old, evidence, &Ok(Arc::new(model.clone())));
+        assert_eq!(verdict, Verdict::Match, "{verdict:?}");
+        // A model that reads the feature is compared on it.
+        let mut reading = model.clone();
+        reading.features.push("credit_limit".into());
+        reading.standardisation.push(domain::risk::Standardiser {
+            mean: 0.0,
+            std: 1.0,
+        });
+        reading.logistic.coefficients.push(0.0);
+        reading.background_means.push(0.0);
+        let Verdict::Mismatch(diffs) = judge(&old, evidence, &Ok(Arc::new(reading))) else {
+            panic!("a model that reads the limit must see it is missing");
+        };
+        assert!(
+            diffs.iter().any(|x| x.field == "features.credit_limit"),
+            "{diffs:?}"
+        );
+    });
+    assert!(
+        judged > 0 && with_limit == judged,
+        "{judged} judged, {with_limit} with a limit"
+    );
+}
+
+/// Calls `each` with every decision whose trigger is the last behaviour
+/// event before it (nothing committed in between, so the fold is at its
+/// checkpoint) and the evidence a replay re-derives for it.
+fn at_their_checkpoints(
+    events: &[audit::log::LogEvent],
+    mut each: impl FnMut(&RiskAssessed, &Evidence<'_>),
+) {
     for stream in events.chunk_by(|a, b| a.customer_id == b.customer_id) {
         let mut fold = ScoringFold::default();
         let mut band_before = domain::risk::Band::Low;
@@ -144,48 +164,15 @@ async fn a_decision_recorded_before_the_credit_limit_feature_still_replays() {
             if fold.trigger().map(|t| t.checkpoint.position)
                 == Some(d.assessment.checkpoint.position)
             {
-                // The decision as an older build wrote it: no credit_limit.
-                let mut old = serde_json::to_value(d).expect("json");
-                let features = old
-                    .pointer_mut("/assessment/features")
-                    .and_then(|f| f.as_object_mut())
-                    .expect("features");
-                if features.remove("credit_limit").and_then(|v| v.as_f64()) > Some(0.0) {
-                    with_limit += 1;
-                }
-                let old: RiskAssessed = serde_json::from_value(old).expect("an old decision");
                 let evidence = Evidence {
                     customer_id: &e.customer_id,
                     trigger: fold.trigger(),
                     features: fold.as_of().zip(fold.features()),
                     band_before,
                 };
-                judged += 1;
-                let verdict = judge(&old, &evidence, &Ok(Arc::new(model.clone())));
-                assert_eq!(verdict, Verdict::Match, "{verdict:?}");
-                // A model that reads the feature is compared on it.
-                let mut reading = model.clone();
-                reading.features.push("credit_limit".into());
-                reading.standardisation.push(domain::risk::Standardiser {
-                    mean: 0.0,
-                    std: 1.0,
-                });
-                reading.logistic.coefficients.push(0.0);
-                reading.background_means.push(0.0);
-                let Verdict::Mismatch(diffs) = judge(&old, &evidence, &Ok(Arc::new(reading)))
-                else {
-                    panic!("a model that reads the limit must see it is missing");
-                };
-                assert!(
-                    diffs.iter().any(|x| x.field == "features.credit_limit"),
-                    "{diffs:?}"
-                );
+                each(d, &evidence);
             }
             band_before = d.assessment.band;
         }
     }
-    assert!(
-        judged > 0 && with_limit == judged,
-        "{judged} judged, {with_limit} with a limit"
-    );
 }

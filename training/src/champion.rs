@@ -2,12 +2,11 @@
 //! forest, chosen on a validation part of the training rows (never on the
 //! test split the figures are reported on), then refitted on all of them.
 
-use domain::features::FEATURE_NAMES;
 use domain::risk::{Ensemble, ModelArtifact};
 
 use crate::boost::{fit_boosted, BoostConfig};
 use crate::dataset::Dataset;
-use crate::fit::{fit, FitConfig};
+use crate::fit::{fit, left_out_by_config, FitConfig};
 use crate::metrics::evaluate;
 use crate::TrainingError;
 
@@ -41,24 +40,19 @@ impl Choice {
     }
 }
 
-/// The baseline artifact with the forest attached at weight 0 (scored and
-/// explained, not deciding), and with it deciding.
+/// The baseline artifact with a forest fitted on `train` attached and
+/// deciding (the baseline's two models stay, scored and explained beside it).
 pub fn with_forest(
     baseline: &ModelArtifact,
     train: &Dataset,
     cfg: &FitConfig,
     boost: &BoostConfig,
-) -> Result<(ModelArtifact, ModelArtifact), TrainingError> {
-    let excluded: Vec<bool> = FEATURE_NAMES
-        .iter()
-        .map(|n| cfg.leave_out.contains(n))
-        .collect();
-    let forest = fit_boosted(train, boost, &excluded)?;
-    let mut beside = baseline.clone();
-    beside.boosted = Some(forest);
-    let mut deciding = beside.clone();
+) -> Result<ModelArtifact, TrainingError> {
+    let forest = fit_boosted(train, boost, &left_out_by_config(cfg.leave_out))?;
+    let mut deciding = baseline.clone();
+    deciding.boosted = Some(forest);
     deciding.ensemble = BOOSTED_CHAMPION;
-    Ok((beside, deciding))
+    Ok(deciding)
 }
 
 /// Fits both candidates on part of `train` and measures them on the rest.
@@ -69,7 +63,7 @@ pub fn choose(
 ) -> Result<Choice, TrainingError> {
     let (part, validation) = train.split(VALIDATION_FRACTION, cfg.seed ^ VALIDATION_SALT);
     let baseline = fit(&part, cfg, "validation", "validation", "validation")?;
-    let (_, boosted) = with_forest(&baseline, &part, cfg, boost)?;
+    let boosted = with_forest(&baseline, &part, cfg, boost)?;
     Ok(Choice {
         baseline_auc: evaluate(&baseline, &validation).ensemble.auc,
         boosted_auc: evaluate(&boosted, &validation).ensemble.auc,

@@ -255,7 +255,7 @@ pub fn fit(
 }
 
 /// The mask of the features a configuration leaves out.
-fn left_out_by_config(leave_out: &[&str]) -> Vec<bool> {
+pub(crate) fn left_out_by_config(leave_out: &[&str]) -> Vec<bool> {
     FEATURE_NAMES
         .iter()
         .map(|n| leave_out.contains(n))

@@ -138,7 +138,7 @@ pub fn train_uci_default(
     )?;
     let boost = BoostConfig::default();
     let choice = champion::choose(&train, &cfg, &boost)?;
-    let (_, boosted) = champion::with_forest(&baseline, &train, &cfg, &boost)?;
+    let boosted = champion::with_forest(&baseline, &train, &cfg, &boost)?;
     let (baseline_test, boosted_test) = (evaluate(&baseline, &test), evaluate(&boosted, &test));
     let mut model = if choice.boosted_wins() {
         let mut m = boosted;

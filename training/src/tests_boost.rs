@@ -4,6 +4,7 @@
 //! is chosen on validation rows.
 
 use domain::features::FEATURE_NAMES;
+use domain::risk::ModelArtifact;
 
 use crate::boost::{fit_boosted, BoostConfig};
 use crate::champion::{choose, with_forest};
@@ -96,7 +97,11 @@ fn the_challenger_wins_on_validation_where_it_is_better_and_decides_then() {
     let choice = choose(&data, &cfg, &SMALL).expect("choose");
     assert!(choice.boosted_wins(), "{choice:?}");
     let baseline = fit(&data, &cfg, "b", "b", "2026-01-01T00:00:00Z").expect("fit");
-    let (beside, deciding) = with_forest(&baseline, &data, &cfg, &SMALL).expect("forest");
+    let deciding = with_forest(&baseline, &data, &cfg, &SMALL).expect("forest");
+    let beside = ModelArtifact {
+        ensemble: baseline.ensemble,
+        ..deciding.clone()
+    };
     beside.validate().expect("valid");
     deciding.validate().expect("valid");
     // Beside the baseline the forest changes nothing; deciding, it is the score.

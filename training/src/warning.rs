@@ -94,18 +94,17 @@ pub fn evaluate_observations(model: &ModelArtifact, observations: &[Observation]
     let pick = |f: &dyn Fn(&domain::risk::Assessment) -> f64| {
         assessments.iter().map(f).collect::<Vec<f64>>()
     };
-    for (name, scores) in [
+    let mut parts = vec![
         ("logistic", pick(&|a| a.scores.logistic)),
         ("tree", pick(&|a| a.scores.tree)),
         ("ensemble", pick(&|a| a.scores.ensemble)),
-    ] {
+    ];
+    if model.boosted.is_some() {
+        parts.push(("boosted", pick(&|a| a.scores.boosted.unwrap_or(f64::NAN))));
+    }
+    for (name, scores) in parts {
         let flags: Vec<bool> = scores.iter().map(|p| high(*p)).collect();
         scorers.insert(name.to_owned(), figures(&scores, &flags, &labels));
-    }
-    if model.boosted.is_some() {
-        let scores = pick(&|a| a.scores.boosted.unwrap_or(f64::NAN));
-        let flags: Vec<bool> = scores.iter().map(|p| high(*p)).collect();
-        scorers.insert("boosted".to_owned(), figures(&scores, &flags, &labels));
     }
     let ensemble = pick(&|a| a.scores.ensemble);
     let final_high: Vec<bool> = assessments.iter().map(|a| a.band == Band::High).collect();
