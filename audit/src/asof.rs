@@ -42,6 +42,7 @@ use crate::{AuditError, Checkpoint};
 /// Where to stop.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Cutoff {
     /// Recording time: transactions fully recorded at or before this time.
     At(DateTime<Utc>),
@@ -65,6 +66,7 @@ pub trait Section: Send {
 
 /// The recorded decision in force at the cut-off.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DecisionInForce {
     /// Its id.
     pub decision_id: String,
@@ -89,6 +91,7 @@ pub struct DecisionInForce {
 /// Which clock a cut-off reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum TimeAxis {
     /// When the log recorded the facts: what the system knew then.
     Recording,
@@ -111,6 +114,7 @@ impl Cutoff {
 
 /// A customer's state at a cut-off.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StateAsOf {
     /// The customer.
     pub customer_id: String,
@@ -135,7 +139,9 @@ pub struct StateAsOf {
     pub band: Option<Band>,
     /// The decision in force.
     pub decision: Option<DecisionInForce>,
-    /// Extension sections by name.
+    /// Extension sections by name (`alerts`: `{"open": […], "all": […]}`
+    /// with each alert's state then).
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub sections: BTreeMap<String, Value>,
 }
 

@@ -19,6 +19,7 @@ use serde_json::{Number, Value};
 
 /// One field whose replayed value differs from the recorded one.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldDiff {
     /// Path of the field in the decision (`features.utilisation`).
     pub field: String,

@@ -99,6 +99,7 @@ pub async fn band_before(pool: &PgPool, customer: &str, sequence: i64) -> Result
 
 /// Everything about one decision.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DecisionRecord {
     /// Its customer.
     pub customer_id: String,
@@ -111,6 +112,7 @@ pub struct DecisionRecord {
     /// When the log stored it.
     pub recorded_at: DateTime<Utc>,
     /// Who recorded it and why (actor, request, correlation, causation).
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub metadata: Value,
     /// The event the decision was about, if still on the stream.
     pub trigger_event: Option<EventEntry>,

@@ -14,6 +14,7 @@ use crate::log::LogEvent;
 
 /// An event as a decision record lists it.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EventEntry {
     /// Position in the customer's stream.
     pub sequence: i64,

@@ -14,6 +14,7 @@ use crate::risk::{Band, Explanation, FiredRule, ReasonCode, Scores};
 
 /// Which event's arrival led to the assessment.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DecisionTrigger {
     /// The triggering event's sequence in the customer's stream.
     pub sequence: i64,
@@ -25,6 +26,7 @@ pub struct DecisionTrigger {
 
 /// Where in the commit-ordered log the features were computed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LogCheckpoint {
     /// Transaction id (xid8) of the last event folded.
     pub tx_id: u64,
@@ -35,6 +37,7 @@ pub struct LogCheckpoint {
 /// An assessment to record (the command's payload).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RecordRiskAssessment {
     /// Deterministic id (from the customer and the trigger), so a replayed
     /// trigger records nothing new.

@@ -101,6 +101,7 @@ pub const FEATURE_NAMES: [&str; FEATURE_COUNT] = [
 
 /// A customer's behavioural features as of one moment. Every value is finite.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Features {
     /// Balance at as_of ÷ credit limit at as_of, in [0, 1.5]; 0 when the balance is ≤ 0 (in credit), 1.5 when the limit is 0 and the balance positive.
     pub utilisation: f64,

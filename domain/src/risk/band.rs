@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 /// A risk band. Ordered `Low < Medium < High`; serialised as `"Low"`,
 /// `"Medium"`, `"High"`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Band {
     /// Ensemble probability below the medium threshold.
     Low,

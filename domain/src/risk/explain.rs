@@ -35,6 +35,7 @@ const FLAT: f64 = 1e-9;
 
 /// Why one customer's ensemble probability differs from the base value.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Explanation {
     /// Ensemble base: `w_lr · σ(b) + w_tree · E[tree]`; with the
     /// contributions' `combined` values it sums to the ensemble probability.
@@ -54,6 +55,7 @@ pub struct Explanation {
 
 /// One feature's share of the scores.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Contribution {
     /// Feature name.
     pub feature: String,

@@ -25,6 +25,7 @@ pub const DEFAULT_TOP_N: usize = 3;
 
 /// One reason, ready to show a customer.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReasonCode {
     /// `"rule:<rule id>"` or `"model:<feature>"`.
     pub code: String,

@@ -113,6 +113,7 @@ impl Op {
 
 /// A rule that fired for one customer.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FiredRule {
     /// The rule's id.
     pub id: String,

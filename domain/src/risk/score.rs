@@ -12,6 +12,7 @@ use crate::features::Features;
 
 /// The model's view of one customer.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Scores {
     /// Probability of default from the logistic regression.
     pub logistic: f64,

@@ -22,6 +22,7 @@ use super::horizon::horizon_sql;
 #[derive(
     Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
 )]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Checkpoint {
     /// Transaction id (xid8) of the last event read.
     pub tx_id: u64,

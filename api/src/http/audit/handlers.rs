@@ -161,7 +161,7 @@ pub async fn list_decisions(
         ("follow_limit" = Option<i64>, Query, description = "Later events listed, 0-1000 (default 100)", minimum = 0, maximum = 1000)
     ),
     responses(
-        (status = 200, description = "The record", body = crate::http::openapi::audit_schemas::AuditDecisionRecord),
+        (status = 200, description = "The record", body = ::audit::record::DecisionRecord),
         (status = 400, description = "Bad parameter", body = crate::http::problem::Problem, content_type = "application/problem+json"),
         crate::http::openapi::problems::Unauthorized,
         crate::http::openapi::problems::Forbidden,
@@ -211,7 +211,6 @@ pub struct ReplayAnswer {
     #[schema(pattern = "^(match|mismatch)$")]
     pub outcome: &'static str,
     /// The differences (empty on a match).
-    #[schema(value_type = Vec<crate::http::openapi::audit_schemas::FieldDiffDoc>)]
     pub diffs: Vec<FieldDiff>,
 }
 
@@ -221,7 +220,6 @@ pub struct DecisionPage {
     /// The customer.
     pub customer_id: String,
     /// Oldest first.
-    #[schema(value_type = Vec<crate::http::openapi::audit_schemas::AuditDecisionRecord>)]
     pub decisions: Vec<::audit::record::DecisionRecord>,
     /// `after` for the next page; null on the last.
     #[schema(nullable)]
@@ -307,7 +305,7 @@ pub const CLOCKS: [&str; 2] = ["recording", "business"];
         ("position" = Option<i64>, Query, description = "Global log position", minimum = 1)
     ),
     responses(
-        (status = 200, description = "The state", body = crate::http::openapi::audit_schemas::AuditStateAsOf),
+        (status = 200, description = "The state", body = ::audit::asof::StateAsOf),
         (status = 400, description = "Bad parameter", body = crate::http::problem::Problem, content_type = "application/problem+json"),
         crate::http::openapi::problems::Unauthorized,
         crate::http::openapi::problems::Forbidden,

@@ -137,6 +137,27 @@ impl Modify for ValueConstraints {
                     constrain(schema, true);
                 }
             }
+            // An answer that flattens another type (the decision record
+            // flattens the assessment, which as a command refuses unknown
+            // fields) is one object listing both, open: as an `allOf`, the
+            // flattened part's closedness would refuse the record's own fields.
+            let answers: Vec<String> = components
+                .schemas
+                .iter()
+                .filter(|(n, s)| !bodies.contains(*n) && matches!(s, RefOr::T(Schema::AllOf(_))))
+                .map(|(n, _)| n.clone())
+                .collect();
+            for name in answers {
+                let merged = match components.schemas.get(&name) {
+                    Some(RefOr::T(Schema::AllOf(all))) => merge(&all.items, &components.schemas),
+                    _ => None,
+                };
+                if let Some(object) = merged {
+                    components
+                        .schemas
+                        .insert(name, RefOr::T(Schema::Object(object)));
+                }
+            }
         }
         for (path, item) in openapi.paths.paths.iter_mut() {
             let operations = [

@@ -5,7 +5,6 @@
 //! [`OPERATIONS`] lists every routed operation; a test checks the spec and
 //! the router agree in both directions.
 
-pub mod audit_schemas;
 pub mod constraints;
 pub mod correction_schemas;
 pub mod limits;
