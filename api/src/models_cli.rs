@@ -1,4 +1,5 @@
-//! The model commands of the CLI: `simulate` a portfolio, `train` the
+//! The model commands of the CLI: `simulate` a portfolio (and `reshape` it
+//! as another bank's feed), `train` the
 //! model and its alert policy on one, and `evaluate` a model as deployed
 //! (on a command log) or on data in the UCI layout.
 
@@ -38,6 +39,69 @@ pub struct SimulateArgs {
     /// first delinquency).
     #[arg(long, default_value = "portfolio-truth.csv")]
     pub truth: PathBuf,
+}
+
+/// Options of `early-risk reshape`.
+#[derive(clap::Args, Debug)]
+pub struct ReshapeArgs {
+    /// The NDJSON command log to read.
+    #[arg(long)]
+    pub input: PathBuf,
+    /// Where to write the reshaped log.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Leave out returned payments and the payments they return.
+    #[arg(long)]
+    pub drop_returns: bool,
+    /// Keep only days-past-due reports made on the first day of a month.
+    #[arg(long)]
+    pub monthly_dpd: bool,
+    /// Join each customer's purchases in pairs within a calendar month.
+    #[arg(long)]
+    pub merge_purchases: bool,
+    /// Code merchants into three categories only.
+    #[arg(long)]
+    pub coarse_mcc: bool,
+    /// Scale every credit limit by this factor (> 0).
+    #[arg(long)]
+    pub limit_factor: Option<f64>,
+}
+
+/// `early-risk reshape`.
+pub fn reshape(args: ReshapeArgs) -> anyhow::Result<ExitCode> {
+    if let Some(f) = args.limit_factor {
+        anyhow::ensure!(
+            f.is_finite() && f > 0.0,
+            "--limit-factor must be a positive number, not {f}"
+        );
+    }
+    anyhow::ensure!(
+        args.input != args.out,
+        "--out must not be --input ({})",
+        args.input.display()
+    );
+    let shape = training::feed::FeedShape {
+        drop_returns: args.drop_returns,
+        monthly_dpd: args.monthly_dpd,
+        merge_purchases: args.merge_purchases,
+        coarse_mcc: args.coarse_mcc,
+        limit_factor: args.limit_factor,
+    };
+    let file = std::fs::File::create(&args.out)
+        .with_context(|| format!("creating {}", args.out.display()))?;
+    let done = training::feed::reshape(&args.input, &shape, std::io::BufWriter::new(file))
+        .with_context(|| format!("reshaping {}", args.input.display()))?;
+    println!(
+        "{} lines read, {} written to {} ({} returns and returned payments left out, \
+         {} days-past-due reports left out, {} purchases joined)",
+        done.read,
+        done.written,
+        args.out.display(),
+        done.returns_dropped,
+        done.reports_dropped,
+        done.purchases_merged
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `early-risk simulate`.

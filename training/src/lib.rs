@@ -18,6 +18,9 @@
 //! - [`metrics`] — AUC, accuracy, Brier, KS with the production scorer.
 //! - [`simulate`] — a deterministic synthetic portfolio (NDJSON commands and
 //!   the ground truth of stress and delinquency), seeded ChaCha per customer.
+//! - [`feed`] — a command log reshaped as another bank's feed would carry
+//!   it (no returns, monthly days past due, coarser transactions and merchant
+//!   codes, other limits), to measure a model beyond its own portfolios.
 //! - [`log_training`] — train and evaluate on a simulator command log.
 //! - [`plots`] — self-contained SVG figures for a model card: ROC curves,
 //!   calibration (reliability) diagram, early-warning lead-time histogram.
@@ -38,6 +41,7 @@ pub mod champion;
 pub mod confirm;
 pub mod dataset;
 pub mod deployed;
+pub mod feed;
 pub mod fit;
 pub mod log_training;
 pub mod metrics;
@@ -57,6 +61,8 @@ mod tests;
 mod tests_boost;
 #[cfg(test)]
 mod tests_deployed;
+#[cfg(test)]
+mod tests_feed;
 
 use std::path::Path;
 

@@ -154,6 +154,11 @@ pub enum Command {
     /// Write a simulated portfolio as NDJSON commands (the importer's shape)
     /// and, separately, each customer's true delinquency date.
     Simulate(crate::models_cli::SimulateArgs),
+    /// Reshape a command log as another bank's feed would carry the same
+    /// customers (no returns, monthly days past due, coarser transactions or
+    /// merchant codes, other limits), to evaluate a model beyond its own
+    /// portfolios.
+    Reshape(crate::models_cli::ReshapeArgs),
     /// Train the LR + tree model on a command log (NDJSON, e.g. from
     /// `simulate`) with point-in-time rows, and write `model.json` and
     /// `model-card.md` into `--out`.
@@ -257,6 +262,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             trained_at,
         } => tools::train_uci(input, out, trained_at),
         Command::Simulate(args) => crate::models_cli::simulate(args),
+        Command::Reshape(args) => crate::models_cli::reshape(args),
         Command::Train(args) => crate::models_cli::train(args),
         Command::Evaluate(args) => crate::models_cli::evaluate(args),
         Command::FakeWhatsapp {
