@@ -167,8 +167,8 @@ pub fn judge(recorded: &RiskAssessed, evidence: &Evidence<'_>, model: &Loaded) -
     }
 }
 
-/// Features newer than a decision: one recorded before `credit_limit`
-/// existed reads it as 0, and a model that does not read it (none older than
+/// Features newer than a decision: one recorded before `credit_limit` (or
+/// `utilisation_trend`) existed reads it as 0, and a model that does not read it (none older than
 /// the feature can) decided without it. The replay then takes the recorded
 /// value for it instead of calling the decision different; a model that reads
 /// it is compared on it like every other feature.
@@ -177,8 +177,12 @@ fn unread_as_recorded(
     mut replayed: Features,
     model: &domain::risk::ModelArtifact,
 ) -> Features {
-    if recorded.credit_limit == 0.0 && !model.features.iter().any(|f| f == "credit_limit") {
+    let unread = |name: &str| !model.features.iter().any(|f| f == name);
+    if recorded.credit_limit == 0.0 && unread("credit_limit") {
         replayed.credit_limit = recorded.credit_limit;
+    }
+    if recorded.utilisation_trend == 0.0 && unread("utilisation_trend") {
+        replayed.utilisation_trend = recorded.utilisation_trend;
     }
     replayed
 }

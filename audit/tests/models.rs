@@ -98,52 +98,57 @@ async fn old_decisions_replay_with_their_model_after_a_model_change() {
 }
 
 #[tokio::test]
-async fn a_decision_recorded_before_the_credit_limit_feature_still_replays() {
+async fn a_decision_recorded_before_a_newer_feature_still_replays() {
     let db = fresh_database().await;
     let model = demo_artifact();
-    assert!(!model.features.iter().any(|f| f == "credit_limit"));
     let bus = bus(&db.pool);
     let side = ReadSide::start(&db.pool, model.clone(), 9).await;
     write(&bus, in_parts(6, 1)[0].clone()).await;
     side.settle().await;
     let ids: Vec<String> = (0..6).map(|c| format!("P{c:03}")).collect();
     let events = audit::log::streams(&db.pool, &ids).await.expect("streams");
-    let (mut judged, mut with_limit) = (0, 0);
-    at_their_checkpoints(&events, |d, evidence| {
-        // The decision as an older build wrote it: no credit_limit.
-        let mut old = serde_json::to_value(d).expect("json");
-        let features = old
-            .pointer_mut("/assessment/features")
-            .and_then(|f| f.as_object_mut())
-            .expect("features");
-        if features.remove("credit_limit").and_then(|v| v.as_f64()) > Some(0.0) {
-            with_limit += 1;
-        }
-        let old: RiskAssessed = serde_json::from_value(old).expect("an old decision");
-        judged += 1;
-        let verdict = judge(&old, evidence, &Ok(Arc::new(model.clone())));
-        assert_eq!(verdict, Verdict::Match, "{verdict:?}");
-        // A model that reads the feature is compared on it.
-        let mut reading = model.clone();
-        reading.features.push("credit_limit".into());
-        reading.standardisation.push(domain::risk::Standardiser {
-            mean: 0.0,
-            std: 1.0,
+    for newer in ["credit_limit", "utilisation_trend"] {
+        assert!(!model.features.iter().any(|f| f == newer));
+        let (mut judged, mut with_value) = (0, 0);
+        at_their_checkpoints(&events, |d, evidence| {
+            // The decision as an older build wrote it: without the feature.
+            let mut old = serde_json::to_value(d).expect("json");
+            let features = old
+                .pointer_mut("/assessment/features")
+                .and_then(|f| f.as_object_mut())
+                .expect("features");
+            let had = features
+                .remove(newer)
+                .and_then(|v| v.as_f64())
+                .unwrap_or(0.0);
+            let old: RiskAssessed = serde_json::from_value(old).expect("an old decision");
+            judged += 1;
+            let verdict = judge(&old, evidence, &Ok(Arc::new(model.clone())));
+            assert_eq!(verdict, Verdict::Match, "{newer}: {verdict:?}");
+            if had == 0.0 {
+                return;
+            }
+            with_value += 1;
+            // A model that reads the feature is compared on it.
+            let mut reading = model.clone();
+            reading.features.push(newer.into());
+            reading.standardisation.push(domain::risk::Standardiser {
+                mean: 0.0,
+                std: 1.0,
+            });
+            reading.logistic.coefficients.push(0.0);
+            reading.background_means.push(0.0);
+            let Verdict::Mismatch(diffs) = judge(&old, evidence, &Ok(Arc::new(reading))) else {
+                panic!("a model that reads {newer} must see it is missing");
+            };
+            let field = format!("features.{newer}");
+            assert!(diffs.iter().any(|x| x.field == field), "{diffs:?}");
         });
-        reading.logistic.coefficients.push(0.0);
-        reading.background_means.push(0.0);
-        let Verdict::Mismatch(diffs) = judge(&old, evidence, &Ok(Arc::new(reading))) else {
-            panic!("a model that reads the limit must see it is missing");
-        };
         assert!(
-            diffs.iter().any(|x| x.field == "features.credit_limit"),
-            "{diffs:?}"
+            judged > 0 && with_value > 0,
+            "{newer}: {judged} judged, {with_value} with a value"
         );
-    });
-    assert!(
-        judged > 0 && with_limit == judged,
-        "{judged} judged, {with_limit} with a limit"
-    );
+    }
 }
 
 /// Calls `each` with every decision whose trigger is the last behaviour

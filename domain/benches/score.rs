@@ -28,6 +28,7 @@ fn customer() -> Features {
         max_days_past_due_6m: 12.0,
         late_months_6m: 1.0,
         returned_payments_90d: 0.0,
+        utilisation_trend: 0.0,
         credit_limit: 5_000.0,
     }
 }

@@ -77,7 +77,7 @@ pub use mcc::{MerchantGroup, GROUP_COUNT};
 pub use state::{FeatureState, RETENTION_DAYS, STATEMENTS_KEPT};
 
 /// How many features there are.
-pub const FEATURE_COUNT: usize = 16;
+pub const FEATURE_COUNT: usize = 17;
 
 /// The feature names, in the order of [`Features::to_vec`] (and of the fields).
 pub const FEATURE_NAMES: [&str; FEATURE_COUNT] = [
@@ -97,6 +97,7 @@ pub const FEATURE_NAMES: [&str; FEATURE_COUNT] = [
     "late_months_6m",
     "returned_payments_90d",
     "credit_limit",
+    "utilisation_trend",
 ];
 
 /// A customer's behavioural features as of one moment. Every value is finite.
@@ -142,6 +143,13 @@ pub struct Features {
     /// data's signal is.
     #[serde(default)]
     pub credit_limit: f64,
+    /// Mean end-of-day utilisation of the last 30 days minus that of the 90
+    /// days before them (days from the account's first event on), in
+    /// [−1.5, 1.5]; 0 with fewer than 30 such earlier days. The customer
+    /// against their own past: a balance climbing towards the limit, not a
+    /// balance that has always been high.
+    #[serde(default)]
+    pub utilisation_trend: f64,
 }
 
 impl Features {
@@ -164,6 +172,7 @@ impl Features {
             self.late_months_6m,
             self.returned_payments_90d,
             self.credit_limit,
+            self.utilisation_trend,
         ]
     }
 }

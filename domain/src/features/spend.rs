@@ -73,14 +73,61 @@ pub(super) fn utilisation(state: &FeatureState, as_of: DateTime<Utc>) -> f64 {
         .map(|(_, b)| i128::from(b.net))
         .sum();
     let balance = i128::from(state.balance) - later;
+    ratio_to_limit(balance, state.limit_at(as_of))
+}
+
+/// A balance ÷ a credit limit, in [0, 1.5]: 0 in credit, 1.5 over a zero limit.
+fn ratio_to_limit(balance: i128, limit: i64) -> f64 {
     if balance <= 0 {
         return 0.0;
     }
-    let limit = state.limit_at(as_of);
     if limit <= 0 {
         return 1.5;
     }
     bounded(balance as f64 / limit as f64, 0.0, 1.5)
+}
+
+/// Earlier days [`utilisation_trend`] needs before it says anything.
+const TREND_MIN_BASELINE_DAYS: i64 = 30;
+
+/// See [`super::Features::utilisation_trend`].
+pub(super) fn utilisation_trend(state: &FeatureState, as_of: DateTime<Utc>) -> f64 {
+    let Some(first_at) = state.first_at.filter(|f| *f <= as_of) else {
+        return 0.0;
+    };
+    let d = day_of(as_of);
+    let first_day = day_of(first_at).max(d - 119);
+    if d - 30 - first_day + 1 < TREND_MIN_BASELINE_DAYS {
+        return 0.0;
+    }
+    // The balance at the end of as_of's day, as `utilisation` reads it; then
+    // one day back at a time by taking out each day's net movement.
+    let later: i128 = state
+        .days
+        .range(d + 1..)
+        .map(|(_, b)| i128::from(b.net))
+        .sum();
+    let mut balance = i128::from(state.balance) - later;
+    let mut buckets = state.days.range(first_day..=d).rev().peekable();
+    let (mut recent, mut baseline) = (0.0, 0.0);
+    for day in (first_day..=d).rev() {
+        let limit = if day == d {
+            state.limit_at(as_of)
+        } else {
+            DateTime::from_timestamp((day + 1) * 86_400 - 1, 0).map_or(0, |t| state.limit_at(t))
+        };
+        let u = ratio_to_limit(balance, limit);
+        if day > d - 30 {
+            recent += u;
+        } else {
+            baseline += u;
+        }
+        if let Some((_, b)) = buckets.next_if(|(k, _)| **k == day) {
+            balance -= i128::from(b.net);
+        }
+    }
+    let baseline_days = (d - 30 - first_day + 1) as f64;
+    bounded(recent / 30.0 - baseline / baseline_days, -1.5, 1.5)
 }
 
 /// See [`super::Features::credit_limit`].

@@ -222,3 +222,40 @@ fn a_first_month_has_no_baseline() {
     assert_eq!(f.cash_withdrawal_share, 0.2);
     assert!(close(f.merchant_mix_index, 2f64.ln() / 10f64.ln()));
 }
+
+#[test]
+fn utilisation_trend_compares_the_last_30_days_with_the_90_before() {
+    // 20 % used from day 0; a purchase on day 100 takes it to 50 %.
+    let h = [
+        registered(t(0, 0), 100_000),
+        purchase(t(0, 9), 20_000, "5411"),
+        purchase(t(100, 9), 30_000, "5411"),
+    ];
+    // Days 90–119: ten at 20 %, twenty at 50 % (mean 40 %); days 0–89: 20 %.
+    assert!(close(at_end(&h, t(119, 12)).utilisation_trend, 0.2));
+    // Steady: no trend, however high the level.
+    assert!(close(at_end(&h[..2], t(119, 12)).utilisation_trend, 0.0));
+    // Fewer than 30 earlier days: nothing to compare with.
+    assert_eq!(at_end(&h, t(58, 12)).utilisation_trend, 0.0);
+    assert!(close(at_end(&h[..2], t(59, 12)).utilisation_trend, 0.0));
+    // A lower limit raises it with the same balance: 40 % from day 100.
+    let lowered = [
+        registered(t(0, 0), 100_000),
+        purchase(t(0, 9), 20_000, "5411"),
+        limit_changed(t(100, 0), 100_000, 50_000),
+    ];
+    assert!(close(
+        at_end(&lowered, t(119, 12)).utilisation_trend,
+        (10.0 * 0.2 + 20.0 * 0.4) / 30.0 - 0.2
+    ));
+    // Paid off: a negative trend (the balance fell).
+    let paid = [
+        registered(t(0, 0), 100_000),
+        purchase(t(0, 9), 20_000, "5411"),
+        payment(t(100, 9), 20_000),
+    ];
+    assert!(close(
+        at_end(&paid, t(119, 12)).utilisation_trend,
+        (10.0 * 0.2) / 30.0 - 0.2
+    ));
+}

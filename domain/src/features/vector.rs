@@ -28,6 +28,7 @@ impl FeatureState {
             late_months_6m: repayment::late_months_6m(self, as_of),
             returned_payments_90d: repayment::returned_payments_90d(self, as_of),
             credit_limit: spend::credit_limit(self, as_of),
+            utilisation_trend: spend::utilisation_trend(self, as_of),
         }
     }
 }

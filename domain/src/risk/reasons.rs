@@ -178,6 +178,12 @@ const WORDING: [(&str, &str, &str, Adverse); FEATURE_COUNT] = [
         Adverse::Count,
     ),
     ("credit_limit", "", "", Adverse::Never),
+    (
+        "utilisation_trend",
+        "Your balance has grown by {percent} of your credit limit compared with earlier months",
+        "Paying down part of the balance lowers your utilisation",
+        Adverse::Measured,
+    ),
 ];
 
 const GENERIC_HELP: &str = "Talk to us: we can help find a repayment plan that works for you";
