@@ -32,7 +32,7 @@ function filterForm(q) {
       h("input", { id: "rule", name: "rule", value: q.get("rule") || "", placeholder: "rule id", maxlength: 64 })),
     percent("min_utilisation", "Utilisation from %"),
     percent("max_utilisation", "to %"),
-    h("p.field", {}, h("label", { for: "sort" }, "Order"),
+    h("p.field.wide", {}, h("label", { for: "sort" }, "Order"),
       h("select", { id: "sort", name: "sort" }, SORTS.map(([v, l]) => opt(v, l, q.get("sort") || "-score")))),
     h("p.field", {}, h("label", { for: "limit" }, "Per page"),
       h("select", { id: "limit", name: "limit" }, ["10", "25", "50", "100"].map((v) => opt(v, v, q.get("limit") || "25")))),
