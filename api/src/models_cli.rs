@@ -53,7 +53,7 @@ pub struct ReshapeArgs {
     /// Leave out returned payments and the payments they return.
     #[arg(long)]
     pub drop_returns: bool,
-    /// Keep only days-past-due reports made on the first day of a month.
+    /// Keep only each customer's last days-past-due report of each month.
     #[arg(long)]
     pub monthly_dpd: bool,
     /// Join each customer's purchases in pairs within a calendar month.
@@ -75,8 +75,11 @@ pub fn reshape(args: ReshapeArgs) -> anyhow::Result<ExitCode> {
             "--limit-factor must be a positive number, not {f}"
         );
     }
+    // The same file under another name would be emptied before it is read.
+    let input = std::fs::canonicalize(&args.input)
+        .with_context(|| format!("reading {}", args.input.display()))?;
     anyhow::ensure!(
-        args.input != args.out,
+        std::fs::canonicalize(&args.out).ok().as_ref() != Some(&input),
         "--out must not be --input ({})",
         args.input.display()
     );

@@ -1,30 +1,35 @@
 //! Another bank's feed of the same customers: a command log reshaped the way
 //! a different bank (or generator) would carry the same behaviour, to measure
 //! whether a model and its alert policy hold beyond the portfolios they were
-//! chosen on. Every change keeps the money consistent (balances, statements
-//! and payments still agree); only how the facts are cut and coded changes.
+//! chosen on. Every change keeps the money consistent: no amount appears or
+//! vanishes, and no purchase moves past another fact of its customer.
 //!
 //! - `drop_returns` — the feed carries no returned payments: a return and
 //!   the payment it returns are both left out (the attempt never reached the
 //!   account).
-//! - `monthly_dpd` — days past due as a month-end snapshot: only reports made
-//!   on the first day of a calendar month are kept.
-//! - `merge_purchases` — coarser transactions: each customer's purchases are
-//!   joined in pairs within a calendar month (the amounts summed, at the
-//!   second one's time and merchant).
+//! - `monthly_dpd` — days past due as a month-end snapshot: of each
+//!   customer's reports in a calendar month (UTC), only the last is kept, so
+//!   a cure reported as 0 at the end of a month is kept too.
+//! - `merge_purchases` — coarser transactions: a customer's purchase is
+//!   joined with their next one when nothing else of theirs comes between
+//!   and both fall in the same calendar month (UTC); the sum is booked at the
+//!   second one's time and merchant, and a reversal naming the first is sent
+//!   for the joined one.
 //! - `coarse_mcc` — a bank that codes merchants into three categories only
 //!   (grocery, restaurants, other retail), chosen by the merchant's name.
 //! - `limit_factor` — every credit limit scaled (a bank that grants smaller or
 //!   larger lines to the same spenders).
 //!
-//! Lines that are not JSON objects are copied unchanged (the importer will
-//! refuse them as it would have).
+//! Lines that are not JSON objects, and purchases whose amount is not a
+//! positive number, are copied unchanged (the importer will refuse them as it
+//! would have).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Write};
 use std::path::Path;
 
+use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
 /// The three merchant category codes a coarse feed uses.
@@ -35,7 +40,7 @@ const COARSE_MCCS: [&str; 3] = ["5411", "5812", "5999"];
 pub struct FeedShape {
     /// Leave out returned payments and the payments they return.
     pub drop_returns: bool,
-    /// Keep only days-past-due reports made on the first day of a month.
+    /// Keep only each customer's last days-past-due report of each month.
     pub monthly_dpd: bool,
     /// Join each customer's purchases in pairs within a calendar month.
     pub merge_purchases: bool,
@@ -68,24 +73,60 @@ fn text<'a>(line: &'a Map<String, Value>, field: &str) -> &'a str {
     line.get(field).and_then(Value::as_str).unwrap_or("")
 }
 
-/// The payments a log returns (customer, payment id), for `drop_returns`.
-fn returned_payments(path: &Path) -> io::Result<BTreeSet<(String, String)>> {
-    let mut returned = BTreeSet::new();
+/// What the reshaping needs to know before it writes the first line.
+#[derive(Default)]
+struct FirstPass {
+    /// The payments the log returns (customer, payment id).
+    returned: BTreeSet<(String, String)>,
+    /// Each customer's last days-past-due report of each month (UTC).
+    last_report: BTreeMap<(String, String), DateTime<Utc>>,
+}
+
+fn moment(line: &Map<String, Value>, field: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text(line, field))
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+fn month(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m").to_string()
+}
+
+fn first_pass(path: &Path, shape: &FeedShape) -> io::Result<FirstPass> {
+    let mut seen = FirstPass::default();
+    if !shape.drop_returns && !shape.monthly_dpd {
+        return Ok(seen);
+    }
     for line in BufReader::new(File::open(path)?).lines() {
         let line = line?;
-        if !line.contains("\"return_payment\"") {
+        if !line.contains("\"return_payment\"") && !line.contains("\"report_days_past_due\"") {
             continue;
         }
-        if let Ok(Value::Object(m)) = serde_json::from_str(&line) {
-            if command(&m) == "return_payment" {
-                returned.insert((
-                    text(&m, "customer_id").to_owned(),
-                    text(&m, "payment_id").to_owned(),
-                ));
+        let Ok(Value::Object(m)) = serde_json::from_str(&line) else {
+            continue;
+        };
+        let customer = text(&m, "customer_id").to_owned();
+        match command(&m) {
+            "return_payment" => {
+                seen.returned
+                    .insert((customer, text(&m, "payment_id").to_owned()));
             }
+            "report_days_past_due" => {
+                if let Some(at) = moment(&m, "as_of") {
+                    let last = seen.last_report.entry((customer, month(at))).or_insert(at);
+                    *last = (*last).max(at);
+                }
+            }
+            _ => {}
         }
     }
-    Ok(returned)
+    Ok(seen)
+}
+
+fn positive_amount(line: &Map<String, Value>) -> Option<i64> {
+    line.get("amount_minor")
+        .and_then(Value::as_i64)
+        .filter(|a| *a > 0)
 }
 
 /// FNV-1a: a fixed hash, so the same merchant gets the same code everywhere.
@@ -97,20 +138,18 @@ fn fnv(s: &str) -> u64 {
 
 /// Writes `input` reshaped by `shape` to `out`.
 pub fn reshape(input: &Path, shape: &FeedShape, mut out: impl Write) -> io::Result<Reshaped> {
-    let returned = if shape.drop_returns {
-        returned_payments(input)?
-    } else {
-        BTreeSet::new()
-    };
+    let seen = first_pass(input, shape)?;
     let mut done = Reshaped::default();
-    // A customer's purchase waiting for the next one to be joined with.
+    // A customer's purchase waiting for their next one to be joined with.
     let mut pending: BTreeMap<String, Map<String, Value>> = BTreeMap::new();
+    // Purchases joined into a later one: (customer, id) → the later one's id.
+    let mut joined: BTreeMap<(String, String), String> = BTreeMap::new();
     let write = |out: &mut dyn Write, m: &Map<String, Value>, done: &mut Reshaped| {
         done.written += 1;
         serde_json::to_writer(&mut *out, m)?;
         out.write_all(b"\n")
     };
-    for line in BufReader::new(File::open(input)?).lines() {
+    for (number, line) in BufReader::new(File::open(input)?).lines().enumerate() {
         let line = line?;
         done.read += 1;
         let Ok(Value::Object(mut m)) = serde_json::from_str::<Value>(&line) else {
@@ -119,58 +158,93 @@ pub fn reshape(input: &Path, shape: &FeedShape, mut out: impl Write) -> io::Resu
             continue;
         };
         let customer = text(&m, "customer_id").to_owned();
+        let is_purchase = command(&m) == "record_transaction" && text(&m, "kind") == "purchase";
+        if !is_purchase {
+            // Nothing of the customer's passes a purchase held back.
+            if let Some(held) = pending.remove(&customer) {
+                write(&mut out, &held, &mut done)?;
+            }
+        }
         match command(&m) {
             "return_payment" | "record_payment"
                 if shape.drop_returns
-                    && returned
+                    && seen
+                        .returned
                         .contains(&(customer.clone(), text(&m, "payment_id").to_owned())) =>
             {
                 done.returns_dropped += 1;
                 continue;
             }
-            "report_days_past_due"
-                if shape.monthly_dpd && text(&m, "as_of").get(8..10) != Some("01") =>
-            {
-                done.reports_dropped += 1;
-                continue;
+            "report_days_past_due" if shape.monthly_dpd => {
+                let last = moment(&m, "as_of").and_then(|at| {
+                    seen.last_report
+                        .get(&(customer.clone(), month(at)))
+                        .map(|l| *l == at)
+                });
+                if last == Some(false) {
+                    done.reports_dropped += 1;
+                    continue;
+                }
+            }
+            "reverse_transaction" => {
+                let key = (customer.clone(), text(&m, "transaction_id").to_owned());
+                if let Some(into) = joined.get(&key) {
+                    m.insert("transaction_id".into(), into.clone().into());
+                }
             }
             "register_customer" | "change_credit_limit" => {
                 if let (Some(f), Some(limit)) = (
                     shape.limit_factor,
                     m.get("credit_limit_minor").and_then(Value::as_i64),
                 ) {
-                    let scaled = (limit as f64 * f).round() as i64;
-                    m.insert("credit_limit_minor".into(), scaled.into());
+                    let scaled = (limit as f64 * f).round();
+                    if !(0.0..=i64::MAX as f64).contains(&scaled) {
+                        return Err(io::Error::new(
+                            io::ErrorKind::InvalidData,
+                            format!(
+                                "line {}: a limit of {limit} × {f} is out of range",
+                                number + 1
+                            ),
+                        ));
+                    }
+                    m.insert("credit_limit_minor".into(), (scaled as i64).into());
                 }
             }
-            "record_transaction" if text(&m, "kind") == "purchase" => {
+            _ if is_purchase => {
                 if shape.coarse_mcc {
-                    let k = fnv(text(&m, "merchant_name")) % 3;
+                    // The high half: the low bits of FNV-1a fall into one class mod 3.
+                    let k = (fnv(text(&m, "merchant_name")) >> 32) % 3;
                     m.insert(
                         "merchant_category_code".into(),
                         COARSE_MCCS[k as usize].into(),
                     );
                 }
-                if shape.merge_purchases {
-                    match pending.remove(&customer) {
-                        None => {
+                if shape.merge_purchases && positive_amount(&m).is_some() {
+                    let Some(first) = pending.remove(&customer) else {
+                        pending.insert(customer, m);
+                        continue;
+                    };
+                    let same_month =
+                        match (moment(&first, "occurred_at"), moment(&m, "occurred_at")) {
+                            (Some(a), Some(b)) => month(a) == month(b),
+                            _ => false,
+                        };
+                    let sum = positive_amount(&first)
+                        .zip(positive_amount(&m))
+                        .and_then(|(a, b)| a.checked_add(b));
+                    match sum {
+                        Some(sum) if same_month => {
+                            m.insert("amount_minor".into(), sum.into());
+                            done.purchases_merged += 1;
+                            joined.insert(
+                                (customer, text(&first, "transaction_id").to_owned()),
+                                text(&m, "transaction_id").to_owned(),
+                            );
+                        }
+                        _ => {
+                            write(&mut out, &first, &mut done)?;
                             pending.insert(customer, m);
                             continue;
-                        }
-                        Some(first) => {
-                            let month = |x: &Map<String, Value>| {
-                                text(x, "occurred_at").get(..7).map(str::to_owned)
-                            };
-                            let amount = |x: &Map<String, Value>| {
-                                x.get("amount_minor").and_then(Value::as_i64).unwrap_or(0)
-                            };
-                            if month(&first) == month(&m) {
-                                let sum = amount(&first) + amount(&m);
-                                m.insert("amount_minor".into(), sum.into());
-                                done.purchases_merged += 1;
-                            } else {
-                                write(&mut out, &first, &mut done)?;
-                            }
                         }
                     }
                 }

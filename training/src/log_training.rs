@@ -81,7 +81,8 @@ pub const FIT_MIN_LEAD_DAYS: i64 = 30;
 /// transactions cut, over-limit days by whether cards may run over, the limit
 /// by the generator), so a model that learned our generator's levels would
 /// carry them to a bank whose feed differs and message more of its healthy
-/// customers. The rules still read them and name them; measured in
+/// customers. The rules still read the merchant mix and over-limit days and
+/// reasons name them (never the limit, which is not behaviour); measured in
 /// `docs/decision.md` ("Another bank's feed").
 pub const FEED_DEPENDENT: &[&str] = &[
     "merchant_mix_index",

@@ -180,7 +180,7 @@ const WORDING: [(&str, &str, &str, Adverse); FEATURE_COUNT] = [
     ("credit_limit", "", "", Adverse::Never),
     (
         "utilisation_trend",
-        "Your balance has grown by {percent} of your credit limit compared with earlier months",
+        "You are using {percent} more of your credit limit than in earlier months",
         "Paying down part of the balance lowers your utilisation",
         Adverse::Measured,
     ),
