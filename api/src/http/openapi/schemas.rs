@@ -1,13 +1,13 @@
-//! Schemas of bodies whose Rust types live elsewhere: the request bodies of
-//! domain commands (`domain` stays free of the API description), and the
-//! few answers still read as JSON from SQL (alerts, risk-history points,
-//! band thresholds) or holding domain types (local inbox messages). They
-//! describe the wire exactly — the same field names, formats and limits the
-//! handlers enforce; schemathesis checks every answer against them. The
-//! forms of ids, phones, currencies, codes and periods are added from the
-//! value objects by [`super::constraints`], not written here. Answers built
-//! in the API are typed where they are built (`http/admin/activity.rs`,
-//! `http/admin/risk.rs`, …) and are their own schema.
+//! Schemas of the request bodies of domain commands, whose Rust types live
+//! in `domain` with value objects of their own (the API documents them
+//! here; the domain's `openapi` feature derives only the decision types the
+//! audit answers carry). They describe the wire exactly — the same field
+//! names, formats and limits the handlers enforce; schemathesis sends what
+//! they describe. The forms of ids, phones, currencies, codes and periods
+//! are added from the value objects by [`super::constraints`], not written
+//! here. Answers are typed where they are built (`http/admin/activity.rs`,
+//! `http/admin/risk.rs`, the audit crate's records, …) and are their own
+//! schema.
 
 #![allow(dead_code)]
 
