@@ -57,7 +57,7 @@ fn the_shipped_model_reads_no_feature_whose_level_a_bank_sets() {
     let text = std::fs::read_to_string(path).expect("artifacts/model.json is shipped");
     let model = domain::risk::ModelArtifact::parse(&text).expect("valid artifact");
     let read = read_by(&model);
-    for f in training::log_training::FEED_DEPENDENT {
+    for f in training::feed::FEED_DEPENDENT {
         assert!(!read.contains(f), "the shipped model reads {f}: {read:?}");
     }
     // It still reads behaviour: balance, cash, spend, payments.

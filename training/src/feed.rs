@@ -35,6 +35,22 @@ use serde_json::{Map, Value};
 /// The three merchant category codes a coarse feed uses.
 const COARSE_MCCS: [&str; 3] = ["5411", "5812", "5999"];
 
+/// Features a model trained on simulated portfolios does not read: their
+/// level is set by how a bank runs and codes its cards, not by how a customer
+/// behaves (the merchant mix by how finely merchants are coded and
+/// transactions cut, over-limit days by whether cards may run over, the limit
+/// by the generator), so a model that learned our generator's levels would
+/// carry them to a bank whose feed differs and message more of its healthy
+/// customers. The rules still read the merchant mix and over-limit days and
+/// reasons name them (never the limit, which is not behaviour); measured in
+/// `docs/decision.md` ("Another bank's feed").
+pub const FEED_DEPENDENT: &[&str] = &[
+    "merchant_mix_index",
+    "merchant_mix_change",
+    "over_limit_count",
+    "credit_limit",
+];
+
 /// How to reshape a feed.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct FeedShape {

@@ -20,7 +20,9 @@
 //!   the ground truth of stress and delinquency), seeded ChaCha per customer.
 //! - [`feed`] — a command log reshaped as another bank's feed would carry
 //!   it (no returns, monthly days past due, coarser transactions and merchant
-//!   codes, other limits), to measure a model beyond its own portfolios.
+//!   codes, other limits), to measure a model beyond its own portfolios;
+//!   and the features whose level a feed sets, which the simulated model
+//!   does not read.
 //! - [`log_training`] — train and evaluate on a simulator command log.
 //! - [`plots`] — self-contained SVG figures for a model card: ROC curves,
 //!   calibration (reliability) diagram, early-warning lead-time histogram.

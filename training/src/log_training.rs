@@ -75,22 +75,6 @@ pub const FIT_HORIZON_DAYS: i64 = 150;
 /// 72 % at the same false-alarm rate; see `docs/decision.md`).
 pub const FIT_MIN_LEAD_DAYS: i64 = 30;
 
-/// Features a model trained on simulated portfolios does not read: their
-/// level is set by how a bank runs and codes its cards, not by how a customer
-/// behaves (the merchant mix by how finely merchants are coded and
-/// transactions cut, over-limit days by whether cards may run over, the limit
-/// by the generator), so a model that learned our generator's levels would
-/// carry them to a bank whose feed differs and message more of its healthy
-/// customers. The rules still read the merchant mix and over-limit days and
-/// reasons name them (never the limit, which is not behaviour); measured in
-/// `docs/decision.md` ("Another bank's feed").
-pub const FEED_DEPENDENT: &[&str] = &[
-    "merchant_mix_index",
-    "merchant_mix_change",
-    "over_limit_count",
-    "credit_limit",
-];
-
 /// Share of the false-alarm budget aimed at on validation data.
 pub const SAFETY: f64 = 0.8;
 /// Share of customers held out for validation (besides the test share).
@@ -286,7 +270,7 @@ pub fn train_from_log(
         TEST_FRACTION * 100.0
     );
     let cfg = FitConfig {
-        leave_out: FEED_DEPENDENT,
+        leave_out: crate::feed::FEED_DEPENDENT,
         ..*cfg
     };
     let mut artifact = fit(&train, &cfg, "sim-pit-lr-tree", &description, trained_at)?;
