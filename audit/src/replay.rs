@@ -12,7 +12,7 @@
 
 use chrono::{DateTime, Utc};
 use domain::customer::{LogCheckpoint, RiskAssessed};
-use domain::features::Features;
+use domain::features::{Features, FEATURE_NAMES};
 use domain::risk::decision::record;
 use domain::risk::{verdict, Band, DecisionPoint};
 use serde::Serialize;
@@ -167,24 +167,24 @@ pub fn judge(recorded: &RiskAssessed, evidence: &Evidence<'_>, model: &Loaded) -
     }
 }
 
-/// Features newer than a decision: one recorded before `credit_limit` (or
-/// `utilisation_trend`) existed reads it as 0, and a model that does not read it (none older than
-/// the feature can) decided without it. The replay then takes the recorded
-/// value for it instead of calling the decision different; a model that reads
-/// it is compared on it like every other feature.
+/// Features newer than a decision: one recorded before a feature existed
+/// (e.g. `credit_limit`, `utilisation_trend`) reads it as 0, and a model that
+/// does not list it (none older than the feature can) decided without it.
+/// The replay then takes the recorded value for it instead of calling the
+/// decision different; a model that lists it is compared on it like every
+/// other feature.
 fn unread_as_recorded(
     recorded: &Features,
-    mut replayed: Features,
+    replayed: Features,
     model: &domain::risk::ModelArtifact,
 ) -> Features {
-    let unread = |name: &str| !model.features.iter().any(|f| f == name);
-    if recorded.credit_limit == 0.0 && unread("credit_limit") {
-        replayed.credit_limit = recorded.credit_limit;
+    let (recorded, mut replayed) = (recorded.to_vec(), replayed.to_vec());
+    for (k, name) in FEATURE_NAMES.iter().enumerate() {
+        if recorded[k] == 0.0 && !model.features.iter().any(|f| f == name) {
+            replayed[k] = recorded[k];
+        }
     }
-    if recorded.utilisation_trend == 0.0 && unread("utilisation_trend") {
-        replayed.utilisation_trend = recorded.utilisation_trend;
-    }
-    replayed
+    Features::from_array(replayed)
 }
 
 fn json<T: Serialize>(x: &T) -> Value {

@@ -153,6 +153,32 @@ pub struct Features {
 }
 
 impl Features {
+    /// The features from values in the order of [`FEATURE_NAMES`] (the
+    /// inverse of [`Features::to_vec`]).
+    pub fn from_array(v: [f64; FEATURE_COUNT]) -> Features {
+        let [utilisation, over_limit_count, cash_withdrawal_share, spend_change_pct, merchant_mix_index, merchant_mix_change, payment_ratio, min_due_frequency, consecutive_min_only, payment_stability, spend_volatility, days_past_due, max_days_past_due_6m, late_months_6m, returned_payments_90d, credit_limit, utilisation_trend] =
+            v;
+        Features {
+            utilisation,
+            over_limit_count,
+            cash_withdrawal_share,
+            spend_change_pct,
+            merchant_mix_index,
+            merchant_mix_change,
+            payment_ratio,
+            min_due_frequency,
+            consecutive_min_only,
+            payment_stability,
+            spend_volatility,
+            days_past_due,
+            max_days_past_due_6m,
+            late_months_6m,
+            returned_payments_90d,
+            credit_limit,
+            utilisation_trend,
+        }
+    }
+
     /// The values in the order of [`FEATURE_NAMES`].
     pub fn to_vec(&self) -> [f64; FEATURE_COUNT] {
         [

@@ -65,15 +65,23 @@ fn recent_and_baseline(state: &FeatureState, as_of: DateTime<Utc>) -> (Window, W
     (Window::of(state, d, 30), Window::of(state, d - 30, 90))
 }
 
-/// See [`super::Features::utilisation`].
-pub(super) fn utilisation(state: &FeatureState, as_of: DateTime<Utc>) -> f64 {
+/// The balance at the end of UTC day `day`: the running balance less what
+/// moved on later days (a later event on `day` itself still counts).
+fn balance_at_end_of(state: &FeatureState, day: i64) -> i128 {
     let later: i128 = state
         .days
-        .range(day_of(as_of) + 1..)
+        .range(day + 1..)
         .map(|(_, b)| i128::from(b.net))
         .sum();
-    let balance = i128::from(state.balance) - later;
-    ratio_to_limit(balance, state.limit_at(as_of))
+    i128::from(state.balance) - later
+}
+
+/// See [`super::Features::utilisation`].
+pub(super) fn utilisation(state: &FeatureState, as_of: DateTime<Utc>) -> f64 {
+    ratio_to_limit(
+        balance_at_end_of(state, day_of(as_of)),
+        state.limit_at(as_of),
+    )
 }
 
 /// A balance ÷ a credit limit, in [0, 1.5]: 0 in credit, 1.5 over a zero limit.
@@ -102,12 +110,7 @@ pub(super) fn utilisation_trend(state: &FeatureState, as_of: DateTime<Utc>) -> f
     }
     // The balance at the end of as_of's day, as `utilisation` reads it; then
     // one day back at a time by taking out each day's net movement.
-    let later: i128 = state
-        .days
-        .range(d + 1..)
-        .map(|(_, b)| i128::from(b.net))
-        .sum();
-    let mut balance = i128::from(state.balance) - later;
+    let mut balance = balance_at_end_of(state, d);
     let mut buckets = state.days.range(first_day..=d).rev().peekable();
     let (mut recent, mut baseline) = (0.0, 0.0);
     for day in (first_day..=d).rev() {

@@ -22,6 +22,7 @@ fn names_follow_the_field_order() {
     ))
     .expect("every name is a field");
     assert_eq!(f.to_vec(), values);
+    assert_eq!(Features::from_array(values), f);
 }
 
 #[test]
