@@ -149,9 +149,10 @@ pub fn simulate(args: SimulateArgs) -> anyhow::Result<ExitCode> {
 /// Options of `early-risk train`.
 #[derive(clap::Args, Debug)]
 pub struct TrainArgs {
-    /// The NDJSON command log.
-    #[arg(long)]
-    pub input: PathBuf,
+    /// The NDJSON command logs, one portfolio each (repeat `--input`): the
+    /// false-alarm budget must hold on every one of them.
+    #[arg(long, required = true)]
+    pub input: Vec<PathBuf>,
     /// Directory for the artifact and the model card.
     #[arg(long, default_value = "artifacts")]
     pub out: PathBuf,
@@ -169,6 +170,13 @@ pub struct TrainArgs {
     /// Training time recorded in the artifact (default: now).
     #[arg(long)]
     pub trained_at: Option<String>,
+    /// Which model decides: the seed's LR + tree, the boosted forest, or a
+    /// blend of the two (half each).
+    #[arg(long, default_value = "baseline", value_parser = ["baseline", "boosted", "blend"])]
+    pub deciding: String,
+    /// Hold each feature's known direction in the forest.
+    #[arg(long)]
+    pub monotone: bool,
 }
 
 /// `early-risk train`.
@@ -180,7 +188,18 @@ pub fn train(args: TrainArgs) -> anyhow::Result<ExitCode> {
         step_days,
         trained_at,
         false_alarm_budget,
+        deciding,
+        monotone,
     } = args;
+    let boost = training::boost::BoostConfig {
+        monotone,
+        ..training::boost::BoostConfig::default()
+    };
+    let deciding = match deciding.as_str() {
+        "boosted" => training::champion::Deciding::Boosted(boost),
+        "blend" => training::champion::Deciding::Blend(boost),
+        _ => training::champion::Deciding::Baseline,
+    };
     let trained_at = trained_at.unwrap_or_else(|| chrono::Utc::now().to_rfc3339());
     let cfg = training::FitConfig {
         seed,
@@ -193,6 +212,7 @@ pub fn train(args: TrainArgs) -> anyhow::Result<ExitCode> {
         step_days.max(1),
         &trained_at,
         false_alarm_budget,
+        deciding,
     )?;
     let secs = started.elapsed().as_secs_f64();
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;

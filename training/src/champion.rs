@@ -24,6 +24,44 @@ pub const BOOSTED_CHAMPION: Ensemble = Ensemble {
     boosted_weight: 1.0,
 };
 
+/// Weights of a blend: the forest and the baseline decide together, each
+/// with its own exact explanation, so the contributions still add up.
+pub const BLEND: Ensemble = Ensemble {
+    logistic_weight: 0.3,
+    tree_weight: 0.2,
+    boosted_weight: 0.5,
+};
+
+/// Which model decides in an artifact trained on a command log.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Deciding {
+    /// The seed's LR (0.6) + tree (0.4).
+    Baseline,
+    /// The boosted forest alone.
+    Boosted(BoostConfig),
+    /// [`BLEND`]: half the forest, half the baseline.
+    Blend(BoostConfig),
+}
+
+/// `baseline` with the forest `deciding` asks for fitted on `train` and
+/// attached (unchanged for [`Deciding::Baseline`]).
+pub fn deciding_model(
+    baseline: ModelArtifact,
+    train: &Dataset,
+    cfg: &FitConfig,
+    deciding: Deciding,
+) -> Result<ModelArtifact, TrainingError> {
+    match deciding {
+        Deciding::Baseline => Ok(baseline),
+        Deciding::Boosted(boost) => with_forest(&baseline, train, cfg, &boost),
+        Deciding::Blend(boost) => {
+            let mut m = with_forest(&baseline, train, cfg, &boost)?;
+            m.ensemble = BLEND;
+            Ok(m)
+        }
+    }
+}
+
 /// The two candidates' ensemble AUCs on the validation rows.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Choice {

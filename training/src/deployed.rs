@@ -331,12 +331,34 @@ fn peak(t: &Timeline, until: i64, high_rules: u64) -> f64 {
 /// `high_rules` setting High: for each, the share of delinquents messaged
 /// early and of healthy customers messaged at all.
 pub fn curve(timelines: &[Timeline], high_rules: u64, thresholds: &[f64]) -> Vec<CurvePoint> {
+    curve_on_every(timelines, |_| 0, high_rules, thresholds)
+}
+
+/// The trade-off curve when the false-alarm budget must hold on every
+/// portfolio (`portfolio_of` a customer, numbered from 0): for each
+/// threshold, the share of all delinquents messaged early and the
+/// false-alarm rate of the portfolio with the most. A policy chosen on a
+/// pooled rate would spend a harder portfolio's budget on an easier one's
+/// quiet (the pooled 8 % of a mix of portfolios was 9–10 % on its harder
+/// kinds).
+pub fn curve_on_every(
+    timelines: &[Timeline],
+    portfolio_of: impl Fn(&str) -> usize,
+    high_rules: u64,
+    thresholds: &[f64],
+) -> Vec<CurvePoint> {
     let mut early_peaks = Vec::new();
-    let mut healthy_peaks = Vec::new();
+    let mut healthy_peaks: Vec<Vec<f64>> = Vec::new();
     for t in timelines {
         match t.first_delinquent {
             Some(d) => early_peaks.push(peak(t, d - EARLY_DAYS * 86_400, high_rules)),
-            None => healthy_peaks.push(peak(t, i64::MAX, high_rules)),
+            None => {
+                let k = portfolio_of(&t.customer_id);
+                if healthy_peaks.len() <= k {
+                    healthy_peaks.resize_with(k + 1, Vec::new);
+                }
+                healthy_peaks[k].push(peak(t, i64::MAX, high_rules));
+            }
         }
     }
     thresholds
@@ -347,10 +369,10 @@ pub fn curve(timelines: &[Timeline], high_rules: u64, thresholds: &[f64]) -> Vec
                 early_peaks.iter().filter(|p| **p >= high).count(),
                 early_peaks.len(),
             ),
-            false_alarm_rate: share(
-                healthy_peaks.iter().filter(|p| **p >= high).count(),
-                healthy_peaks.len(),
-            ),
+            false_alarm_rate: healthy_peaks
+                .iter()
+                .map(|peaks| share(peaks.iter().filter(|p| **p >= high).count(), peaks.len()))
+                .fold(0.0, f64::max),
         })
         .collect()
 }

@@ -4,17 +4,19 @@
 
 use std::fs::File;
 use std::io::BufReader;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use std::collections::BTreeMap;
 
 use domain::risk::{Band, BandThresholds, ModelArtifact, RuleSet, DELINQUENT_RULE};
 use serde::Serialize;
 
+use crate::champion::{deciding_model, Deciding};
 use crate::confirm::{confirmed, Confirmation};
 use crate::dataset::unit_hash;
 use crate::deployed::{
-    choose_high, curve, experienced, threshold_grid, timelines, CurvePoint, Experienced, HighBand,
+    choose_high, curve_on_every, experienced, threshold_grid, timelines, CurvePoint, Experienced,
+    HighBand,
 };
 use crate::pit::{early_rows, point_in_time, replay, History, Observation};
 use crate::rule_table::{rule_table, RuleTable};
@@ -56,6 +58,8 @@ pub struct Calibration {
     pub aimed_at: f64,
     /// Validation customers.
     pub customers: usize,
+    /// Portfolios the budget had to hold on, each (the training inputs).
+    pub portfolios: usize,
     /// Rules whose precision earned them the High band.
     pub high_rules: Vec<String>,
     /// The rules measured on the validation observations.
@@ -156,18 +160,20 @@ fn evaluate_parts(
 /// `model`: which rules set High and the High threshold, so that as many
 /// delinquent customers as possible are messaged at least 30 days early
 /// while at most `aimed_at` of the never-delinquent customers are messaged
-/// at all — measured as deployed (every event and each day's end), per
-/// customer. Every subset of the rules is tried with every threshold of the
+/// at all on each training portfolio — measured as deployed (every event
+/// and each day's end), per customer. Every subset of the rules is tried with every threshold of the
 /// grid; a tie goes to fewer rules. A rule left out of High stays Medium and
 /// is still named in the reasons.
 fn calibrate(
     model: &mut ModelArtifact,
     histories: &BTreeMap<String, History>,
+    portfolio_of: &BTreeMap<String, usize>,
     observations: &[Observation],
     budget: f64,
 ) -> Calibration {
     let aimed_at = budget * SAFETY;
     let lines = timelines(model, histories);
+    let of = |id: &str| portfolio_of.get(id).copied().unwrap_or(0);
     let grid = threshold_grid();
     let n = model.rules.rules.len().min(12);
     // The delinquent-account rule is High by definition (it never fires
@@ -183,7 +189,7 @@ fn calibrate(
         .sum();
     let mut best: Option<(CurvePoint, u64, Vec<CurvePoint>)> = None;
     for mask in (0..(1_u64 << n)).filter(|m| m & fixed == fixed) {
-        let points = curve(&lines, mask, &grid);
+        let points = curve_on_every(&lines, of, mask, &grid);
         let p = choose_high(&points, aimed_at);
         if p.false_alarm_rate > aimed_at {
             continue;
@@ -201,7 +207,7 @@ fn calibrate(
         }
     }
     let (chosen, mask, points) = best.unwrap_or_else(|| {
-        let points = curve(&lines, fixed, &grid);
+        let points = curve_on_every(&lines, of, fixed, &grid);
         (choose_high(&points, aimed_at), fixed, points)
     });
     let mut high_rules = Vec::new();
@@ -217,6 +223,10 @@ fn calibrate(
         budget,
         aimed_at,
         customers: histories.len(),
+        portfolios: portfolio_of
+            .values()
+            .collect::<std::collections::BTreeSet<_>>()
+            .len(),
         high_rules,
         rule_table: rule_table(model, observations),
         curve: points,
@@ -239,17 +249,44 @@ fn subset<T: Clone>(map: &BTreeMap<String, T>, keep: impl Fn(&str) -> bool) -> B
         .collect()
 }
 
-/// Trains on the log at `path`: fits on 60 % of the customers, chooses the
-/// High threshold and the rules' bands for the false-alarm `budget` on
-/// 20 %, and evaluates on the other 20 % as deployed.
+/// Histories, the portfolio (input) of each customer, lines refused.
+type Replayed = (BTreeMap<String, History>, BTreeMap<String, usize>, usize);
+
+/// The logs at `paths` replayed together, and which of them each customer
+/// came from. A customer id in two logs is refused: they would be folded as
+/// one customer.
+fn replay_all(paths: &[PathBuf]) -> Result<Replayed, TrainingError> {
+    let (mut histories, mut portfolio_of, mut refused) = (BTreeMap::new(), BTreeMap::new(), 0);
+    for (k, path) in paths.iter().enumerate() {
+        let (h, r) = replay(open(path)?)?;
+        refused += r;
+        for (id, history) in h {
+            if histories.insert(id.clone(), history).is_some() {
+                return Err(TrainingError::Data(format!(
+                    "customer {id} is in {} and in an earlier log: give each portfolio its own ids \
+                     (`simulate --first-index`)",
+                    path.display()
+                )));
+            }
+            portfolio_of.insert(id, k);
+        }
+    }
+    Ok((histories, portfolio_of, refused))
+}
+
+/// Trains on the logs at `paths` (one portfolio each, customer ids their
+/// own): fits on 60 % of the customers, chooses the High threshold and the
+/// rules' bands on 20 % so that the false-alarm `budget` holds on every
+/// portfolio, and evaluates on the other 20 % as deployed.
 pub fn train_from_log(
-    path: &Path,
+    paths: &[PathBuf],
     cfg: &FitConfig,
     step_days: i64,
     trained_at: &str,
     budget: f64,
+    deciding: Deciding,
 ) -> Result<LogTraining, TrainingError> {
-    let (histories, refused_lines) = replay(open(path)?)?;
+    let (histories, portfolio_of, refused_lines) = replay_all(paths)?;
     let (_, observations) = point_in_time(&histories, step_days);
     let data = early_rows(&histories, step_days, FIT_HORIZON_DAYS, FIT_MIN_LEAD_DAYS);
     let fit_rows: Vec<usize> = (0..data.len())
@@ -257,13 +294,16 @@ pub fn train_from_log(
         .collect();
     let train = data.select(fit_rows);
     let description = format!(
-        "simulated portfolio {} ({} customers); point-in-time rows every {step_days} days, \
+        "simulated portfolios {} ({} customers); point-in-time rows every {step_days} days, \
          label: 30+ days past due within {FIT_HORIZON_DAYS} days, rows of the last \
          {FIT_MIN_LEAD_DAYS} days before a delinquency left out; fitted on {:.0} % of customers, High \
-         threshold and rule bands chosen on {:.0} %, {:.0} % held out",
-        path.file_name()
+         threshold and rule bands chosen on {:.0} % (within the budget on each portfolio), {:.0} % held out",
+        paths
+            .iter()
+            .filter_map(|p| p.file_name())
             .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default(),
+            .collect::<Vec<_>>()
+            .join(", "),
         histories.len(),
         (1.0 - TEST_FRACTION - VALIDATION_FRACTION) * 100.0,
         VALIDATION_FRACTION * 100.0,
@@ -273,7 +313,13 @@ pub fn train_from_log(
         leave_out: crate::feed::FEED_DEPENDENT,
         ..*cfg
     };
-    let mut artifact = fit(&train, &cfg, "sim-pit-lr-tree", &description, trained_at)?;
+    let name = match deciding {
+        Deciding::Baseline => "sim-pit-lr-tree",
+        Deciding::Boosted(_) => "sim-pit-boosted",
+        Deciding::Blend(_) => "sim-pit-blend",
+    };
+    let baseline = fit(&train, &cfg, name, &description, trained_at)?;
+    let mut artifact = deciding_model(baseline, &train, &cfg, deciding)?;
     artifact.rules = RuleSet::qualified();
     let of_part = |p: u8| {
         let h = subset(&histories, |id| part(id, cfg.seed) == p);
@@ -285,7 +331,13 @@ pub fn train_from_log(
         (h, o)
     };
     let (validation, validation_obs) = of_part(1);
-    let calibration = calibrate(&mut artifact, &validation, &validation_obs, budget);
+    let calibration = calibrate(
+        &mut artifact,
+        &validation,
+        &portfolio_of,
+        &validation_obs,
+        budget,
+    );
     let (held_out, held_out_obs) = of_part(0);
     let test = evaluate_parts(
         &artifact,

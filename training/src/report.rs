@@ -6,19 +6,37 @@ use crate::confirm::Confirmation;
 use crate::log_training::{LogEvaluation, LogTraining};
 use crate::rule_table::RuleTable;
 
+/// Which models decide, in words.
+fn deciding(a: &domain::risk::ModelArtifact) -> String {
+    let w = &a.ensemble;
+    let forest = a.boosted.as_ref().map(|b| b.trees.len()).unwrap_or(0);
+    match (w.boosted_weight > 0.0, w.logistic_weight + w.tree_weight > 0.0) {
+        (true, false) => format!("Gradient-boosted trees ({forest} trees, exact TreeSHAP) decide alone; the logistic regression and decision tree are scored beside them"),
+        (true, true) => format!(
+            "Logistic regression on standardised features ({}), a decision tree ({}) and gradient-boosted trees ({forest} trees, exact TreeSHAP; {})",
+            w.logistic_weight, w.tree_weight, w.boosted_weight
+        ),
+        _ => format!(
+            "Logistic regression on standardised features ({}) and a decision tree ({})",
+            w.logistic_weight, w.tree_weight
+        ),
+    }
+}
+
 /// A model card in Markdown: data, features, figures, limits.
 pub fn model_card(t: &LogTraining) -> String {
     let a = &t.artifact;
     let mut s = format!(
         "# Model card: {}\n\nVersion `{}` (sha256 of the artifact's canonical bytes), rule set `{}`, trained {}.\n\n\
          ## Data\n{}\n\n{} customers, {} training rows, {} log lines refused by the aggregate.\n\n\
-         ## Model\nLogistic regression on standardised features (0.6) and a decision tree (0.4); \
+         ## Model\n{}; \
          bands Low < {:.2} ≤ Medium < {:.2} ≤ High; rules can only raise the band.\n\n{}\n\n## Features\n",
         a.name,
         a.version(),
         a.rules.version,
         a.training.trained_at,
         a.training.data,
+        deciding(a),
         t.customers,
         t.train_rows,
         t.refused_lines,
@@ -60,12 +78,14 @@ pub fn model_card(t: &LogTraining) -> String {
     s.push_str(&format!(
         "\n## Alert policy: the trade-off curve (validation customers)\n\n\
          Budget: at most {:.0}% of never-delinquent customers messaged in the period; aimed at {:.1}% on the \
-         {} validation customers (neither fitted on nor tested on). Rules that set High (the subset of rules \
+         {} validation customers (neither fitted on nor tested on), on each of the {} training portfolios \
+         (the healthy share below is the portfolio with the most). Rules that set High (the subset of rules \
          that, with the threshold, reaches the most delinquents early within the budget): {}.\n\n\
          | High threshold | delinquents messaged ≥ 30 days early | healthy customers messaged | |\n|---|---|---|---|\n",
         c.budget * 100.0,
         c.aimed_at * 100.0,
         c.customers,
+        c.portfolios,
         if c.high_rules.is_empty() {
             "none".to_owned()
         } else {

@@ -180,3 +180,33 @@ fn the_curve_falls_with_the_threshold_and_the_choice_keeps_within_the_budget() {
     assert_eq!(e.false_alarm_rate, chosen.false_alarm_rate);
     assert_eq!(e.flagged_30_days_early, chosen.flagged_30_days_early);
 }
+
+#[test]
+fn a_budget_on_every_portfolio_holds_on_the_one_with_the_most_false_alarms() {
+    // H1 and H2 in portfolio 1, H3 and H4 in portfolio 0 (healthy peaks
+    // 0.95, 0.3 | 0.45, 0); the delinquents count wherever they are.
+    let of = |id: &str| usize::from(id == "H1" || id == "H2");
+    let grid = threshold_grid();
+    let every = curve_on_every(&portfolio(), of, 0, &grid);
+    let pooled = curve(&portfolio(), 0, &grid);
+    let at = |points: &[CurvePoint], high: f64| {
+        points
+            .iter()
+            .find(|p| (p.high - high).abs() < 1e-9)
+            .copied()
+            .expect("on the grid")
+    };
+    // At 0.40: pooled 2 of 4 healthy messaged; per portfolio 1 of 2 in each.
+    assert_eq!(at(&pooled, 0.40).false_alarm_rate, 0.5);
+    assert_eq!(at(&every, 0.40).false_alarm_rate, 0.5);
+    // At 0.46: pooled 1 of 4; portfolio 1 still 1 of 2.
+    assert_eq!(at(&pooled, 0.46).false_alarm_rate, 0.25);
+    assert_eq!(at(&every, 0.46).false_alarm_rate, 0.5);
+    // The same delinquents are reached at every threshold.
+    for (p, e) in pooled.iter().zip(&every) {
+        assert_eq!(p.flagged_30_days_early, e.flagged_30_days_early);
+    }
+    // A 25 % budget on every portfolio needs a threshold above H1's 0.95.
+    assert!(choose_high(&every, 0.25).high > 0.95);
+    assert!((choose_high(&pooled, 0.25).high - 0.46).abs() < 1e-12);
+}

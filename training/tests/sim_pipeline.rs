@@ -35,8 +35,15 @@ fn training_on_a_simulated_log_finds_the_stressed_customers_early() {
         seed: 3,
         ..FitConfig::default()
     };
-    let t = training::log_training::train_from_log(&path, &cfg, 14, "2026-11-21T00:00:00Z", 0.10)
-        .expect("train");
+    let t = training::log_training::train_from_log(
+        std::slice::from_ref(&path),
+        &cfg,
+        14,
+        "2026-11-21T00:00:00Z",
+        0.10,
+        training::champion::Deciding::Baseline,
+    )
+    .expect("train");
     let _ = std::fs::remove_file(&path);
     assert_eq!(
         t.refused_lines, 0,
