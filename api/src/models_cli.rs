@@ -263,6 +263,43 @@ pub struct EvaluateArgs {
     /// evaluations in a row) or `day` (through a whole day).
     #[arg(long, env = "ALERT_CONFIRMATION", default_value = "none")]
     pub confirmation: training::confirm::Confirmation,
+    /// Also write each customer's outcome as CSV to this file:
+    /// `customer_id,first_delinquent,first_message,lead_days` (times in
+    /// RFC 3339, empty when it never happened). Command logs only.
+    #[arg(long)]
+    pub per_customer: Option<PathBuf>,
+}
+
+/// Writes `outcomes` as the `--per-customer` CSV.
+fn write_outcomes(
+    path: &std::path::Path,
+    outcomes: &[training::deployed::Outcome],
+) -> anyhow::Result<()> {
+    use std::io::Write;
+    let file =
+        std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
+    let mut w = std::io::BufWriter::new(file);
+    let at = |t: Option<i64>| {
+        t.and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+            .map(|t| t.to_rfc3339())
+            .unwrap_or_default()
+    };
+    writeln!(w, "customer_id,first_delinquent,first_message,lead_days")?;
+    for o in outcomes {
+        let lead = match (o.first_delinquent, o.first_message) {
+            (Some(d), Some(m)) => format!("{:.1}", (d - m) as f64 / 86_400.0),
+            _ => String::new(),
+        };
+        writeln!(
+            w,
+            "{},{},{},{lead}",
+            o.customer_id,
+            at(o.first_delinquent),
+            at(o.first_message)
+        )?;
+    }
+    w.flush()
+        .with_context(|| format!("writing {}", path.display()))
 }
 
 /// `early-risk evaluate`.
@@ -275,6 +312,7 @@ pub fn evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
         format,
         held_out_seed,
         confirmation,
+        per_customer,
     } = args;
     let artifact = crate::model::ModelArgs { path: model }.artifact()?;
     if format == "uci" {
@@ -312,6 +350,9 @@ pub fn evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
             held_out_seed,
             confirmation,
         )?;
+        if let Some(path) = &per_customer {
+            write_outcomes(path, &e.outcomes)?;
+        }
         if json {
             println!("{}", serde_json::to_string_pretty(&e)?);
         } else {

@@ -247,6 +247,30 @@ fn share(a: usize, b: usize) -> f64 {
     }
 }
 
+/// One customer's outcome: when they became delinquent and when they were
+/// first messaged, if ever (seconds since the epoch).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outcome {
+    /// Customer id.
+    pub customer_id: String,
+    /// First 30+ days past due.
+    pub first_delinquent: Option<i64>,
+    /// First risk alert (rise into High).
+    pub first_message: Option<i64>,
+}
+
+/// Every customer's outcome with band `band`, in the order of `timelines`.
+pub fn outcomes(timelines: &[Timeline], band: HighBand) -> Vec<Outcome> {
+    timelines
+        .iter()
+        .map(|t| Outcome {
+            customer_id: t.customer_id.clone(),
+            first_delinquent: t.first_delinquent,
+            first_message: t.moments.iter().find(|m| band.is_high(m)).map(|m| m.at),
+        })
+        .collect()
+}
+
 /// The experienced figures of `timelines` with band `band`.
 pub fn experienced(timelines: &[Timeline], band: HighBand) -> Experienced {
     let (mut delinquent, mut early, mut before, mut never, mut false_alarms) = (0, 0, 0, 0, 0);

@@ -15,8 +15,8 @@ use crate::champion::{deciding_model, Deciding};
 use crate::confirm::{confirmed, Confirmation};
 use crate::dataset::unit_hash;
 use crate::deployed::{
-    choose_high, curve_on_every, experienced, threshold_grid, timelines, CurvePoint, Experienced,
-    HighBand,
+    choose_high, curve_on_every, experienced, outcomes, threshold_grid, timelines, CurvePoint,
+    Experienced, HighBand, Outcome,
 };
 use crate::pit::{early_rows, point_in_time, replay, History, Observation};
 use crate::rule_table::{rule_table, RuleTable};
@@ -131,6 +131,9 @@ pub struct LogEvaluation {
     pub high_threshold: f64,
     /// How long High had to hold before a message (`early_warning`).
     pub confirmation: Confirmation,
+    /// Each customer's first delinquency and first message.
+    #[serde(skip)]
+    pub outcomes: Vec<Outcome>,
 }
 
 fn evaluate_parts(
@@ -153,6 +156,7 @@ fn evaluate_parts(
         rules: rule_table(model, observations),
         high_threshold: model.bands.high,
         confirmation,
+        outcomes: outcomes(&lines, HighBand::of(model)),
     }
 }
 

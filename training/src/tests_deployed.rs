@@ -139,6 +139,32 @@ fn experienced_figures_count_customers_messages_and_leads() {
 }
 
 #[test]
+fn each_customers_outcome_is_their_first_delinquency_and_first_message() {
+    let band = HighBand {
+        high: 0.6,
+        high_rules: 0,
+    };
+    let o = outcomes(&portfolio(), band);
+    let day = |d: i64| Some(d * 86_400);
+    let got: Vec<_> = o
+        .iter()
+        .map(|o| (o.customer_id.as_str(), o.first_delinquent, o.first_message))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("D1", day(60), day(10)),
+            ("D2", day(60), day(50)),
+            ("D3", day(60), None),
+            ("H1", None, day(1)),
+            ("H2", None, None),
+            ("H3", None, None),
+            ("H4", None, None),
+        ]
+    );
+}
+
+#[test]
 fn a_rule_that_sets_high_alerts_whatever_the_score() {
     let mut t = portfolio();
     t[2].moments[0].fired = 0b10;

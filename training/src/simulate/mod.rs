@@ -138,6 +138,11 @@ pub struct Truth {
     pub stress_start: Option<NaiveDate>,
     /// The first day 30+ days past due, when that was reported in the window.
     pub first_delinquent: Option<NaiveDate>,
+    /// What the customer shows: a stressed customer's signals joined by `+`
+    /// (`none` for a surprise default), a healthy customer's habit
+    /// (`ordinary`, `transactor`, `cash_habit`, `min_payer`), a noisy
+    /// customer's blip.
+    pub shows: String,
 }
 
 /// Generates the portfolio, handing each NDJSON line (a flat command object)
@@ -176,20 +181,22 @@ pub fn write_ndjson(cfg: &SimConfig, out: impl Write) -> io::Result<Vec<Truth>> 
     Ok(truths)
 }
 
-/// Writes the truths as CSV: `customer_id,segment,stress_start,first_delinquent`
-/// with empty cells for absent dates.
+/// Writes the truths as CSV:
+/// `customer_id,segment,stress_start,first_delinquent,shows` with empty
+/// cells for absent dates.
 pub fn write_truth_csv(truths: &[Truth], out: impl Write) -> io::Result<()> {
     let mut w = io::BufWriter::new(out);
-    writeln!(w, "customer_id,segment,stress_start,first_delinquent")?;
+    writeln!(w, "customer_id,segment,stress_start,first_delinquent,shows")?;
     let date = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
     for t in truths {
         writeln!(
             w,
-            "{},{},{},{}",
+            "{},{},{},{},{}",
             t.customer_id,
             t.segment,
             date(t.stress_start),
-            date(t.first_delinquent)
+            date(t.first_delinquent),
+            t.shows
         )?;
     }
     w.flush()

@@ -241,21 +241,23 @@ fn truths_are_written_as_csv() {
             segment: "healthy".into(),
             stress_start: None,
             first_delinquent: None,
+            shows: "transactor".into(),
         },
         Truth {
             customer_id: "SIM-000001".into(),
             segment: "stressed".into(),
             stress_start: chrono::NaiveDate::from_ymd_opt(2025, 3, 1),
             first_delinquent: chrono::NaiveDate::from_ymd_opt(2025, 8, 19),
+            shows: "cash+min_only".into(),
         },
     ];
     let mut out = Vec::new();
     write_truth_csv(&truths, &mut out).expect("in-memory write");
     assert_eq!(
         String::from_utf8(out).expect("utf-8"),
-        "customer_id,segment,stress_start,first_delinquent\n\
-         SIM-000000,healthy,,\n\
-         SIM-000001,stressed,2025-03-01,2025-08-19\n"
+        "customer_id,segment,stress_start,first_delinquent,shows\n\
+         SIM-000000,healthy,,,transactor\n\
+         SIM-000001,stressed,2025-03-01,2025-08-19,cash+min_only\n"
     );
 }
 

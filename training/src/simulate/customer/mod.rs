@@ -202,7 +202,45 @@ impl CustomerSim {
             segment: self.segment.to_string(),
             stress_start: self.stress_start,
             first_delinquent: self.first_delinquent,
+            shows: self.shows(),
         }
+    }
+
+    /// The truth's `shows` cell.
+    fn shows(&self) -> String {
+        if let Some(s) = self.stress {
+            let g = s.signals;
+            let on: Vec<&str> = [
+                (g.rising_utilisation, "rising_utilisation"),
+                (g.cash, "cash"),
+                (g.min_only, "min_only"),
+                (g.spend_collapse, "spend_collapse"),
+                (g.narrowing, "narrowing"),
+            ]
+            .into_iter()
+            .filter_map(|(b, n)| b.then_some(n))
+            .collect();
+            return if on.is_empty() {
+                "none".into()
+            } else {
+                on.join("+")
+            };
+        }
+        if let Some((b, _)) = self.blip {
+            return match b {
+                Blip::CashMonth => "cash_month",
+                Blip::BigSpend => "big_spend",
+                Blip::MinOnlyMonth => "min_only_month",
+            }
+            .into();
+        }
+        match self.persona {
+            Persona::Ordinary => "ordinary",
+            Persona::Transactor => "transactor",
+            Persona::CashHabit => "cash_habit",
+            Persona::MinPayer => "min_payer",
+        }
+        .into()
     }
 
     /// Signals active in month `k` (stress months before recovery/default end).
