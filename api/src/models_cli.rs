@@ -265,7 +265,9 @@ pub struct EvaluateArgs {
     pub confirmation: training::confirm::Confirmation,
     /// Also write each customer's outcome as CSV to this file:
     /// `customer_id,first_delinquent,first_message,lead_days` (times in
-    /// RFC 3339, empty when it never happened). Command logs only.
+    /// RFC 3339, empty when it never happened), then the reason codes of
+    /// the first decision in the artifact's High band (`;`-separated) and
+    /// the features it scored, one column each. Command logs only.
     #[arg(long)]
     pub per_customer: Option<PathBuf>,
 }
@@ -284,18 +286,31 @@ fn write_outcomes(
             .map(|t| t.to_rfc3339())
             .unwrap_or_default()
     };
-    writeln!(w, "customer_id,first_delinquent,first_message,lead_days")?;
+    let names = domain::features::FEATURE_NAMES;
+    writeln!(
+        w,
+        "customer_id,first_delinquent,first_message,lead_days,first_high_reasons,{}",
+        names.join(",")
+    )?;
     for o in outcomes {
         let lead = match (o.first_delinquent, o.first_message) {
             (Some(d), Some(m)) => format!("{:.1}", (d - m) as f64 / 86_400.0),
             _ => String::new(),
         };
+        let (reasons, values) = match &o.first_high {
+            Some(h) => (
+                h.reasons.join(";"),
+                h.features.to_vec().iter().map(f64::to_string).collect(),
+            ),
+            None => (String::new(), vec![String::new(); names.len()]),
+        };
         writeln!(
             w,
-            "{},{},{},{lead}",
+            "{},{},{},{lead},{reasons},{}",
             o.customer_id,
             at(o.first_delinquent),
-            at(o.first_message)
+            at(o.first_message),
+            values.join(",")
         )?;
     }
     w.flush()

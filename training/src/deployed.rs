@@ -52,6 +52,21 @@ pub struct Timeline {
     pub moments: Vec<Moment>,
     /// Months the customer was followed (for alert rates).
     pub months: f64,
+    /// The first decision in the artifact's own High band, if any: what an
+    /// analyst asks of a message (why this customer, then).
+    pub first_high: Option<FirstHigh>,
+}
+
+/// The first High decision of a timeline: its moment, the features scored
+/// and the reasons given (codes, in the order the customer reads them).
+#[derive(Clone, Debug, PartialEq)]
+pub struct FirstHigh {
+    /// Seconds since the epoch.
+    pub at: i64,
+    /// The features the decision scored.
+    pub features: domain::features::Features,
+    /// The reason codes (`model:<feature>`, `rule:<id>`).
+    pub reasons: Vec<String>,
 }
 
 /// The first second of the UTC day after `t`.
@@ -77,6 +92,7 @@ pub fn timeline(
     let mut moments = Vec::new();
     let mut state = FeatureState::default();
     let mut last: (Band, Vec<String>) = (Band::Low, Vec::new());
+    let mut first_high = None;
     let mut decide = |state: &FeatureState, at: i64| {
         let Some(as_of) = DateTime::from_timestamp(at, 0) else {
             return;
@@ -97,6 +113,13 @@ pub fn timeline(
             decision,
         } = decide(model, version, state, &point, Some(last_decision));
         if let Some(d) = decision {
+            if d.band == Band::High && first_high.is_none() {
+                first_high = Some(FirstHigh {
+                    at,
+                    features: d.features,
+                    reasons: d.reasons.iter().map(|r| r.code.clone()).collect(),
+                });
+            }
             last = (d.band, d.fired_rules.into_iter().map(|r| r.id).collect());
         }
         let mut fired = 0_u64;
@@ -141,6 +164,7 @@ pub fn timeline(
         first_delinquent: delinquent,
         moments,
         months: span as f64 / (86_400.0 * 30.4375),
+        first_high,
     }
 }
 
@@ -202,7 +226,8 @@ impl HighBand {
         }
     }
 
-    fn is_high(&self, m: &Moment) -> bool {
+    /// Whether moment `m` is in this High band.
+    pub fn is_high(&self, m: &Moment) -> bool {
         m.score.is_nan() || m.score >= self.high || m.fired & self.high_rules != 0
     }
 }
@@ -249,7 +274,7 @@ fn share(a: usize, b: usize) -> f64 {
 
 /// One customer's outcome: when they became delinquent and when they were
 /// first messaged, if ever (seconds since the epoch).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Outcome {
     /// Customer id.
     pub customer_id: String,
@@ -257,6 +282,9 @@ pub struct Outcome {
     pub first_delinquent: Option<i64>,
     /// First risk alert (rise into High).
     pub first_message: Option<i64>,
+    /// The first decision in the artifact's own High band (the first
+    /// message when the policy is the artifact's own, without confirmation).
+    pub first_high: Option<FirstHigh>,
 }
 
 /// Every customer's outcome with band `band`, in the order of `timelines`.
@@ -267,6 +295,7 @@ pub fn outcomes(timelines: &[Timeline], band: HighBand) -> Vec<Outcome> {
             customer_id: t.customer_id.clone(),
             first_delinquent: t.first_delinquent,
             first_message: t.moments.iter().find(|m| band.is_high(m)).map(|m| m.at),
+            first_high: t.first_high.clone(),
         })
         .collect()
 }

@@ -85,6 +85,40 @@ fn a_customer_is_decided_at_every_event_and_each_days_end_until_delinquency_with
     assert!(delinquent > 0, "some customers become delinquent");
 }
 
+#[test]
+fn the_first_high_decision_keeps_the_features_it_scored_and_its_reasons() {
+    let model = demo_artifact();
+    let hs = histories(Profile::Hard);
+    let band = HighBand::of(&model);
+    let mut seen = 0;
+    for t in timelines(&model, &hs) {
+        let first = t.moments.iter().find(|m| band.is_high(m)).map(|m| m.at);
+        assert_eq!(
+            t.first_high.as_ref().map(|h| h.at),
+            first,
+            "{}",
+            t.customer_id
+        );
+        let Some(h) = &t.first_high else { continue };
+        seen += 1;
+        let as_of = DateTime::<Utc>::from_timestamp(h.at, 0).expect("time");
+        let mut past: Vec<_> = hs[&t.customer_id]
+            .events
+            .iter()
+            .filter(|e| e.is_behaviour() && e.occurred_at() <= as_of)
+            .cloned()
+            .collect();
+        past.sort_by_key(domain::CustomerEvent::occurred_at);
+        assert_eq!(h.features, features_from_history(&past, as_of));
+        assert!(!h.reasons.is_empty(), "a High decision gives its reasons");
+        assert!(h
+            .reasons
+            .iter()
+            .all(|r| r.starts_with("model:") || r.starts_with("rule:")));
+    }
+    assert!(seen > 0, "some customers reach High");
+}
+
 fn moment(day: i64, score: f64) -> Moment {
     Moment {
         at: day * 86_400,
@@ -99,6 +133,7 @@ fn line(id: &str, delinquent_day: Option<i64>, scores: &[(i64, f64)]) -> Timelin
         first_delinquent: delinquent_day.map(|d| d * 86_400),
         moments: scores.iter().map(|&(d, s)| moment(d, s)).collect(),
         months: 10.0,
+        first_high: None,
     }
 }
 

@@ -140,7 +140,7 @@ pub struct Truth {
     pub first_delinquent: Option<NaiveDate>,
     /// What the customer shows: a stressed customer's signals joined by `+`
     /// (`none` for a surprise default), a healthy customer's habit
-    /// (`ordinary`, `transactor`, `cash_habit`, `min_payer`), a noisy
+    /// (`ordinary`, `transactor`, `cash_habit`, `min_payer`, `late_payer`), a noisy
     /// customer's blip.
     pub shows: String,
 }

@@ -54,6 +54,16 @@ pub struct Knobs {
     pub bounced: f64,
     /// The same chance for everyone else (a one-off bounce, paid anyway).
     pub bounce_noise: f64,
+    /// Share of a customer's late months that are a whole cycle late: the
+    /// payment skipped and the statement paid next month, 12–28 days past
+    /// due, never 30. With it, a late month within the cycle is 1–8 days
+    /// late (6–8 without). Being late and catching up is common among
+    /// customers who never default; a model that reads any lateness beyond
+    /// a week as delinquency messages them all.
+    pub late_cycle: f64,
+    /// Healthy customers who pay late in 10–30 % of months (an irregular
+    /// income) and always catch up.
+    pub late_payers: f64,
 }
 
 impl Profile {
@@ -76,6 +86,8 @@ impl Profile {
                 prior_late: 0.0,
                 bounced: 0.0,
                 bounce_noise: 0.0,
+                late_cycle: 0.0,
+                late_payers: 0.0,
             },
             Profile::Realistic => Knobs {
                 transactors: 0.10,
@@ -90,6 +102,8 @@ impl Profile {
                 prior_late: 0.4,
                 bounced: 0.2,
                 bounce_noise: 0.01,
+                late_cycle: 0.35,
+                late_payers: 0.05,
             },
             Profile::Hard => Knobs {
                 transactors: 0.15,
@@ -104,6 +118,8 @@ impl Profile {
                 prior_late: 0.3,
                 bounced: 0.1,
                 bounce_noise: 0.015,
+                late_cycle: 0.5,
+                late_payers: 0.08,
             },
         }
     }

@@ -367,3 +367,45 @@ fn harder_profiles_are_valid_with_daily_reports_late_arrivals_and_look_alikes() 
         );
     }
 }
+
+#[test]
+fn healthy_customers_are_late_by_days_or_a_whole_cycle_and_catch_up() {
+    for profile in [Profile::Realistic, Profile::Hard] {
+        let c = SimConfig {
+            profile,
+            ..cfg(400, 12, 33)
+        };
+        let (bytes, truths) = ndjson(&c);
+        let mut worst: BTreeMap<String, u32> = BTreeMap::new();
+        for line in bytes.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
+            let v: Value = serde_json::from_slice(line).expect("json");
+            if let (_, CustomerCommand::ReportDaysPastDue(r)) = command(&v) {
+                let w = worst.entry(v["customer_id"].as_str().expect("id").into());
+                let w = w.or_default();
+                *w = (*w).max(r.days_past_due);
+            }
+        }
+        let healthy: Vec<&Truth> = truths
+            .iter()
+            .filter(|t| t.first_delinquent.is_none())
+            .collect();
+        let late = |lo: u32, hi: u32| {
+            healthy
+                .iter()
+                .filter(|t| {
+                    worst
+                        .get(&t.customer_id)
+                        .is_some_and(|w| (lo..=hi).contains(w))
+                })
+                .count()
+        };
+        // Within the cycle (1–8 days), and a whole cycle late (12–28).
+        assert!(late(1, 8) > 5, "{profile}: {}", late(1, 8));
+        assert!(late(12, 29) > 10, "{profile}: {}", late(12, 29));
+        assert_eq!(late(30, u32::MAX), 0, "{profile}: healthy means never 30+");
+        assert!(
+            healthy.iter().any(|t| t.shows == "late_payer"),
+            "{profile}: some healthy customers pay late often"
+        );
+    }
+}

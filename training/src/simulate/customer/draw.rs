@@ -74,6 +74,9 @@ impl CustomerSim {
                 } else if u < knobs.transactors + knobs.cash_habit + knobs.min_payers {
                     spend_share = rng.gen_range(0.04..0.12);
                     Persona::MinPayer
+                } else if rng.gen_bool(knobs.late_payers) {
+                    late_prob = rng.gen_range(0.1..0.3);
+                    Persona::LatePayer
                 } else {
                     Persona::Ordinary
                 };
@@ -110,6 +113,7 @@ impl CustomerSim {
             last: None,
             behind: None,
             arrears: 0,
+            skipped: false,
             stress_start,
             first_delinquent: None,
             knobs,

@@ -110,6 +110,8 @@ enum Persona {
     CashHabit,
     /// Pays only the minimum month after month.
     MinPayer,
+    /// Pays late often (an irregular income), and catches up every time.
+    LatePayer,
 }
 
 /// The single stress-like blip of a noisy customer.
@@ -136,6 +138,10 @@ enum Pay {
     Min,
     /// Paid in full, a few days after the due date.
     LateFull,
+    /// Nothing this cycle: a healthy customer who will catch up next month.
+    Skipped,
+    /// The whole statement, next cycle, 12–28 days after the skipped due date.
+    CatchUp,
     /// Nothing, or a token amount below the minimum.
     Missed,
     /// Pays all arrears plus this minimum.
@@ -189,6 +195,8 @@ pub(super) struct CustomerSim {
     last: Option<Statement>,
     behind: Option<NaiveDate>,
     arrears: i64,
+    /// Last month was [`Pay::Skipped`]: this month catches up.
+    skipped: bool,
     stress_start: Option<NaiveDate>,
     first_delinquent: Option<NaiveDate>,
     knobs: Knobs,
@@ -239,6 +247,7 @@ impl CustomerSim {
             Persona::Transactor => "transactor",
             Persona::CashHabit => "cash_habit",
             Persona::MinPayer => "min_payer",
+            Persona::LatePayer => "late_payer",
         }
         .into()
     }

@@ -41,7 +41,17 @@ impl CustomerSim {
         if self.persona == Persona::MinPayer {
             return Pay::Min;
         }
+        if std::mem::take(&mut self.skipped) {
+            return Pay::CatchUp;
+        }
         if self.rng.gen_bool(self.late_prob) {
+            // No draw when the profile pays every late month within the
+            // cycle, so `easy` stays the original simulator.
+            let cycle = self.knobs.late_cycle;
+            if cycle > 0.0 && self.rng.gen_bool(cycle) {
+                self.skipped = true;
+                return Pay::Skipped;
+            }
             return Pay::LateFull;
         }
         if self.rng.gen_bool(self.full_payer) {
@@ -117,7 +127,25 @@ impl CustomerSim {
                     on_time_day(&mut self.rng, self.salary_day),
                 ),
                 Pay::Min => (st.min_due, on_time_day(&mut self.rng, self.salary_day)),
+                // Within the cycle: 1–8 days late where the profile also
+                // has whole cycles late, 6–8 in `easy`.
+                Pay::LateFull if self.knobs.late_cycle > 0.0 => {
+                    (st.closing, self.rng.gen_range(21..=28))
+                }
                 Pay::LateFull => (st.closing, self.rng.gen_range(26..=28)),
+                Pay::Skipped => (0, 1),
+                Pay::CatchUp => {
+                    // Days past the skipped due date, kept under 30 and in
+                    // this month (the skipped one was due on the 20th).
+                    let behind = self.behind.unwrap_or(st.due);
+                    let on = behind + Duration::days(self.rng.gen_range(12..=28));
+                    let day = if on < first {
+                        1
+                    } else {
+                        (on - first).num_days() as u32 + 1
+                    };
+                    (st.closing, day.min(DUE_DAY))
+                }
                 Pay::Missed => {
                     let token = self.rng.gen_bool(0.3);
                     let amount = if token {
@@ -139,7 +167,7 @@ impl CustomerSim {
                 if day <= DUE_DAY {
                     paid_by_due = amount;
                 }
-                if pay == Pay::LateFull || pay == Pay::Cure {
+                if matches!(pay, Pay::LateFull | Pay::Cure | Pay::CatchUp) {
                     items.push((t + Duration::hours(1), Item::Dpd(0)));
                 }
             }
@@ -172,7 +200,7 @@ impl CustomerSim {
             let settled = items.iter().find_map(|(t, i)| {
                 matches!(i, Item::Payment(_))
                     .then_some(*t)
-                    .filter(|_| pay == Pay::LateFull || pay == Pay::Cure)
+                    .filter(|_| matches!(pay, Pay::LateFull | Pay::Cure | Pay::CatchUp))
             });
             for d in 1..=days {
                 let day = with_day(first, d);
@@ -193,7 +221,7 @@ impl CustomerSim {
                 self.first_delinquent = Some(oldest + Duration::days(30));
             }
         }
-        if pay == Pay::LateFull {
+        if matches!(pay, Pay::LateFull | Pay::CatchUp) {
             self.behind = None;
             self.arrears = 0;
         }
