@@ -2,12 +2,12 @@
 """An independent synthetic credit-card portfolio generator (stdlib only),
 written without reading the project's own simulator (training/src/simulate),
 so that a model trained on ours is measured on behaviour it was not built
-around (docs/decision.md, "a second, independent generator").
+around (docs/decision.md, "blind generators").
 
 Writes NDJSON commands in the early-risk importer's shape (one customer after
 another, each customer's lines in time order) and, optionally, a truth CSV.
 
-    scripts/independent-portfolio.py --customers 2000 --seed 1 --profile mild \
+    scripts/blind-generator-1.py --customers 2000 --seed 1 --profile mild \
         --out g2-mild-1.ndjson --truth g2-mild-1.truth.csv
 
 Money model (all integer paise):
