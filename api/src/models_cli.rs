@@ -377,3 +377,82 @@ pub fn evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
     }
     Ok(ExitCode::SUCCESS)
 }
+
+/// Options of `early-risk calibrate`.
+#[derive(clap::Args, Debug)]
+pub struct CalibrateArgs {
+    /// The bank's own history: NDJSON command logs, one portfolio each
+    /// (repeat `--input`); the budget must hold on every one.
+    #[arg(long, required = true)]
+    pub input: Vec<PathBuf>,
+    /// The artifact whose policy is chosen again (default: the model built
+    /// into the binary).
+    #[arg(long)]
+    pub model: Option<PathBuf>,
+    /// Where to write the recalibrated `model.json`.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Share of never-delinquent customers that may be messaged in the
+    /// period.
+    #[arg(long, env = "ALERT_FALSE_ALARM_BUDGET", default_value_t = 0.10)]
+    pub false_alarm_budget: f64,
+    /// Days between observation dates (for the rule table).
+    #[arg(long, default_value_t = 14)]
+    pub step_days: i64,
+}
+
+/// `early-risk calibrate`: the alert policy chosen on the bank's history,
+/// the scorers kept (a new artifact version).
+pub fn calibrate(args: CalibrateArgs) -> anyhow::Result<ExitCode> {
+    let CalibrateArgs {
+        input,
+        model,
+        out,
+        false_alarm_budget,
+        step_days,
+    } = args;
+    let target = out.join("model.json");
+    if let Some(m) = &model {
+        // The artifact read would be replaced by the one written.
+        let read = std::fs::canonicalize(m).with_context(|| format!("reading {}", m.display()))?;
+        anyhow::ensure!(
+            std::fs::canonicalize(&target).ok().as_ref() != Some(&read),
+            "--out must not hold the --model it reads ({})",
+            m.display()
+        );
+    }
+    let artifact = crate::model::ModelArgs { path: model }.artifact()?;
+    let r = training::recalibrate::recalibrate_from_logs(
+        &artifact,
+        &input,
+        step_days,
+        false_alarm_budget,
+    )?;
+    std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+    std::fs::write(&target, serde_json::to_string_pretty(&r.artifact)?)
+        .with_context(|| format!("writing {}", target.display()))?;
+    let c = &r.calibration;
+    println!(
+        "model {} written to {} ({} customers, {} lines refused by the aggregate)",
+        r.artifact.version(),
+        target.display(),
+        c.customers,
+        r.refused_lines
+    );
+    println!(
+        "High from {:.2} (was {:.2}): {:.1} % of the delinquent customers messaged >= 30 days \
+         early, {:.1} % of the never-delinquent messaged, on the portfolio with the most false \
+         alarms (aimed at {:.1} %); rules that set High: {}",
+        c.chosen.high,
+        artifact.bands.high,
+        c.chosen.flagged_30_days_early * 100.0,
+        c.chosen.false_alarm_rate * 100.0,
+        c.aimed_at * 100.0,
+        if c.high_rules.is_empty() {
+            "none".to_owned()
+        } else {
+            c.high_rules.join(", ")
+        }
+    );
+    Ok(ExitCode::SUCCESS)
+}

@@ -49,6 +49,7 @@ pub mod log_training;
 pub mod metrics;
 pub mod pit;
 pub mod plots;
+pub mod recalibrate;
 pub mod report;
 pub mod rule_table;
 pub mod simulate;
@@ -65,6 +66,8 @@ mod tests_boost;
 mod tests_deployed;
 #[cfg(test)]
 mod tests_feed;
+#[cfg(test)]
+mod tests_recalibrate;
 
 use std::path::Path;
 

@@ -168,7 +168,7 @@ fn evaluate_parts(
 /// and each day's end), per customer. Every subset of the rules is tried with every threshold of the
 /// grid; a tie goes to fewer rules. A rule left out of High stays Medium and
 /// is still named in the reasons.
-fn calibrate(
+pub(crate) fn calibrate(
     model: &mut ModelArtifact,
     histories: &BTreeMap<String, History>,
     portfolio_of: &BTreeMap<String, usize>,
@@ -259,7 +259,7 @@ type Replayed = (BTreeMap<String, History>, BTreeMap<String, usize>, usize);
 /// The logs at `paths` replayed together, and which of them each customer
 /// came from. A customer id in two logs is refused: they would be folded as
 /// one customer.
-fn replay_all(paths: &[PathBuf]) -> Result<Replayed, TrainingError> {
+pub(crate) fn replay_all(paths: &[PathBuf]) -> Result<Replayed, TrainingError> {
     let (mut histories, mut portfolio_of, mut refused) = (BTreeMap::new(), BTreeMap::new(), 0);
     for (k, path) in paths.iter().enumerate() {
         let (h, r) = replay(open(path)?)?;

@@ -163,6 +163,10 @@ pub enum Command {
     /// `simulate`) with point-in-time rows, and write `model.json` and
     /// `model-card.md` into `--out`.
     Train(crate::models_cli::TrainArgs),
+    /// Choose a model's alert policy (High threshold, rules that set High)
+    /// again on the bank's own history within the false-alarm budget,
+    /// keeping its scorers, and write the new artifact.
+    Calibrate(crate::models_cli::CalibrateArgs),
     /// Evaluate a model artifact on a command log (point-in-time): AUC,
     /// accuracy, High precision/recall, Brier, KS, band mix, early warning.
     Evaluate(crate::models_cli::EvaluateArgs),
@@ -264,6 +268,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Simulate(args) => crate::models_cli::simulate(args),
         Command::Reshape(args) => crate::models_cli::reshape(args),
         Command::Train(args) => crate::models_cli::train(args),
+        Command::Calibrate(args) => crate::models_cli::calibrate(args),
         Command::Evaluate(args) => crate::models_cli::evaluate(args),
         Command::FakeWhatsapp {
             port,
