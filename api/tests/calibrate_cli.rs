@@ -33,6 +33,21 @@ fn demo_model() -> String {
     String::from_utf8(out.stdout).expect("utf-8")
 }
 
+/// `calibrate` of `log` with `model` into `out` within `budget`.
+fn calibrate(log: &str, model: &str, out: &str, budget: &str) -> (bool, String) {
+    early_risk(&[
+        "calibrate",
+        "--input",
+        log,
+        "--model",
+        model,
+        "--out",
+        out,
+        "--false-alarm-budget",
+        budget,
+    ])
+}
+
 fn artifact(path: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(path).expect("read artifact")).expect("json")
 }
@@ -63,17 +78,7 @@ fn a_banks_history_gives_a_new_policy_and_the_same_scorers() {
     let model = model.to_str().expect("utf-8 path");
     let out_dir = dir.path().join("recalibrated");
     let out_dir = out_dir.to_str().expect("utf-8 path");
-    let (ok, out) = early_risk(&[
-        "calibrate",
-        "--input",
-        log,
-        "--model",
-        model,
-        "--out",
-        out_dir,
-        "--false-alarm-budget",
-        "0.05",
-    ]);
+    let (ok, out) = calibrate(log, model, out_dir, "0.05");
     assert!(ok, "{out}");
     assert!(out.contains("High from"), "{out}");
     let before = artifact(Path::new(model));
@@ -93,17 +98,7 @@ fn a_banks_history_gives_a_new_policy_and_the_same_scorers() {
     // The budget is read: a tighter one never lowers the threshold.
     let tight = dir.path().join("tight");
     let tight = tight.to_str().expect("utf-8 path");
-    let (ok, out) = early_risk(&[
-        "calibrate",
-        "--input",
-        log,
-        "--model",
-        model,
-        "--out",
-        tight,
-        "--false-alarm-budget",
-        "0.01",
-    ]);
+    let (ok, out) = calibrate(log, model, tight, "0.01");
     assert!(ok, "{out}");
     let high = |v: &serde_json::Value| v["bands"]["high"].as_f64().expect("high");
     assert!(high(&artifact(&Path::new(tight).join("model.json"))) >= high(&after));

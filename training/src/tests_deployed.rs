@@ -26,6 +26,20 @@ fn histories(profile: Profile) -> std::collections::BTreeMap<String, crate::pit:
     replay(bytes.as_slice()).expect("replay").0
 }
 
+/// The features of `history` from what had happened by `at` (seconds),
+/// folded in business-time order: what a moment may know, recomputed.
+fn features_at(history: &crate::pit::History, at: i64) -> domain::features::Features {
+    let as_of = DateTime::<Utc>::from_timestamp(at, 0).expect("time");
+    let mut past: Vec<_> = history
+        .events
+        .iter()
+        .filter(|e| e.is_behaviour() && e.occurred_at() <= as_of)
+        .cloned()
+        .collect();
+    past.sort_by_key(domain::CustomerEvent::occurred_at);
+    features_from_history(&past, as_of)
+}
+
 #[test]
 fn a_customer_is_decided_at_every_event_and_each_days_end_until_delinquency_without_look_ahead() {
     let model = demo_artifact();
@@ -70,15 +84,7 @@ fn a_customer_is_decided_at_every_event_and_each_days_end_until_delinquency_with
         }
         // No look-ahead: each moment scores only what happened by then.
         for m in t.moments.iter().step_by(37) {
-            let as_of = DateTime::<Utc>::from_timestamp(m.at, 0).expect("time");
-            let mut past: Vec<_> = h
-                .events
-                .iter()
-                .filter(|e| e.is_behaviour() && e.occurred_at() <= as_of)
-                .cloned()
-                .collect();
-            past.sort_by_key(domain::CustomerEvent::occurred_at);
-            let v = verdict(&model, &features_from_history(&past, as_of));
+            let v = verdict(&model, &features_at(h, m.at));
             assert_eq!(v.scores.ensemble.to_bits(), m.score.to_bits());
         }
     }
@@ -101,15 +107,7 @@ fn the_first_high_decision_keeps_the_features_it_scored_and_its_reasons() {
         );
         let Some(h) = &t.first_high else { continue };
         seen += 1;
-        let as_of = DateTime::<Utc>::from_timestamp(h.at, 0).expect("time");
-        let mut past: Vec<_> = hs[&t.customer_id]
-            .events
-            .iter()
-            .filter(|e| e.is_behaviour() && e.occurred_at() <= as_of)
-            .cloned()
-            .collect();
-        past.sort_by_key(domain::CustomerEvent::occurred_at);
-        assert_eq!(h.features, features_from_history(&past, as_of));
+        assert_eq!(h.features, features_at(&hs[&t.customer_id], h.at));
         assert!(!h.reasons.is_empty(), "a High decision gives its reasons");
         assert!(h
             .reasons
