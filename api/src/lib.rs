@@ -38,5 +38,6 @@ pub mod loadgen;
 pub mod model;
 pub mod models_cli;
 pub mod problem;
+pub mod store_history;
 pub mod telemetry;
 pub mod wire;

@@ -1,7 +1,8 @@
 //! The model commands of the CLI: `simulate` a portfolio (and `reshape` it
 //! as another bank's feed), `train` the
-//! model and its alert policy on one, and `evaluate` a model as deployed
-//! (on a command log) or on data in the UCI layout.
+//! model and its alert policy on one, `calibrate` a model's policy on a
+//! bank's own history (a log or the event store), and `evaluate` a model as
+//! deployed (on a command log) or on data in the UCI layout.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -383,8 +384,19 @@ pub fn evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
 pub struct CalibrateArgs {
     /// The bank's own history: NDJSON command logs, one portfolio each
     /// (repeat `--input`); the budget must hold on every one.
-    #[arg(long, required = true)]
+    #[arg(
+        long,
+        required_unless_present = "from_store",
+        conflicts_with = "from_store"
+    )]
     pub input: Vec<PathBuf>,
+    /// Read the history from the event store instead (`DATABASE_URL`, or
+    /// the private cluster): the facts recorded there, one portfolio.
+    #[arg(long)]
+    pub from_store: bool,
+    /// Database options (with `--from-store`).
+    #[command(flatten)]
+    pub db: crate::database::DatabaseArgs,
     /// The artifact whose policy is chosen again (default: the model built
     /// into the binary).
     #[arg(long)]
@@ -403,9 +415,11 @@ pub struct CalibrateArgs {
 
 /// `early-risk calibrate`: the alert policy chosen on the bank's history,
 /// the scorers kept (a new artifact version).
-pub fn calibrate(args: CalibrateArgs) -> anyhow::Result<ExitCode> {
+pub async fn calibrate(args: CalibrateArgs) -> anyhow::Result<ExitCode> {
     let CalibrateArgs {
         input,
+        from_store,
+        db,
         model,
         out,
         false_alarm_budget,
@@ -422,12 +436,35 @@ pub fn calibrate(args: CalibrateArgs) -> anyhow::Result<ExitCode> {
         );
     }
     let artifact = crate::model::ModelArgs { path: model }.artifact()?;
-    let r = training::recalibrate::recalibrate_from_logs(
-        &artifact,
-        &input,
-        step_days,
-        false_alarm_budget,
-    )?;
+    let r = if from_store {
+        let db = db.open().await?;
+        let histories = crate::store_history::customer_histories(&db.pool).await;
+        db.shutdown().await;
+        let histories = histories?;
+        let portfolio_of = histories.keys().map(|id| (id.clone(), 0)).collect();
+        tokio::task::spawn_blocking(move || {
+            training::recalibrate::recalibrate(
+                &artifact,
+                &histories,
+                &portfolio_of,
+                step_days,
+                false_alarm_budget,
+                &["the event store".to_owned()],
+            )
+            .map(|r| (r, artifact))
+        })
+        .await
+        .context("choosing the policy")??
+    } else {
+        let r = training::recalibrate::recalibrate_from_logs(
+            &artifact,
+            &input,
+            step_days,
+            false_alarm_budget,
+        )?;
+        (r, artifact)
+    };
+    let (r, artifact) = r;
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
     std::fs::write(&target, serde_json::to_string_pretty(&r.artifact)?)
         .with_context(|| format!("writing {}", target.display()))?;

@@ -268,7 +268,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Simulate(args) => crate::models_cli::simulate(args),
         Command::Reshape(args) => crate::models_cli::reshape(args),
         Command::Train(args) => crate::models_cli::train(args),
-        Command::Calibrate(args) => crate::models_cli::calibrate(args),
+        Command::Calibrate(args) => crate::models_cli::calibrate(args).await,
         Command::Evaluate(args) => crate::models_cli::evaluate(args),
         Command::FakeWhatsapp {
             port,
