@@ -242,7 +242,11 @@ async fn a_lost_answer_is_settled_by_the_status_webhook_not_by_a_second_message(
 /// dispatcher; returns once the new one has recorded `AlertSent`.
 async fn crash_mid_send_and_restart(h: &Harness, dispatch: DispatchConfig) {
     h.fake.set_response_delay(Duration::from_secs(60));
-    let first = h.start_alerts(
+    let crashing = sqlx::PgPool::connect(&h.db.url)
+        .await
+        .expect("the crashing process's pool");
+    let first = h.start_alerts_on(
+        crashing.clone(),
         fixture_policy(),
         dispatch.clone(),
         h.cloud(Duration::from_secs(120)),
@@ -253,7 +257,10 @@ async fn crash_mid_send_and_restart(h: &Harness, dispatch: DispatchConfig) {
         messages(&h.fake) == 1
     })
     .await;
+    // The crash: the tasks stop where they are and the process's
+    // connections go, as when it dies.
     drop(first);
+    crashing.close().await;
     assert_eq!(sent_events(h).await, 0, "the crash came before the record");
     h.fake.set_response_delay(Duration::ZERO);
     let second = h.start_alerts(fixture_policy(), dispatch, h.cloud(Duration::from_secs(5)));

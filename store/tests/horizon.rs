@@ -105,3 +105,37 @@ async fn a_declared_log_reader_cannot_append_an_event() {
             .expect("events");
     assert_eq!(stored, vec!["afterwards".to_owned()]);
 }
+
+#[tokio::test]
+async fn a_writer_in_another_database_of_the_cluster_holds_no_reader_back() {
+    let _alone = ONE_AT_A_TIME.lock().await;
+    let (db, elsewhere) = (fresh_database().await, fresh_database().await);
+    // A transaction with an id, open in the other database: it is in every
+    // snapshot of the cluster, but it cannot append to this log.
+    let mut other = PgConnection::connect(&elsewhere.url)
+        .await
+        .expect("connect");
+    open_writer(&mut other, false).await;
+    let mut writer = PgConnection::connect(&db.url).await.expect("connect");
+    insert_raw(&mut writer, "while-another-database-writes", 1).await;
+    let seen = read_until(&db.pool, Checkpoint::START, |e| !e.is_empty()).await;
+    let ids: Vec<&str> = seen.iter().map(|e| e.aggregate_id.as_str()).collect();
+    assert_eq!(ids, vec!["while-another-database-writes"]);
+    // The same transaction in this database would hold the reader.
+    let mut here = PgConnection::connect(&db.url).await.expect("connect");
+    open_writer(&mut here, false).await;
+    insert_raw(&mut writer, "while-this-database-writes", 1).await;
+    let held = read_all(&db.pool, seen[0].checkpoint, 100)
+        .await
+        .expect("read");
+    assert!(
+        held.is_empty(),
+        "read past a writer of this database: {held:?}"
+    );
+    for conn in [&mut other, &mut here] {
+        sqlx::query("ROLLBACK")
+            .execute(&mut *conn)
+            .await
+            .expect("rollback");
+    }
+}

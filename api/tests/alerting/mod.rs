@@ -105,8 +105,24 @@ impl Harness {
         dispatch: DispatchConfig,
         adapter: Adapter,
     ) -> AlertsRuntime {
+        self.start_alerts_on(self.db.pool.clone(), policy, dispatch, adapter)
+    }
+
+    /// [`Self::start_alerts`] on a pool of its own, so that a test can crash
+    /// the runtime as a process dies: its tasks aborted *and* its
+    /// connections closed, which ends any transaction they held open. (Tasks
+    /// aborted over the shared pool would hand a connection back mid-
+    /// transaction, and an open writing transaction holds the log's reading
+    /// horizon for every database of the cluster, other tests' included.)
+    pub fn start_alerts_on(
+        &self,
+        pool: sqlx::PgPool,
+        policy: AlertPolicy,
+        dispatch: DispatchConfig,
+        adapter: Adapter,
+    ) -> AlertsRuntime {
         AlertsRuntime::start(AlertsConfig {
-            pool: self.db.pool.clone(),
+            pool,
             bus: self.state.customers.clone(),
             lag: self.state.lag.clone(),
             notifier: Some(self.state.notifier.clone()),

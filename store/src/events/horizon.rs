@@ -18,10 +18,19 @@
 //! horizon is then the oldest running transaction that has *not* declared
 //! itself, or, if there is none, the snapshot's `xmax`.
 //!
-//! Why that is safe: a declared transaction cannot append events, so no
-//! event can ever appear below the horizon once a reader has passed it. A
-//! transaction seen running before its declaration is visible counts as a
-//! possible writer: the horizon only ever errs towards waiting.
+//! Transaction ids are the cluster's, not the database's: a transaction
+//! running in another database of the same cluster (a shared server, the
+//! test suite's databases) is in every snapshot. It cannot append to our
+//! `events` table, so the horizon skips a transaction whose backend is
+//! known, from `pg_locks` and `pg_stat_activity`, to be connected to
+//! another database.
+//!
+//! Why that is safe: a declared transaction cannot append events, nor can
+//! one in another database, so no event can ever appear below the horizon
+//! once a reader has passed it. A transaction seen running before its
+//! declaration is visible counts as a possible writer, and so does one whose
+//! database cannot be told (its lock or its backend not seen, or hidden
+//! from our role): the horizon only ever errs towards waiting.
 
 use std::sync::LazyLock;
 
@@ -45,7 +54,13 @@ pub(crate) fn horizon_sql() -> String {
               WHERE (x::text::bigint % 2147483648)::oid NOT IN \
                 (SELECT objid FROM pg_locks WHERE locktype = 'advisory' \
                    AND classid = {LOG_READER_LOCKS} AND objsubid = 2 AND granted \
-                   AND database = (SELECT oid FROM pg_database WHERE datname = current_database()))), \
+                   AND database = (SELECT oid FROM pg_database WHERE datname = current_database())) \
+                AND (x::text::bigint % 4294967296)::text NOT IN \
+                (SELECT l.transactionid::text FROM pg_locks l \
+                   JOIN pg_stat_activity a ON a.pid = l.pid \
+                   WHERE l.locktype = 'transactionid' AND l.mode = 'ExclusiveLock' AND l.granted \
+                     AND l.transactionid IS NOT NULL AND a.datid IS NOT NULL \
+                     AND a.datid <> (SELECT oid FROM pg_database WHERE datname = current_database()))), \
             pg_snapshot_xmax(s.snap)) \
           FROM (SELECT pg_current_snapshot() AS snap) AS s)"
     )
