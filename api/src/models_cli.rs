@@ -442,29 +442,27 @@ pub async fn calibrate(args: CalibrateArgs) -> anyhow::Result<ExitCode> {
         db.shutdown().await;
         let histories = histories?;
         let portfolio_of = histories.keys().map(|id| (id.clone(), 0)).collect();
+        let model = artifact.clone();
         tokio::task::spawn_blocking(move || {
             training::recalibrate::recalibrate(
-                &artifact,
+                &model,
                 &histories,
                 &portfolio_of,
                 step_days,
                 false_alarm_budget,
                 &["the event store".to_owned()],
             )
-            .map(|r| (r, artifact))
         })
         .await
         .context("choosing the policy")??
     } else {
-        let r = training::recalibrate::recalibrate_from_logs(
+        training::recalibrate::recalibrate_from_logs(
             &artifact,
             &input,
             step_days,
             false_alarm_budget,
-        )?;
-        (r, artifact)
+        )?
     };
-    let (r, artifact) = r;
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
     std::fs::write(&target, serde_json::to_string_pretty(&r.artifact)?)
         .with_context(|| format!("writing {}", target.display()))?;
