@@ -4,7 +4,6 @@
 //! stream order, as `training` gets it from replaying a command log.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use anyhow::Context;
 use sqlx::PgPool;
@@ -14,31 +13,22 @@ use training::pit::History;
 
 /// Events read per page.
 const PAGE: i64 = 10_000;
-/// Empty pages tolerated while the log's head, taken at the start, is not
-/// yet readable: a transaction elsewhere holds the reading horizon.
-const HELD_HORIZON_RETRIES: u32 = 100;
 
 /// Every customer's behaviour events in the store, by customer id, up to
-/// at least the log's head when the read began (a partial history would
-/// choose a policy on part of the bank's customers, so it is an error).
+/// at least the log's head when the read began (taken under the same
+/// horizon as the pages, so they reach it at once). A read that stops short
+/// of it is an error: a partial history would choose a policy on part of the
+/// bank's customers.
 pub async fn customer_histories(pool: &PgPool) -> anyhow::Result<BTreeMap<String, History>> {
     let end = head(pool).await.context("reading the event log's head")?;
     let mut after = Checkpoint::START;
     let mut streams: BTreeMap<String, Vec<(i64, domain::CustomerEvent)>> = BTreeMap::new();
-    let mut retries = 0;
     while after < end {
         let page = read_all(pool, after, PAGE)
             .await
             .context("reading the event log")?;
         let Some(last) = page.last() else {
-            retries += 1;
-            anyhow::ensure!(
-                retries <= HELD_HORIZON_RETRIES,
-                "the event log could not be read to its head: a long transaction holds the \
-                 reading horizon; try again when it has finished"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-            continue;
+            break;
         };
         after = last.checkpoint;
         let decoded = projections::projection::customer_events(&page)
@@ -52,6 +42,11 @@ pub async fn customer_histories(pool: &PgPool) -> anyhow::Result<BTreeMap<String
             }
         }
     }
+    anyhow::ensure!(
+        after >= end,
+        "the event log could not be read to its head: a transaction holds the reading horizon; \
+         try again when it has finished"
+    );
     Ok(streams
         .into_iter()
         .map(|(id, mut events)| {
