@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use sqlx::PgPool;
+use sqlx::PgConnection;
 
 /// One projection's position.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
@@ -21,13 +21,16 @@ pub struct Projected {
 }
 
 /// The positions of `names`.
-pub async fn positions(pool: &PgPool, names: &[&str]) -> Result<Vec<Projected>, sqlx::Error> {
+pub async fn positions(
+    db: &mut PgConnection,
+    names: &[&str],
+) -> Result<Vec<Projected>, sqlx::Error> {
     let names: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
     let rows: Vec<(String, i64, DateTime<Utc>)> = sqlx::query_as(
         "SELECT name, position, updated_at FROM projection_checkpoints WHERE name = ANY($1) ORDER BY name",
     )
     .bind(&names)
-    .fetch_all(pool)
+    .fetch_all(db)
     .await?;
     Ok(rows
         .into_iter()

@@ -15,7 +15,7 @@ use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
-use sqlx::{PgPool, Row};
+use sqlx::{PgConnection, Row};
 use utoipa::ToSchema;
 
 use super::admin::activity::TransactionRow;
@@ -23,6 +23,7 @@ use super::admin::detail::{overview, risk, transactions};
 use super::problem::Problem;
 use super::AppState;
 use crate::auth::Caller;
+use crate::http::snapshot;
 
 /// Credit usage as the customer sees it.
 #[derive(Serialize, ToSchema)]
@@ -93,7 +94,11 @@ pub struct Me {
 
 /// The messages sent to the customer: only what they received, never why
 /// the bank sent them or who asked.
-async fn sent_messages(pool: &PgPool, id: &str, limit: i64) -> Result<Vec<SentMessage>, Problem> {
+async fn sent_messages(
+    db: &mut PgConnection,
+    id: &str,
+    limit: i64,
+) -> Result<Vec<SentMessage>, Problem> {
     let rows = sqlx::query(
         "SELECT template, body_params, sent_at, status, delivery, delivered_at, read_at \
          FROM customer_alerts WHERE customer_id = $1 AND status = 'sent' \
@@ -101,7 +106,7 @@ async fn sent_messages(pool: &PgPool, id: &str, limit: i64) -> Result<Vec<SentMe
     )
     .bind(id)
     .bind(limit)
-    .fetch_all(pool)
+    .fetch_all(&mut *db)
     .await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
@@ -142,10 +147,12 @@ async fn sent_messages(pool: &PgPool, id: &str, limit: i64) -> Result<Vec<SentMe
 )]
 async fn show_own_page(State(state): State<AppState>, caller: Caller) -> Result<Json<Me>, Problem> {
     let id = caller.subject.as_str();
-    let profile = overview(&state.pool, id)
+    // One snapshot for the page (the projections commit apart).
+    let mut db = snapshot::begin(&state.pool).await?;
+    let profile = overview(&mut db, id)
         .await
         .map_err(|_| Problem::not_found("your account data is not available yet"))?;
-    let risk = risk(&state.pool, id).await?;
+    let risk = risk(&mut db, id).await?;
     // Customers see reasons and help, not model internals.
     let reasons = risk
         .reasons
@@ -155,7 +162,7 @@ async fn show_own_page(State(state): State<AppState>, caller: Caller) -> Result<
             what_would_help: r.help.clone(),
         })
         .collect();
-    let recent = transactions(&state.pool, id, 10, None).await?.items;
+    let recent = transactions(&mut db, id, 10, None).await?.items;
     Ok(Json(Me {
         customer_id: profile.customer_id,
         name: profile.name,
@@ -171,7 +178,7 @@ async fn show_own_page(State(state): State<AppState>, caller: Caller) -> Result<
         reasons,
         reasons_as_of: risk.decided_at,
         recent_transactions: recent,
-        messages: sent_messages(&state.pool, id, 20).await?,
+        messages: sent_messages(&mut db, id, 20).await?,
     }))
 }
 

@@ -37,6 +37,7 @@ pub mod otp;
 pub mod params;
 pub mod security;
 pub mod sign_in;
+pub mod snapshot;
 pub mod state;
 pub mod webhooks;
 

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use sqlx::{PgPool, Row};
+use sqlx::{PgConnection, Row};
 use utoipa::ToSchema;
 
 use crate::http::cursor;
@@ -126,7 +126,7 @@ pub enum CorrectionKindDoc {
 
 /// A customer's corrections, newest first (at most `limit`).
 pub async fn corrections(
-    pool: &PgPool,
+    db: &mut PgConnection,
     id: &str,
     limit: i64,
 ) -> Result<Vec<CorrectionRow>, Problem> {
@@ -136,7 +136,7 @@ pub async fn corrections(
     )
     .bind(id)
     .bind(limit)
-    .fetch_all(pool)
+    .fetch_all(&mut *db)
     .await?;
     rows.iter()
         .map(|r| {
@@ -162,13 +162,13 @@ pub struct StatementsPage {
 }
 
 /// The profile row, or 404.
-pub async fn overview(pool: &PgPool, id: &str) -> Result<Profile, Problem> {
+pub async fn overview(db: &mut PgConnection, id: &str) -> Result<Profile, Problem> {
     let r = sqlx::query(
         "SELECT customer_id, name, phone, currency, credit_limit_minor, balance_minor, utilisation, \
                 opened_at, last_activity_at, days_past_due FROM customer_overview WHERE customer_id = $1",
     )
     .bind(id)
-    .fetch_optional(pool)
+    .fetch_optional(&mut *db)
     .await?
     .ok_or_else(|| Problem::not_found(format!("no customer {id}")))?;
     let limit: i64 = r.try_get("credit_limit_minor")?;
@@ -196,7 +196,7 @@ struct TxKey {
 
 /// A page of transactions, newest first.
 pub async fn transactions(
-    pool: &PgPool,
+    db: &mut PgConnection,
     id: &str,
     limit: i64,
     after: Option<&str>,
@@ -216,7 +216,7 @@ pub async fn transactions(
     .bind(key.as_ref().map(|k| k.at))
     .bind(key.as_ref().map_or(0, |k| k.seq))
     .bind(limit + 1)
-    .fetch_all(pool)
+    .fetch_all(&mut *db)
     .await?;
     let mut items = Vec::new();
     for r in rows.iter().take(usize::try_from(limit).unwrap_or(0)) {
@@ -246,7 +246,7 @@ pub async fn transactions(
 
 /// A page of statements, newest period first.
 pub async fn statements(
-    pool: &PgPool,
+    db: &mut PgConnection,
     id: &str,
     limit: i64,
     after: Option<&str>,
@@ -266,7 +266,7 @@ pub async fn statements(
     .bind(id)
     .bind(key)
     .bind(limit + 1)
-    .fetch_all(pool)
+    .fetch_all(&mut *db)
     .await?;
     let mut items = Vec::new();
     for r in rows.iter().take(usize::try_from(limit).unwrap_or(0)) {

@@ -18,6 +18,7 @@ use crate::http::cursor;
 use crate::http::freshness::{etag, not_modified, positions, with_etag, Projected};
 use crate::http::params::{bad_param, Params};
 use crate::http::problem::Problem;
+use crate::http::snapshot;
 use crate::http::AppState;
 
 /// Bands the list can be filtered by.
@@ -148,8 +149,11 @@ pub async fn list_customers(
             return Err(bad_param("cursor", "was issued for another sort order"));
         }
     }
+    // The checkpoints and the rows from one snapshot, so the ETag names
+    // exactly the state the page shows.
+    let mut db = snapshot::begin(&state.pool).await?;
     let projected = positions(
-        &state.pool,
+        &mut db,
         &[
             "customer_overview",
             "customer_features",
@@ -224,7 +228,7 @@ pub async fn list_customers(
         None => qb.push(" ORDER BY r.customer_id ASC"),
     };
     qb.push(" LIMIT ").push_bind(limit + 1);
-    let rows = qb.build().fetch_all(&state.pool).await?;
+    let rows = qb.build().fetch_all(&mut *db).await?;
     let mut items = Vec::with_capacity(rows.len());
     for r in &rows {
         items.push(RiskRow {

@@ -21,6 +21,7 @@ use super::timeline::{risk_history, thresholds, AlertRow, RiskPoint, Thresholds}
 use crate::http::freshness::{positions, Projected};
 use crate::http::params::{bad_param, Params};
 use crate::http::problem::Problem;
+use crate::http::snapshot;
 use crate::http::AppState;
 
 fn customer_id(raw: &str) -> Result<String, Problem> {
@@ -82,7 +83,10 @@ pub async fn show_customer(
 ) -> Result<Json<CustomerDetail>, Problem> {
     Params::new(q, &[])?;
     let id = customer_id(&raw)?;
-    let profile = overview(&state.pool, &id).await?;
+    // One snapshot for the whole page: the projections commit apart, and
+    // the page must not show a table before a batch beside one after it.
+    let mut db = snapshot::begin(&state.pool).await?;
+    let profile = overview(&mut db, &id).await?;
     // The features by name and their moment — named, not "every column but",
     // so a column added to the table (the stored state) never leaks here.
     let columns: Vec<String> = std::iter::once("as_of")
@@ -94,11 +98,10 @@ pub async fn show_customer(
         columns.join(", ")
     ))
     .bind(&id)
-    .fetch_optional(&state.pool)
+    .fetch_optional(&mut *db)
     .await?;
-    let history = risk_history(&state.pool, &id).await?;
     let projected: Vec<Projected> = positions(
-        &state.pool,
+        &mut db,
         &[
             "customer_overview",
             "customer_activity",
@@ -111,13 +114,13 @@ pub async fn show_customer(
     Ok(Json(CustomerDetail {
         profile,
         features,
-        risk: risk(&state.pool, &id).await?,
-        risk_history: history,
-        band_thresholds: thresholds(&state.pool, &id).await?,
-        transactions: transactions(&state.pool, &id, 20, None).await?,
-        statements: statements(&state.pool, &id, 12, None).await?,
-        corrections: corrections(&state.pool, &id, 50).await?,
-        alerts: alerts(&state.pool, &id, false, 50).await?,
+        risk: risk(&mut db, &id).await?,
+        risk_history: risk_history(&mut db, &id).await?,
+        band_thresholds: thresholds(&mut db, &id).await?,
+        transactions: transactions(&mut db, &id, 20, None).await?,
+        statements: statements(&mut db, &id, 12, None).await?,
+        corrections: corrections(&mut db, &id, 50).await?,
+        alerts: alerts(&mut db, &id, false, 50).await?,
         projected,
     }))
 }
@@ -149,10 +152,11 @@ pub async fn list_transactions(
 ) -> Result<Json<TransactionsPage>, Problem> {
     let p = Params::new(q, &["limit", "cursor"])?;
     let id = customer_id(&raw)?;
-    overview(&state.pool, &id).await?;
+    let mut db = snapshot::begin(&state.pool).await?;
+    overview(&mut db, &id).await?;
     let limit = p.limit(50, 200)?;
     Ok(Json(
-        transactions(&state.pool, &id, limit, p.text("cursor")).await?,
+        transactions(&mut db, &id, limit, p.text("cursor")).await?,
     ))
 }
 
@@ -183,9 +187,10 @@ pub async fn list_statements(
 ) -> Result<Json<StatementsPage>, Problem> {
     let p = Params::new(q, &["limit", "cursor"])?;
     let id = customer_id(&raw)?;
-    overview(&state.pool, &id).await?;
+    let mut db = snapshot::begin(&state.pool).await?;
+    overview(&mut db, &id).await?;
     let limit = p.limit(12, 120)?;
     Ok(Json(
-        statements(&state.pool, &id, limit, p.text("cursor")).await?,
+        statements(&mut db, &id, limit, p.text("cursor")).await?,
     ))
 }

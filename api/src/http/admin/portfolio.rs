@@ -18,6 +18,7 @@ use serde::Serialize;
 use crate::http::freshness::{etag, not_modified, positions, with_etag, Projected};
 use crate::http::params::{bad_param, Params};
 use crate::http::problem::Problem;
+use crate::http::snapshot;
 use crate::http::AppState;
 
 /// Longest range of the band mix.
@@ -153,8 +154,11 @@ pub async fn show_portfolio(
             format!("the range is at most {MAX_DAYS} days"),
         ));
     }
+    // The checkpoints and the rows from one snapshot, so the ETag names
+    // exactly the state the page shows.
+    let mut db = snapshot::begin(&state.pool).await?;
     let projected = positions(
-        &state.pool,
+        &mut db,
         &[
             "customer_overview",
             "customer_features",
@@ -183,7 +187,7 @@ pub async fn show_portfolio(
                 coalesce(sum(balance_minor), 0)::bigint, coalesce(sum(credit_limit_minor), 0)::bigint \
          FROM customer_overview GROUP BY 1, 2 ORDER BY 1, 2",
     )
-    .fetch_all(&state.pool)
+    .fetch_all(&mut *db)
     .await?;
 
     // The mix just before the range …
@@ -194,7 +198,7 @@ pub async fn show_portfolio(
          LEFT JOIN latest l USING (customer_id) WHERE o.opened_at < $1 GROUP BY 1",
     )
     .bind(start)
-    .fetch_all(&state.pool)
+    .fetch_all(&mut *db)
     .await?;
     // … then each day's decisions and openings.
     let changes: Vec<(NaiveDate, String, String, i64)> = sqlx::query_as(
@@ -203,7 +207,7 @@ pub async fn show_portfolio(
     )
     .bind(start)
     .bind(end)
-    .fetch_all(&state.pool)
+    .fetch_all(&mut *db)
     .await?;
     let openings: Vec<(NaiveDate, i64)> = sqlx::query_as(
         "SELECT (opened_at AT TIME ZONE 'UTC')::date, count(*) FROM customer_overview \
@@ -211,7 +215,7 @@ pub async fn show_portfolio(
     )
     .bind(start)
     .bind(end)
-    .fetch_all(&state.pool)
+    .fetch_all(&mut *db)
     .await?;
 
     let mut mix: BTreeMap<String, i64> = BANDS.iter().map(|b| ((*b).to_owned(), 0)).collect();
@@ -228,7 +232,7 @@ pub async fn show_portfolio(
     )
     .bind(start)
     .bind(end)
-    .fetch_all(&state.pool)
+    .fetch_all(&mut *db)
     .await?;
     let opened: HashMap<NaiveDate, i64> = openings.into_iter().collect();
     let mut band_mix = Vec::new();
@@ -260,7 +264,7 @@ pub async fn show_portfolio(
     )
     .bind(start)
     .bind(end)
-    .fetch_one(&state.pool)
+    .fetch_one(&mut *db)
     .await?;
 
     let body = Portfolio {

@@ -7,7 +7,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use sqlx::{PgPool, Row};
+use sqlx::{PgConnection, Row};
 use utoipa::ToSchema;
 
 use crate::http::problem::Problem;
@@ -115,14 +115,14 @@ impl RiskInForce {
 /// the score — read from the decision itself (the customer stream's latest
 /// `RiskAssessed`; `customer` is the aggregate's type), so they match its
 /// numbers.
-async fn staff_reasons(pool: &PgPool, id: &str) -> Result<Vec<StaffReason>, Problem> {
+async fn staff_reasons(db: &mut PgConnection, id: &str) -> Result<Vec<StaffReason>, Problem> {
     let assessment: Option<Value> = sqlx::query_scalar(
         "SELECT payload -> 'RiskAssessed' -> 'assessment' FROM events \
          WHERE aggregate_type = 'customer' AND aggregate_id = $1 AND event_type = 'RiskAssessed' \
          ORDER BY sequence DESC LIMIT 1",
     )
     .bind(id)
-    .fetch_optional(pool)
+    .fetch_optional(&mut *db)
     .await?;
     let Some(a) = assessment else {
         return Ok(Vec::new());
@@ -161,7 +161,7 @@ async fn staff_reasons(pool: &PgPool, id: &str) -> Result<Vec<StaffReason>, Prob
 /// from one decision — the last one recorded — and the moment it was made
 /// at. The latest evaluation (scored at every event, not recorded unless it
 /// changed the decision) is given apart, under `latest`.
-pub async fn risk(pool: &PgPool, id: &str) -> Result<RiskInForce, Problem> {
+pub async fn risk(db: &mut PgConnection, id: &str) -> Result<RiskInForce, Problem> {
     let r = sqlx::query(
         "SELECT r.recorded_since, r.score AS latest_score, r.band AS latest_band, r.scored_at, \
                 d.band, d.score, d.fired_rules, d.model_version, d.as_of, \
@@ -172,7 +172,7 @@ pub async fn risk(pool: &PgPool, id: &str) -> Result<RiskInForce, Problem> {
          WHERE r.customer_id = $1",
     )
     .bind(id)
-    .fetch_optional(pool)
+    .fetch_optional(&mut *db)
     .await?;
     let Some(r) = r else {
         return Ok(RiskInForce::none(None));
@@ -188,7 +188,7 @@ pub async fn risk(pool: &PgPool, id: &str) -> Result<RiskInForce, Problem> {
     let mut reasons: Vec<Reason> =
         serde_json::from_value(r.try_get("reasons")?).map_err(|e| Problem::internal(&e))?;
     reasons.truncate(TOP_REASONS);
-    let mut staff = staff_reasons(pool, id).await?;
+    let mut staff = staff_reasons(db, id).await?;
     staff.truncate(TOP_REASONS);
     Ok(RiskInForce {
         band: r.try_get("band")?,

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use sqlx::{PgPool, Row};
+use sqlx::{PgConnection, Row};
 use utoipa::ToSchema;
 
 use crate::http::problem::Problem;
@@ -77,7 +77,7 @@ pub struct AlertRow {
 }
 
 /// The risk chart's points, oldest first (the newest [`HISTORY_POINTS`]).
-pub async fn risk_history(pool: &PgPool, id: &str) -> Result<Vec<RiskPoint>, Problem> {
+pub async fn risk_history(db: &mut PgConnection, id: &str) -> Result<Vec<RiskPoint>, Problem> {
     let rows = sqlx::query(
         "SELECT scored_at, score, band FROM ( \
              SELECT scored_at, score, band, sequence FROM risk_history WHERE customer_id = $1 \
@@ -85,7 +85,7 @@ pub async fn risk_history(pool: &PgPool, id: &str) -> Result<Vec<RiskPoint>, Pro
     )
     .bind(id)
     .bind(HISTORY_POINTS)
-    .fetch_all(pool)
+    .fetch_all(&mut *db)
     .await?;
     rows.iter()
         .map(|r| {
@@ -100,13 +100,13 @@ pub async fn risk_history(pool: &PgPool, id: &str) -> Result<Vec<RiskPoint>, Pro
 
 /// The band thresholds of the model that scored the customer (from the
 /// model registry), for drawing them on the risk chart.
-pub async fn thresholds(pool: &PgPool, id: &str) -> Result<Option<Thresholds>, Problem> {
+pub async fn thresholds(db: &mut PgConnection, id: &str) -> Result<Option<Thresholds>, Problem> {
     let t: Option<Value> = sqlx::query_scalar(
         "SELECT m.canonical::jsonb -> 'bands' FROM customer_risk r \
          JOIN model_registry m ON m.version = r.model_version WHERE r.customer_id = $1",
     )
     .bind(id)
-    .fetch_optional(pool)
+    .fetch_optional(&mut *db)
     .await?;
     t.map(serde_json::from_value)
         .transpose()
@@ -115,7 +115,7 @@ pub async fn thresholds(pool: &PgPool, id: &str) -> Result<Option<Thresholds>, P
 
 /// Alerts, newest first (only those sent, with `only_sent`).
 pub async fn alerts(
-    pool: &PgPool,
+    db: &mut PgConnection,
     id: &str,
     only_sent: bool,
     limit: i64,
@@ -130,7 +130,7 @@ pub async fn alerts(
     .bind(id)
     .bind(only_sent)
     .bind(limit)
-    .fetch_all(pool)
+    .fetch_all(&mut *db)
     .await?;
     rows.iter()
         .map(|r| {
