@@ -30,34 +30,31 @@ async fn count(app: &TestApp, sql: &str) -> i64 {
 
 /// Waits until scoring, the decision recorder and the alert policy have
 /// handled everything in the log (each step may append events, so the head
-/// is read again every time).
+/// is read again every time). All conditions are checked in one statement,
+/// so on one snapshot: checked apart, a decision recorded between the
+/// checkpoint check and the outbox check (its event committed, then its
+/// outbox row deleted) would look settled before the policy saw it.
 async fn settle(app: &TestApp) {
-    for _ in 0..6_000 {
-        let behind = count(
-            app,
+    // A year of history is imported before the first call: generous.
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    while std::time::Instant::now() < deadline {
+        let settled: bool = sqlx::query_scalar(
             // Behind means an event after the checkpoint in commit order,
             // `(tx_id, global_position)`: positions are handed out before
             // commit, so a projection that has read everything can still
             // sit below the largest position (an import's transaction took
             // it while a recorder's later one committed first).
-            "SELECT count(*) FROM projection_checkpoints c \
-             WHERE c.name IN ('customer_features', 'alert_escalations', 'customer_alerts') \
-               AND EXISTS (SELECT 1 FROM events e \
-                           WHERE (e.tx_id, e.global_position) > (c.tx_id, c.position))",
+            "SELECT (SELECT count(*) FROM projection_checkpoints \
+                     WHERE name IN ('customer_features', 'alert_escalations', 'customer_alerts')) = 3 \
+                AND NOT EXISTS (SELECT 1 FROM projection_checkpoints c, events e \
+                                WHERE c.name IN ('customer_features', 'alert_escalations', 'customer_alerts') \
+                                  AND (e.tx_id, e.global_position) > (c.tx_id, c.position)) \
+                AND NOT EXISTS (SELECT 1 FROM decision_outbox WHERE last_error IS NULL)",
         )
-        .await;
-        let pending = count(
-            app,
-            "SELECT count(*) FROM decision_outbox WHERE last_error IS NULL",
-        )
-        .await;
-        let known = count(
-            app,
-            "SELECT count(*) FROM projection_checkpoints \
-             WHERE name IN ('customer_features', 'alert_escalations', 'customer_alerts')",
-        )
-        .await;
-        if behind == 0 && pending == 0 && known == 3 {
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("settled");
+        if settled {
             return;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;

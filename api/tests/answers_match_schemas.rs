@@ -194,6 +194,9 @@ async fn every_answer_matches_its_documented_schema() {
         "SELECT count(*) FROM customer_transactions WHERE transaction_id = 'T-2'",
     )
     .await;
+    // Every view the admin reads below has applied the whole log (runners
+    // are independent) and no decision waits to be recorded.
+    wait_read_side_settled(&app).await;
 
     // Admin reads, and a manual alert.
     for (path, template) in [

@@ -7,13 +7,17 @@
 mod common;
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use alerts::{AlertPolicy, AlertsRuntime, LocalInbox};
 use api::auth::{Claims, Role};
 use common::*;
 use jsonwebtoken::{encode, EncodingKey, Header};
 use serde_json::{json, Value};
+
+/// How long any one awaited condition may take before the test fails
+/// (generous: CI is a slow machine).
+const PATIENCE: Duration = Duration::from_secs(30);
 
 fn now() -> i64 {
     chrono::Utc::now().timestamp()
@@ -135,18 +139,19 @@ async fn bad_tokens_are_401_and_wrong_roles_are_403() {
         .expect("json"));
         parts.join(".")
     };
-    let mut status = 0;
-    for _ in 0..500 {
-        status = get(&app, "/v1/me", Some(&good)).await.status().as_u16();
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let status = get(&app, "/v1/me", Some(&good)).await.status().as_u16();
         if status == 200 {
             break;
         }
+        assert!(
+            Instant::now() < deadline,
+            "the good token should read /v1/me once the overview has the customer; \
+             still {status} after {PATIENCE:?}"
+        );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    assert_eq!(
-        status, 200,
-        "the good token reads /v1/me once the overview has the customer"
-    );
     for (name, token) in [
         ("missing", None),
         ("expired", Some(expired.as_str())),
@@ -192,15 +197,19 @@ async fn a_customer_sees_only_their_own_data_and_actions_name_the_caller() {
     other["name"] = json!("Ravi Kumar");
     assert_eq!(app.post("/v1/customers", &other).await.status(), 201);
     let a = app.tokens.issue("C-1", Role::Customer, now());
-    let mut seen = Value::Null;
-    for _ in 0..500 {
+    let deadline = Instant::now() + PATIENCE;
+    let seen: Value = loop {
         let r = get(&app, "/v1/me", Some(&a)).await;
         if r.status() == 200 {
-            seen = r.json().await.expect("json");
-            break;
+            break r.json().await.expect("json");
         }
+        assert!(
+            Instant::now() < deadline,
+            "/v1/me for C-1 still {} after {PATIENCE:?} (the overview never had the customer)",
+            r.status()
+        );
         tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    };
     assert_eq!(seen["customer_id"], "C-1");
     assert_eq!(seen["name"], "Asha Rao");
     assert!(!seen.to_string().contains("Ravi"), "nothing of C-2");
@@ -281,7 +290,8 @@ async fn otp_app() -> Otp {
     let (inbox, runtime) = local_alerts(&app, true);
     app.register("C-1").await;
     // Sign-in finds customers by phone in the overview: wait for it.
-    for _ in 0..500 {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
         let n: i64 = sqlx::query_scalar("SELECT count(*) FROM customer_overview")
             .fetch_one(&app.db.pool)
             .await
@@ -289,6 +299,10 @@ async fn otp_app() -> Otp {
         if n == 1 {
             break;
         }
+        assert!(
+            Instant::now() < deadline,
+            "the overview did not have the customer after {PATIENCE:?} ({n} rows)"
+        );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     Otp {
@@ -304,7 +318,8 @@ async fn wait_inbox(
     template: &str,
     n: usize,
 ) -> Vec<alerts::LocalMessage> {
-    for _ in 0..1_000 {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
         let got: Vec<_> = inbox
             .list(Some(to), 100)
             .into_iter()
@@ -313,9 +328,12 @@ async fn wait_inbox(
         if got.len() >= n {
             return got;
         }
+        assert!(
+            Instant::now() < deadline,
+            "fewer than {n} {template} messages for {to} after {PATIENCE:?}: {got:?}"
+        );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    panic!("no {template} message for {to}");
 }
 
 const PHONE: &str = "+919800000001";

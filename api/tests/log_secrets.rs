@@ -11,7 +11,7 @@ mod common;
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use api::auth::Role;
 use common::*;
@@ -63,6 +63,10 @@ async fn post(base: &str, path: &str, body: &Value, token: Option<&str>) -> reqw
     req.send().await.expect("request")
 }
 
+/// How long any one awaited condition may take before the test fails
+/// (generous: CI is a slow machine).
+const PATIENCE: Duration = Duration::from_secs(30);
+
 #[tokio::test]
 async fn sign_in_logs_no_password_code_secret_or_token() {
     let logs = Captured::default();
@@ -80,7 +84,8 @@ async fn sign_in_logs_no_password_code_secret_or_token() {
         .expect("user");
     app.register("C-1").await;
     // Sign-in finds customers by phone in the overview: wait for it.
-    for _ in 0..1_000 {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
         let n: i64 = sqlx::query_scalar("SELECT count(*) FROM customer_overview")
             .fetch_one(&app.db.pool)
             .await
@@ -88,6 +93,10 @@ async fn sign_in_logs_no_password_code_secret_or_token() {
         if n == 1 {
             break;
         }
+        assert!(
+            Instant::now() < deadline,
+            "the overview did not have the customer after {PATIENCE:?} ({n} rows)"
+        );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 
@@ -113,19 +122,21 @@ async fn sign_in_logs_no_password_code_secret_or_token() {
     )
     .await;
     assert_eq!(r.status(), 202);
-    let mut code = None;
-    for _ in 0..1_000 {
+    let deadline = Instant::now() + PATIENCE;
+    let code = loop {
         if let Some(m) = inbox
             .list(Some(PHONE), 10)
             .into_iter()
             .find(|m| m.template == "otp_code")
         {
-            code = Some(m.body_params[0].clone());
-            break;
+            break m.body_params[0].clone();
         }
+        assert!(
+            Instant::now() < deadline,
+            "the code did not reach the inbox within {PATIENCE:?}"
+        );
         tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    let code = code.expect("the code reached the inbox");
+    };
     let r = post(
         &app.base,
         "/v1/auth/otp/verify",

@@ -3,7 +3,7 @@
 
 mod common;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use common::*;
 use serde_json::Value;
@@ -16,10 +16,14 @@ async fn views_follow_ingest_and_lag_is_visible() {
         .post("/v1/customers/C1/transactions", &transaction("T1", 2_500))
         .await;
     assert_eq!(resp.status(), 201);
-    // Wait (bounded) for the runners, woken by the commit, to catch up.
-    let mut ready = Value::Null;
-    for _ in 0..400 {
-        ready = app
+    // Wait (bounded) for every runner, woken by the commit, to catch up:
+    // each projection reads the whole log, so each has applied both events
+    // (a Low first score asks for no decision, so nothing else is appended).
+    let mut expected: Vec<&str> = projections::supervisor::PROJECTIONS.to_vec();
+    expected.sort_unstable();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let ready = loop {
+        let ready: Value = app
             .client
             .get(format!("{}/readyz", app.base))
             .send()
@@ -29,16 +33,23 @@ async fn views_follow_ingest_and_lag_is_visible() {
             .await
             .expect("json");
         let caught_up = ready["projections"].as_array().is_some_and(|ps| {
-            ps.len() == 3
+            let mut names: Vec<&str> = ps.iter().filter_map(|p| p["name"].as_str()).collect();
+            names.sort_unstable();
+            names == expected
                 && ps
                     .iter()
                     .all(|p| p["events_behind"] == 0 && p["events_applied"] == 2)
         });
         if caught_up {
-            break;
+            break ready;
         }
+        assert!(
+            Instant::now() < deadline,
+            "within 30 s, /readyz did not show every projection {expected:?} \
+             caught up with the 2 events: {ready}"
+        );
         tokio::time::sleep(Duration::from_millis(25)).await;
-    }
+    };
     assert_eq!(ready["status"], "ready", "{ready}");
     let balance: i64 =
         sqlx::query_scalar("SELECT balance_minor FROM customer_overview WHERE customer_id = 'C1'")

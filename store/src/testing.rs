@@ -123,13 +123,14 @@ pub async fn fresh_database() -> TestDatabase {
 /// and returns that. A transaction elsewhere in the cluster (autovacuum's,
 /// another test's) may hold the reading horizon for a moment, so a test
 /// asserting that something *becomes* readable polls; it gives up after
-/// 10 s, so a horizon held for good still fails the test.
+/// 30 s (CI is a slow machine), so a horizon held for good still fails the
+/// test.
 pub async fn read_until(
     pool: &PgPool,
     after: crate::Checkpoint,
     enough: impl Fn(&[crate::RecordedEvent]) -> bool,
 ) -> Vec<crate::RecordedEvent> {
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
     loop {
         let events = crate::events::log::read_all(pool, after, 1_000)
             .await

@@ -7,6 +7,7 @@ mod common;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use common::*;
 use sqlx::postgres::PgPoolOptions;
@@ -14,6 +15,10 @@ use sqlx::{Connection, PgConnection, PgPool};
 use store::events::log::{read_all, Checkpoint};
 use store::events::tail::LogTail;
 use store::testing::fresh_database;
+
+/// How long an awaited condition may take before the test fails (the
+/// horizon is cluster-wide, and CI is a slow machine).
+const PATIENCE: Duration = Duration::from_secs(30);
 
 /// A pool that can no longer reach the database: a read through it
 /// succeeds only if it is served from memory.
@@ -30,18 +35,21 @@ async fn closed_pool(url: &str) -> PgPool {
 /// Waits until the first `n` events are readable. The horizon is
 /// cluster-wide: another test's open transaction holds it back a while.
 async fn settle(pool: &PgPool, n: usize) {
-    for _ in 0..100_000 {
-        if read_all(pool, Checkpoint::START, n as i64)
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let read = read_all(pool, Checkpoint::START, n as i64)
             .await
             .expect("read")
-            .len()
-            == n
-        {
+            .len();
+        if read == n {
             return;
         }
-        tokio::task::yield_now().await;
+        assert!(
+            Instant::now() < deadline,
+            "the first {n} events never became readable within {PATIENCE:?} ({read} were)"
+        );
+        tokio::time::sleep(Duration::from_millis(2)).await;
     }
-    panic!("the first {n} events never became readable");
 }
 
 /// Stores `n` events of one stream, each in its own transaction, and waits
@@ -186,16 +194,22 @@ async fn an_event_whose_transaction_commits_late_is_neither_skipped_nor_served_e
     let mut after = head[0].checkpoint;
     let mut late = Vec::new();
     // xmin is cluster-wide: another test's transaction may hold it a while.
-    for _ in 0..10_000 {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
         let batch = tail.read(&db.pool, after, 10).await.expect("read");
         if let Some(last) = batch.last() {
             after = last.checkpoint;
         }
         late.extend(batch);
-        if late.len() == 2 {
+        if late.len() >= 2 {
             break;
         }
-        tokio::task::yield_now().await;
+        let ids: Vec<&str> = late.iter().map(|e| e.aggregate_id.as_str()).collect();
+        assert!(
+            Instant::now() < deadline,
+            "the two events were not both readable within {PATIENCE:?}; read so far: {ids:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(2)).await;
     }
     let ids: Vec<&str> = late.iter().map(|e| e.aggregate_id.as_str()).collect();
     assert_eq!(ids, ["slow", "fast"], "commit order, the late one first");

@@ -4,7 +4,7 @@ mod common;
 
 use std::collections::HashMap;
 
-use common::{config, start, FakeConfigExt, Receiver, SECRET, TOKEN};
+use common::{config, start, wait_delivered, FakeConfigExt, Receiver, SECRET, TOKEN};
 use whatsapp::fake::WebhookTarget;
 use whatsapp::{parse_statuses, verify_signature, Delivery, Template};
 
@@ -127,6 +127,8 @@ async fn duplicated_out_of_order_callbacks_settle_on_read() {
     let a = client.send_template("+919800000001", &t).await.expect("a");
     let b = client.send_template("+919800000002", &t).await.expect("b");
     let got = rx.wait_for(12).await;
+    // The fake counts a webhook only once it has read the receiver's answer.
+    wait_delivered(&fake, 12).await;
 
     // Assert
     assert_eq!(got.len(), 12);

@@ -28,6 +28,10 @@ async fn one_customer_in_full_with_paged_activity() {
         5,
     )
     .await;
+    // The page's latest evaluation is compared with customer_risk below:
+    // scoring (its own runner) must have applied the new transactions, and
+    // any decision they asked for must be recorded, before the page is read.
+    wait_read_side_settled(&p.app).await;
     let body = json_of(get(&p, "/v1/admin/customers/C-000").await).await;
     assert_eq!(body["profile"]["customer_id"], "C-000");
     assert_eq!(body["profile"]["credit_limit_minor"], 10_000_000);
@@ -168,14 +172,28 @@ async fn an_admin_raises_an_alert_through_the_outbox_once_per_idempotency_key() 
         .await
         .expect("post");
     assert_eq!(clash.status(), 409);
-    for _ in 0..1_000 {
-        if p.inbox
-            .list(Some(phone), 10)
-            .iter()
-            .any(|m| m.template == "risk_alert")
-        {
+    // The dispatcher records AlertSent after the inbox accepted the message:
+    // wait for that event (and its view), so the event count read below as
+    // `before` is final.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let sent: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM events WHERE event_type = 'AlertSent' \
+                            AND payload -> 'AlertSent' ->> 'alert_id' = $1) \
+                AND EXISTS (SELECT 1 FROM customer_alerts WHERE alert_id = $1 AND status = 'sent')",
+        )
+        .bind(&id)
+        .fetch_one(&p.app.db.pool)
+        .await
+        .expect("sent");
+        if sent {
             break;
         }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "alert {id} was not recorded as sent within 30 s; inbox: {:?}",
+            p.inbox.list(Some(phone), 10)
+        );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     assert_eq!(

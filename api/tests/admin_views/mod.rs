@@ -83,6 +83,14 @@ pub(crate) async fn portfolio() -> Portfolio {
         (HIGH + LOW) as i64,
     )
     .await;
+    // The band filters read the recorded band, which scoring sets when it
+    // applies the recorded decision: later than the decisions view above.
+    wait_count(
+        &app,
+        "SELECT count(*) FROM customer_risk WHERE recorded_band = 'High'",
+        HIGH as i64,
+    )
+    .await;
     // Every view the tests read has caught up (runners are independent).
     wait_count(
         &app,

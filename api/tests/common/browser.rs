@@ -19,7 +19,7 @@ use crate::common::test_auth;
 pub const AUDITOR: (&str, &str) = api::demo::DEMO_AUDITOR;
 
 /// How long any one condition may take before the test fails.
-pub const PATIENCE: Duration = Duration::from_secs(20);
+pub const PATIENCE: Duration = Duration::from_secs(60);
 
 /// The app with demo data, as `serve --demo` runs it.
 pub struct DemoApp {

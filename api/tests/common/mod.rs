@@ -118,6 +118,61 @@ impl TestApp {
     }
 }
 
+/// Waits until the read side has settled: every projection of
+/// [`projections::supervisor::PROJECTIONS`] has its checkpoint, no
+/// checkpoint (theirs or the alert runners') is behind the log in commit
+/// order, and no decision waits to be recorded. One statement, so one
+/// snapshot: checked apart, a decision recorded between the checks (its
+/// event committed, then its outbox row deleted) would look settled before
+/// the views applied it. Fails the test after 60 s.
+pub async fn wait_read_side_settled(app: &TestApp) {
+    let names: Vec<String> = projections::supervisor::PROJECTIONS
+        .iter()
+        .map(|n| (*n).to_owned())
+        .collect();
+    let limit = std::time::Duration::from_secs(60);
+    let deadline = std::time::Instant::now() + limit;
+    loop {
+        let settled: bool = sqlx::query_scalar(
+            "SELECT (SELECT count(*) FROM projection_checkpoints WHERE name = ANY($1)) = $2 \
+                AND NOT EXISTS (SELECT 1 FROM projection_checkpoints c, events e \
+                                WHERE (e.tx_id, e.global_position) > (c.tx_id, c.position)) \
+                AND NOT EXISTS (SELECT 1 FROM decision_outbox WHERE last_error IS NULL)",
+        )
+        .bind(&names)
+        .bind(names.len() as i64)
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("settled");
+        if settled {
+            return;
+        }
+        if std::time::Instant::now() >= deadline {
+            let state: Vec<(String, i64, i64, Option<String>)> = sqlx::query_as(
+                "SELECT c.name, c.position, \
+                        (SELECT count(*) FROM events e \
+                          WHERE (e.tx_id, e.global_position) > (c.tx_id, c.position)), \
+                        c.last_error \
+                 FROM projection_checkpoints c ORDER BY c.name",
+            )
+            .fetch_all(&app.db.pool)
+            .await
+            .expect("checkpoints");
+            let pending: i64 =
+                sqlx::query_scalar("SELECT count(*) FROM decision_outbox WHERE last_error IS NULL")
+                    .fetch_one(&app.db.pool)
+                    .await
+                    .expect("outbox");
+            panic!(
+                "the read side did not settle within {limit:?}: checkpoints \
+                 (name, position, events behind, error) {state:?}, \
+                 {pending} decisions waiting to be recorded"
+            );
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
 pub fn registration(id: &str) -> Value {
     json!({"customer_id": id, "name": "Asha Rao", "phone": "+919800000001",
            "credit_limit_minor": 10_000_000, "currency": "INR", "opened_at": "2026-01-01T00:00:00Z"})

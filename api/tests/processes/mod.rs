@@ -153,6 +153,10 @@ pub async fn healthy(base: String) -> bool {
 /// up, no decision waits to be recorded, no alert to be sent — and no event
 /// was appended while this was being checked (a decision recorded between
 /// two of the checks would otherwise look settled before its alert exists).
+/// "No event appended" compares the number of events as well as the largest
+/// position: positions are handed out before commit, so an event with a
+/// lower position than the largest can commit late and leave the maximum
+/// unchanged.
 pub async fn wait_settled(pool: &sqlx::PgPool, bases: &[String]) {
     wait_until(
         "the read side and alerts to settle",
@@ -160,8 +164,15 @@ pub async fn wait_settled(pool: &sqlx::PgPool, bases: &[String]) {
         || {
             let (pool, bases) = (pool.clone(), bases.to_vec());
             async move {
-                let head = "SELECT coalesce(max(global_position), 0) FROM events";
-                let before = count(&pool, head).await;
+                let head = || async {
+                    sqlx::query_as::<_, (i64, i64)>(
+                        "SELECT count(*), coalesce(max(global_position), 0) FROM events",
+                    )
+                    .fetch_one(&pool)
+                    .await
+                    .expect("head")
+                };
+                let before = head().await;
                 let pending_decisions =
                     "SELECT count(*) FROM decision_outbox WHERE last_error IS NULL";
                 let pending_alerts = "SELECT count(*) FROM alert_outbox WHERE state = 'pending'";
@@ -185,7 +196,7 @@ pub async fn wait_settled(pool: &sqlx::PgPool, bases: &[String]) {
                         return false;
                     }
                 }
-                count(&pool, head).await == before
+                head().await == before
             }
         },
     )

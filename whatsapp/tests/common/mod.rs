@@ -88,16 +88,44 @@ impl Receiver {
         }
     }
 
-    /// Wait (bounded, 5 s) until at least `n` webhooks arrived; return them.
+    /// Waits until at least `n` webhooks arrived and returns them; fails the
+    /// test after [`PATIENCE`].
     pub async fn wait_for(&self, n: usize) -> Vec<Received> {
-        let deadline = Instant::now() + Duration::from_secs(5);
+        let deadline = Instant::now() + PATIENCE;
         loop {
             let got = self.got.lock().expect("lock").clone();
-            if got.len() >= n || Instant::now() >= deadline {
+            if got.len() >= n {
                 return got;
             }
+            assert!(
+                Instant::now() < deadline,
+                "waited {PATIENCE:?} for {n} webhooks at the receiver, got {}",
+                got.len()
+            );
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
+    }
+}
+
+/// How long any one awaited condition may take before the test fails
+/// (generous: CI is a slow machine).
+pub const PATIENCE: Duration = Duration::from_secs(30);
+
+/// Waits until the fake has counted `n` webhooks as delivered (it counts
+/// one only after reading the receiver's answer, so after the receiver
+/// holds it); fails the test after [`PATIENCE`].
+pub async fn wait_delivered(fake: &FakeHandle, n: usize) {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let delivered = fake.callbacks_delivered();
+        if delivered >= n {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "waited {PATIENCE:?} for the fake to count {n} webhooks delivered, got {delivered}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
 
