@@ -7,6 +7,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use domain::alert_budget::AlertBudget;
 use domain::customer::{TemplateParameters, TemplateRef};
 use domain::risk::Band;
 
@@ -45,6 +46,12 @@ pub struct AlertPolicy {
     /// nothing (`ALERT_MAX_AGE`, default 72 h; `off`: no limit), so imported
     /// history never messages anyone.
     pub max_age: Option<Duration>,
+    /// The portfolio's alert budget (`ALERT_FALSE_ALARM_BUDGET`, default
+    /// 0.10): an escalation that would message one more customer is recorded
+    /// as suppressed (`budget`) when with them the customers messaged in the
+    /// last year who have not become delinquent would be more than this
+    /// share of the customers who are not delinquent. 1 never withholds.
+    pub budget: AlertBudget,
     /// The clock the moment of deciding is read from (the wall clock; tests
     /// hand in a fixed one).
     pub clock: fn() -> chrono::DateTime<chrono::Utc>,
@@ -59,6 +66,31 @@ pub struct AlertPolicy {
 
 /// Default of [`AlertPolicy::max_age`]: 72 hours.
 pub const DEFAULT_MAX_AGE: Duration = Duration::from_secs(72 * 3600);
+
+/// Default share of [`AlertPolicy::budget`]: a tenth of the customers who
+/// are not delinquent may be messaged in a year without becoming so.
+pub const DEFAULT_BUDGET_SHARE: f64 = 0.10;
+
+/// Reads a budget share in (0, 1].
+fn parse_budget(name: &'static str, default: AlertBudget) -> Result<AlertBudget, ConfigError> {
+    match var(name) {
+        None => Ok(default),
+        Some(v) => share(&v)
+            .map(AlertBudget::of_share)
+            .map_err(|message| ConfigError { name, message }),
+    }
+}
+
+/// A share in (0, 1], such as `0.1`; NaN and infinities are refused.
+fn share(raw: &str) -> Result<f64, String> {
+    match raw.trim().parse::<f64>() {
+        Ok(v) if v > 0.0 && v <= 1.0 => Ok(v),
+        Ok(_) => Err(format!(
+            "{raw:?} must be more than 0 and at most 1 (1: never withhold)"
+        )),
+        Err(_) => Err(format!("{raw:?} is not a number such as 0.1")),
+    }
+}
 
 /// Reads an age such as `72h`, `3d`, `90m` or `3600s`; `off` is no limit.
 fn parse_age(
@@ -115,6 +147,7 @@ impl Default for AlertPolicy {
             min_band: Band::High,
             cooldown: Duration::from_secs(24 * 3600),
             max_age: Some(DEFAULT_MAX_AGE),
+            budget: AlertBudget::of_share(DEFAULT_BUDGET_SHARE),
             clock: chrono::Utc::now,
             template: TemplateRef {
                 name: "risk_alert".into(),
@@ -248,8 +281,8 @@ impl WhatsAppSettings {
 
 impl AlertPolicy {
     /// Reads `WHATSAPP_TEMPLATE_FLAGGED`, `WHATSAPP_TEMPLATE_LANGUAGE`,
-    /// `WHATSAPP_TEMPLATE_FALLBACK`, `ALERT_MIN_BAND`, `ALERT_COOLDOWN_HOURS`
-    /// and `ALERT_MAX_AGE`.
+    /// `WHATSAPP_TEMPLATE_FALLBACK`, `ALERT_MIN_BAND`, `ALERT_COOLDOWN_HOURS`,
+    /// `ALERT_MAX_AGE` and `ALERT_FALSE_ALARM_BUDGET`.
     pub fn from_env() -> Result<Self, ConfigError> {
         let d = Self::default();
         let min_band = match var("ALERT_MIN_BAND").as_deref() {
@@ -273,6 +306,7 @@ impl AlertPolicy {
             min_band,
             cooldown: Duration::from_secs_f64(hours * 3600.0),
             max_age: parse_age("ALERT_MAX_AGE", d.max_age)?,
+            budget: parse_budget("ALERT_FALSE_ALARM_BUDGET", d.budget)?,
             clock: d.clock,
             template: TemplateRef {
                 name: var("WHATSAPP_TEMPLATE_FLAGGED").unwrap_or(d.template.name),
@@ -330,6 +364,16 @@ mod tests {
         assert_eq!(age("off"), Ok(None));
         for bad in ["72", "h", "", "0h", "-1h", "1.5h", "72 hours", "99999999d"] {
             assert!(age(bad).is_err(), "{bad:?} is refused");
+        }
+    }
+
+    #[test]
+    fn a_budget_share_is_more_than_0_and_at_most_1() {
+        assert_eq!(share("0.1"), Ok(0.1));
+        assert_eq!(share(" 1 "), Ok(1.0));
+        assert_eq!(share("1e-3"), Ok(0.001));
+        for bad in ["abc", "", "0", "-0.1", "1.5", "NaN", "inf", "10%"] {
+            assert!(share(bad).is_err(), "{bad:?} is refused");
         }
     }
 }

@@ -11,11 +11,14 @@
 //! outbox and dispatcher.
 //!
 //! # Layout
+//! - [`budget`]: the portfolio counts the escalation policy's alert budget
+//!   reads (`alert_budget_customers`).
 //! - [`config`]: policy, pacing, retries and the WhatsApp connection (env).
 //! - [`otp`]: one-time codes — generation, keyed hash, sealing for sending.
 //! - [`runtime`]: starts and stops all of it in one process.
 
 pub mod adapter;
+pub mod budget;
 pub mod config;
 pub mod dispatcher;
 pub mod otp;

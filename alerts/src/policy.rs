@@ -8,6 +8,13 @@
 //! crash between raising and moving the checkpoint) raises nothing new: the
 //! aggregate answers a repeated `RaiseAlert` with no event. The cooldown is
 //! the aggregate's call too, so it holds however many runners race.
+//!
+//! The portfolio's alert budget is this process's call, since it counts
+//! across customers: the policy keeps the counts ([`crate::budget`]) in its
+//! own transaction, so they move with its checkpoint, and an escalation that
+//! would message one more customer when the budget has no room is raised
+//! with the counts (`withheld_by_budget`): the aggregate records it as
+//! suppressed (`budget`) and nothing is sent.
 
 use domain::customer::{Addressed, AlertCause, CustomerCommand, RaiseAlert, RiskAssessed};
 use domain::login::{Login, LoginEvent};
@@ -18,6 +25,7 @@ use projections::{Projection, ProjectionError, Tables};
 use sqlx::PgConnection;
 use store::{CommandBus, CommandError, Metadata, RecordedEvent};
 
+use crate::budget::{self, PendingFacts, DELINQUENT_DAYS_PAST_DUE};
 use crate::config::AlertPolicy;
 
 /// Namespace of escalation alert ids (UUID v5 of the decision id).
@@ -68,10 +76,23 @@ pub fn alert_for(
         max_age_seconds: policy
             .max_age
             .map(|a| u32::try_from(a.as_secs()).unwrap_or(u32::MAX)),
+        withheld_by_budget: None,
     })
 }
 
-/// The process manager, run as a projection without tables.
+/// Whether the aggregate will suppress `c` as stale (the same test it
+/// makes): such an alert sends nothing, so it takes nothing from the budget.
+fn is_stale(c: &RaiseAlert) -> bool {
+    match (c.decided_at, c.max_age_seconds) {
+        (Some(decided_at), Some(max_age)) => {
+            c.raised_at + chrono::Duration::seconds(i64::from(max_age)) < decided_at
+        }
+        _ => false,
+    }
+}
+
+/// The process manager, run as a projection without tables of its own to
+/// rebuild (the budget's table is live state, written only while live).
 pub struct EscalationPolicy {
     bus: CommandBus<Customer>,
     policy: AlertPolicy,
@@ -84,7 +105,86 @@ impl EscalationPolicy {
     }
 }
 
+/// An alert to raise: the customer, the command, the correlation id.
+type Raising = (String, RaiseAlert, String);
+
 impl EscalationPolicy {
+    /// What a customer event means here: the budget's facts (registration,
+    /// delinquency) are kept, and a decision that escalates gives its alert,
+    /// withheld when the budget has no room.
+    async fn customer_event(
+        &self,
+        tx: &mut PgConnection,
+        stored: &RecordedEvent,
+        now: chrono::DateTime<chrono::Utc>,
+        facts: &mut PendingFacts,
+    ) -> Result<Option<Raising>, ProjectionError> {
+        if !matches!(
+            stored.event_type.as_str(),
+            "RiskAssessed" | "CustomerRegistered" | "DaysPastDueReported"
+        ) {
+            return Ok(None);
+        }
+        let Ok(event) = stored.payload.decode::<CustomerEvent>() else {
+            return Ok(None);
+        };
+        let customer = stored.aggregate_id.as_str();
+        let decision = match event {
+            CustomerEvent::CustomerRegistered(r) => {
+                facts.opened(customer, r.opened_at);
+                return Ok(None);
+            }
+            CustomerEvent::DaysPastDueReported(d) => {
+                if d.days_past_due >= DELINQUENT_DAYS_PAST_DUE {
+                    facts.delinquent(customer, d.as_of);
+                }
+                return Ok(None);
+            }
+            CustomerEvent::RiskAssessed(decision) => decision,
+            _ => return Ok(None),
+        };
+        let Some(mut command) = alert_for(&self.policy, &decision, now) else {
+            return Ok(None);
+        };
+        if !is_stale(&command) {
+            self.spend_budget(tx, customer, &mut command, facts).await?;
+        }
+        Ok(Some((
+            customer.to_owned(),
+            command,
+            decision.assessment.decision_id.clone(),
+        )))
+    }
+
+    /// Lets `command` through the budget (and counts its customer as
+    /// messaged at the decision's business time), or marks it withheld with
+    /// the counts. A customer already counted is always let through: a
+    /// repeat costs nothing, the cooldown governs repeats. An alert let
+    /// through that the aggregate then suppresses by its cooldown still
+    /// counts: the customer was messaged within the cooldown anyway.
+    async fn spend_budget(
+        &self,
+        tx: &mut PgConnection,
+        customer: &str,
+        command: &mut RaiseAlert,
+        facts: &mut PendingFacts,
+    ) -> Result<(), ProjectionError> {
+        // Everything before this decision in the log, counted.
+        facts.flush(tx).await?;
+        let budget = self.policy.budget;
+        if !budget.is_unlimited() {
+            let (counts, counted) = budget::counts_at(tx, customer, command.raised_at).await?;
+            if !counted && !budget.has_room(&counts) {
+                command.withheld_by_budget = Some(counts);
+                return Ok(());
+            }
+        }
+        // Kept up to date even without a limit, so a budget set later starts
+        // from true counts.
+        budget::messaged(tx, customer, command.raised_at).await?;
+        Ok(())
+    }
+
     /// Raises the alerts: each customer's in order, customers side by side
     /// (their commands then share group commits instead of queueing behind
     /// each other one by one). Every raise is idempotent on its alert id, so a
@@ -158,7 +258,7 @@ impl Projection for EscalationPolicy {
 
     async fn apply(
         &self,
-        _tx: &mut PgConnection,
+        tx: &mut PgConnection,
         tables: &Tables,
         events: &[RecordedEvent],
     ) -> Result<(), ProjectionError> {
@@ -167,24 +267,15 @@ impl Projection for EscalationPolicy {
         }
         let now = (self.policy.clock)();
         let mut raises = Vec::new();
+        let mut facts = PendingFacts::default();
         for stored in events {
             let command = match stored.aggregate_type.as_str() {
-                t if t == <Customer as cqrs_es::Aggregate>::TYPE
-                    && stored.event_type == "RiskAssessed" =>
-                {
-                    let Ok(CustomerEvent::RiskAssessed(decision)) =
-                        stored.payload.decode::<CustomerEvent>()
+                t if t == <Customer as cqrs_es::Aggregate>::TYPE => {
+                    let Some(command) = self.customer_event(tx, stored, now, &mut facts).await?
                     else {
                         continue;
                     };
-                    match alert_for(&self.policy, &decision, now) {
-                        Some(c) => (
-                            stored.aggregate_id.clone(),
-                            c,
-                            decision.assessment.decision_id.clone(),
-                        ),
-                        None => continue,
-                    }
+                    command
                 }
                 t if t == <Login as cqrs_es::Aggregate>::TYPE
                     && stored.event_type == "OtpVerified" =>
@@ -207,6 +298,7 @@ impl Projection for EscalationPolicy {
                         cooldown_seconds: 0,
                         decided_at: None,
                         max_age_seconds: None,
+                        withheld_by_budget: None,
                     };
                     (v.customer_id.to_string(), command, v.otp_id.to_string())
                 }
@@ -228,6 +320,7 @@ impl Projection for EscalationPolicy {
                 correlation,
             });
         }
+        facts.flush(tx).await?;
         self.raise_all(raises).await
     }
 }

@@ -42,6 +42,7 @@ async fn main() {
     let h = harness(FakeConfig::default(), false).await;
     let policy = AlertPolicy {
         max_age: None,
+        budget: domain::alert_budget::AlertBudget::of_share(1.0),
         ..AlertPolicy::default()
     };
     for n in 0..DUE {

@@ -384,6 +384,7 @@ async fn alerts_on_the_stream_show_in_records_and_sections_and_change_no_replay(
         cooldown_seconds: 0,
         decided_at: None,
         max_age_seconds: None,
+        withheld_by_budget: None,
     };
     bus(&db.pool)
         .execute(

@@ -36,7 +36,10 @@ pub(super) async fn serve(
     demo: bool,
     read_side: bool,
 ) -> anyhow::Result<()> {
-    let whatsapp = crate::alerting::Alerting::from_env()?;
+    let mut whatsapp = crate::alerting::Alerting::from_env()?;
+    if demo {
+        whatsapp = whatsapp.for_demo();
+    }
     let auth = crate::auth::AuthSettings::from_env(demo)?;
     let skew = crate::http::clock::max_future_skew_from_env().map_err(anyhow::Error::msg)?;
     let db = db.open().await?;

@@ -188,6 +188,7 @@ impl Harness {
                 cooldown_seconds: 0,
                 decided_at: None,
                 max_age_seconds: None,
+                withheld_by_budget: None,
             })),
         )
         .await;
@@ -288,10 +289,12 @@ pub async fn last_position(pool: &sqlx::PgPool) -> i64 {
 
 /// The default policy without an age limit: these fixtures' facts are dated
 /// early 2026, long before the tests run (`alerting_stale.rs` tests the
-/// limit).
+/// limit). Nor a budget: a portfolio of a few customers opened days before
+/// its decisions has none yet (`alert_budget.rs` tests it).
 pub fn fixture_policy() -> AlertPolicy {
     AlertPolicy {
         max_age: None,
+        budget: domain::alert_budget::AlertBudget::of_share(1.0),
         ..AlertPolicy::default()
     }
 }

@@ -52,9 +52,11 @@ pub async fn spawn_demo_app() -> DemoApp {
         lag: state.lag.clone(),
         notifier: Some(state.notifier.clone()),
         // The fixtures' facts are dated early 2026: no age limit here
-        // (`alerting_stale.rs` tests it).
+        // (`alerting_stale.rs` tests it); three demo customers are no
+        // portfolio to hold a budget on (`alert_budget.rs` tests it).
         policy: alerts::AlertPolicy {
             max_age: None,
+            budget: domain::alert_budget::AlertBudget::of_share(1.0),
             ..Default::default()
         },
         dispatch: alerts::DispatchConfig {

@@ -192,9 +192,12 @@ pub fn local_alerts(
     codes: bool,
 ) -> (std::sync::Arc<alerts::LocalInbox>, alerts::AlertsRuntime) {
     // The fixtures' facts are dated early 2026: no age limit here
-    // (`alerting_stale.rs` tests it).
+    // (`alerting_stale.rs` tests it); nor a budget, which a portfolio of a
+    // few customers opened days before its decisions has not earned yet
+    // (`alert_budget.rs` tests it).
     let policy = alerts::AlertPolicy {
         max_age: None,
+        budget: domain::alert_budget::AlertBudget::of_share(1.0),
         ..Default::default()
     };
     local_alerts_with(app, codes, policy)

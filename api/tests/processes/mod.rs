@@ -70,6 +70,8 @@ impl Server {
             .env("ALERT_RECONCILE_SECONDS", "3")
             // The load's facts are dated early 2026: no age limit here.
             .env("ALERT_MAX_AGE", "off")
+            // Nor a budget: the load's portfolio is days old at its decisions.
+            .env("ALERT_FALSE_ALARM_BUDGET", "1")
             // The hand-set demo model, whose rules make a 96 % purchase
             // High: these tests are about delivery, not about the model.
             .env("MODEL_ARTIFACT", demo_model_file())

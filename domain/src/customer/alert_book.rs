@@ -111,6 +111,7 @@ impl AlertBook {
                         previous_alert_id: None,
                         cooldown_until: None,
                         decided_at: Some(decided_at),
+                        budget: None,
                         raised_at: c.raised_at,
                     },
                 ))));
@@ -128,10 +129,27 @@ impl AlertBook {
                         previous_alert_id: Some(last.alert_id.clone()),
                         cooldown_until: Some(until),
                         decided_at: None,
+                        budget: None,
                         raised_at: c.raised_at,
                     },
                 ))));
             }
+        }
+        // After stale and cooldown: a suppression either would make anyway is
+        // not the budget's doing (and a stale one never consumed budget).
+        if let (AlertCause::Escalation { .. }, Some(counts)) = (&c.cause, c.withheld_by_budget) {
+            return Ok(Some(CustomerEvent::AlertSuppressed(Box::new(
+                AlertSuppressed {
+                    alert_id: c.alert_id,
+                    cause: c.cause,
+                    reason: SuppressionReason::Budget,
+                    previous_alert_id: None,
+                    cooldown_until: None,
+                    decided_at: c.decided_at,
+                    budget: Some(counts),
+                    raised_at: c.raised_at,
+                },
+            ))));
         }
         let render = |t: &TemplateRef| AlertMessage {
             template: t.name.clone(),
@@ -158,7 +176,7 @@ impl AlertBook {
             Some(e) if !e.suppressed => Ok(e),
             Some(_) => Err(CustomerError::invalid(
                 "alert_id",
-                "the alert was suppressed by the cooldown and never sent",
+                "the alert was suppressed and never sent",
             )),
             None => Err(unknown(alert_id)),
         }

@@ -6,6 +6,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::alert_budget::BudgetCounts;
 use crate::risk::Band;
 use crate::values::{ExternalId, PhoneNumber};
 
@@ -142,6 +143,12 @@ pub struct RaiseAlert {
     /// about (none: no limit). Manual alerts ignore it.
     #[serde(default)]
     pub max_age_seconds: Option<u32>,
+    /// The portfolio at the decision, when the alert budget had no room for
+    /// one more customer: the escalation is recorded as suppressed
+    /// (`budget`) instead of sent. The deciding process counts the
+    /// portfolio (the aggregate sees one customer); manual alerts ignore it.
+    #[serde(default)]
+    pub withheld_by_budget: Option<BudgetCounts>,
 }
 
 /// Why an alert was recorded but not sent.
@@ -155,14 +162,18 @@ pub enum SuppressionReason {
     /// decided (e.g. imported history): messaging about it would be about
     /// the past.
     Stale,
+    /// The portfolio's alert budget (`ALERT_FALSE_ALARM_BUDGET`) had no room
+    /// for one more customer when it was decided.
+    Budget,
 }
 
 impl SuppressionReason {
-    /// The reason's wire name: `cooldown` or `stale`.
+    /// The reason's wire name: `cooldown`, `stale` or `budget`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Cooldown => "cooldown",
             Self::Stale => "stale",
+            Self::Budget => "budget",
         }
     }
 }
@@ -185,7 +196,8 @@ pub struct AlertRaised {
 }
 
 /// An escalation was recorded but not messaged: within the cooldown of an
-/// earlier alert, or about a fact too old to message about.
+/// earlier alert, about a fact too old to message about, or beyond the
+/// portfolio's alert budget.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AlertSuppressed {
     /// The id the alert would have had.
@@ -200,9 +212,13 @@ pub struct AlertSuppressed {
     pub previous_alert_id: Option<ExternalId>,
     /// When the cooldown ends (cooldown only).
     pub cooldown_until: Option<DateTime<Utc>>,
-    /// When the alert was decided (stale only).
+    /// When the alert was decided (stale and budget).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decided_at: Option<DateTime<Utc>>,
+    /// The portfolio as the budget read it when it had no room (budget
+    /// only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget: Option<BudgetCounts>,
     /// When.
     pub raised_at: DateTime<Utc>,
 }

@@ -1,5 +1,5 @@
-//! Tests of alerts on the Customer aggregate: raising, the cooldown, and
-//! idempotent reports of sends and deliveries.
+//! Tests of alerts on the Customer aggregate: raising, the cooldown, the age
+//! limit, the alert budget, and idempotent reports of sends and deliveries.
 
 use cqrs_es::test::TestFramework;
 use cqrs_es::Aggregate;
@@ -43,6 +43,7 @@ fn escalation(id: &str, band: Band, at_: &str) -> RaiseAlert {
         cooldown_seconds: 24 * 3600,
         decided_at: None,
         max_age_seconds: None,
+        withheld_by_budget: None,
     }
 }
 
@@ -238,6 +239,96 @@ fn a_suppression_recorded_before_reasons_existed_reads_as_a_cooldown() {
     assert_eq!(s.cooldown_until, Some(at("2026-03-02T21:00:00Z")));
 }
 
+/// The portfolio as the policy counted it when the budget had no room.
+fn no_room() -> crate::alert_budget::BudgetCounts {
+    crate::alert_budget::BudgetCounts {
+        customers: 10,
+        delinquent: 0,
+        messaged_not_delinquent: 2,
+        seconds_open: 200 * 86_400,
+    }
+}
+
+#[test]
+fn an_escalation_withheld_by_the_budget_is_recorded_with_the_counts_and_not_raised() {
+    let events = run(vec![raise(RaiseAlert {
+        decided_at: Some(at("2026-03-01T10:00:05Z")),
+        withheld_by_budget: Some(no_room()),
+        ..escalation("A1", Band::High, "2026-03-01T10:00:00Z")
+    })])
+    .expect("decided");
+    let [CustomerEvent::AlertSuppressed(s)] = events.as_slice() else {
+        panic!("expected one AlertSuppressed, got {events:?}");
+    };
+    assert_eq!(s.reason, SuppressionReason::Budget);
+    assert_eq!(s.reason.as_str(), "budget");
+    assert_eq!(s.budget, Some(no_room()));
+    assert_eq!(s.previous_alert_id, None);
+    // Withheld is not sent, so it starts no cooldown: the next rise is news.
+    let events = run(vec![
+        raise(RaiseAlert {
+            withheld_by_budget: Some(no_room()),
+            ..escalation("A1", Band::High, "2026-03-01T10:00:00Z")
+        }),
+        raise(escalation("A2", Band::High, "2026-03-01T11:00:00Z")),
+    ])
+    .expect("decided");
+    assert!(matches!(&events[1], CustomerEvent::AlertRaised(_)));
+}
+
+#[test]
+fn a_stale_escalation_is_stale_not_budget_and_a_manual_alert_ignores_the_budget() {
+    let events = run(vec![
+        raise(RaiseAlert {
+            decided_at: Some(at("2026-12-01T09:00:00Z")),
+            max_age_seconds: Some(72 * 3600),
+            withheld_by_budget: Some(no_room()),
+            ..escalation("A1", Band::High, "2026-06-01T10:00:00Z")
+        }),
+        raise(RaiseAlert {
+            cause: AlertCause::Manual {
+                requested_by: "alice".into(),
+                reason: "called".into(),
+            },
+            withheld_by_budget: Some(no_room()),
+            ..escalation("M1", Band::High, "2026-12-01T09:00:00Z")
+        }),
+    ])
+    .expect("decided");
+    let CustomerEvent::AlertSuppressed(s) = &events[0] else {
+        panic!("stale, got {:?}", events[0]);
+    };
+    assert_eq!((s.reason, s.budget), (SuppressionReason::Stale, None));
+    assert!(matches!(&events[1], CustomerEvent::AlertRaised(_)));
+}
+
+#[test]
+fn events_recorded_before_the_budget_existed_still_read() {
+    let command = serde_json::json!({
+        "alert_id": "A1",
+        "cause": {"kind": "manual", "requested_by": "a", "reason": "b"},
+        "template": {"name": "risk_alert", "language": "en", "parameters": "first_name_and_headline"},
+        "fallback": null,
+        "raised_at": "2026-03-01T21:00:00Z",
+        "cooldown_seconds": 0
+    });
+    let c: RaiseAlert = serde_json::from_value(command).expect("old command");
+    assert_eq!(c.withheld_by_budget, None);
+    let suppressed = serde_json::json!({
+        "alert_id": "A1",
+        "cause": {"kind": "manual", "requested_by": "a", "reason": "b"},
+        "reason": "stale",
+        "previous_alert_id": null,
+        "cooldown_until": null,
+        "raised_at": "2026-03-01T21:00:00Z"
+    });
+    let s: AlertSuppressed = serde_json::from_value(suppressed).expect("old event");
+    assert_eq!(s.budget, None);
+    // And a stale one is written as before: no `budget` key.
+    let again = serde_json::to_value(&s).expect("json");
+    assert!(again.get("budget").is_none(), "{again}");
+}
+
 #[test]
 fn a_manual_alert_ignores_the_cooldown_but_needs_a_reason() {
     let manual = |id: &str, reason: &str| {
@@ -253,6 +344,7 @@ fn a_manual_alert_ignores_the_cooldown_but_needs_a_reason() {
             cooldown_seconds: 0,
             decided_at: None,
             max_age_seconds: None,
+            withheld_by_budget: None,
         })
     };
     let events = run(vec![

@@ -139,7 +139,7 @@ export function alertsTable(items) {
       ["Why", (a) => a.reason || a.decision_id || "—", "wide"],
       ["By", (a) => a.requested_by || "system"],
       ["Status", (a) => delivery(a)],
-      ["Detail", (a) => a.failed_reason || (a.suppressed_reason === "stale" ? "not sent: about the past" : a.suppressed_reason === "cooldown" ? "not sent: cooldown" : null) || (a.read_at ? `read ${when(a.read_at)}` : a.delivered_at ? `delivered ${when(a.delivered_at)}` : a.sent_at ? `sent ${when(a.sent_at)}` : "—")],
+      ["Detail", (a) => a.failed_reason || (a.suppressed_reason === "stale" ? "not sent: about the past" : a.suppressed_reason === "cooldown" ? "not sent: cooldown" : a.suppressed_reason === "budget" ? "not sent: alert budget" : null) || (a.read_at ? `read ${when(a.read_at)}` : a.delivered_at ? `delivered ${when(a.delivered_at)}` : a.sent_at ? `sent ${when(a.sent_at)}` : "—")],
     ],
     items,
     { caption: "Alerts", empty: "No alerts yet." },

@@ -67,7 +67,7 @@ function funnel(p) {
       ],
       { label: `Risk alerts raised ${p.from} to ${p.to}: ${a.raised} raised, ${a.sent} sent, ${a.delivered} delivered, ${a.read} read, ${a.failed} failed` },
     )),
-    h("p.muted", {}, `Risk alerts only (escalations and staff's alerts). Suppressed alerts were held back by the cooldown or were about the past (${a.suppressed_stale} of them), and are not counted as raised; ${a.other_messages} other messages (welcome) are not counted here.`),
+    h("p.muted", {}, `Risk alerts only (escalations and staff's alerts). Suppressed alerts were held back by the cooldown, were about the past (${a.suppressed_stale} of them) or were beyond the alert budget (${a.suppressed_budget}), and are not counted as raised; ${a.other_messages} other messages (welcome) are not counted here.`),
   );
 }
 

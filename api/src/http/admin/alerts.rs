@@ -104,6 +104,7 @@ pub async fn raise_alert(
         cooldown_seconds: 0,
         decided_at: None,
         max_age_seconds: None,
+        withheld_by_budget: None,
     }));
     let addressed = Addressed {
         customer_id: customer_id.clone(),

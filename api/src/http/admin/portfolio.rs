@@ -69,10 +69,13 @@ pub struct Migration {
 pub struct Funnel {
     /// Raised (and not suppressed).
     pub raised: i64,
-    /// Recorded but not sent: within a cooldown, or about the past.
+    /// Recorded but not sent: within a cooldown, about the past, or beyond
+    /// the portfolio's alert budget.
     pub suppressed: i64,
     /// Of those, about a fact older than `ALERT_MAX_AGE` (imported history).
     pub suppressed_stale: i64,
+    /// Of those, withheld by the alert budget (`ALERT_FALSE_ALARM_BUDGET`).
+    pub suppressed_budget: i64,
     /// Other messages raised in the range (welcome), not risk alerts.
     pub other_messages: i64,
     /// Accepted by WhatsApp.
@@ -250,10 +253,11 @@ pub async fn show_portfolio(
         day = day + Days::new(1);
     }
 
-    let funnel: (i64, i64, i64, i64, i64, i64, i64, i64) = sqlx::query_as(
+    let funnel: (i64, i64, i64, i64, i64, i64, i64, i64, i64) = sqlx::query_as(
         "SELECT count(*) FILTER (WHERE risk AND status <> 'suppressed'), \
                 count(*) FILTER (WHERE risk AND status = 'suppressed'), \
                 count(*) FILTER (WHERE risk AND suppressed_reason = 'stale'), \
+                count(*) FILTER (WHERE risk AND suppressed_reason = 'budget'), \
                 count(*) FILTER (WHERE NOT risk), \
                 count(*) FILTER (WHERE risk AND status = 'sent'), \
                 count(*) FILTER (WHERE risk AND delivery IN ('delivered', 'read')), \
@@ -295,11 +299,12 @@ pub async fn show_portfolio(
             raised: funnel.0,
             suppressed: funnel.1,
             suppressed_stale: funnel.2,
-            other_messages: funnel.3,
-            sent: funnel.4,
-            delivered: funnel.5,
-            read: funnel.6,
-            failed: funnel.7,
+            suppressed_budget: funnel.3,
+            other_messages: funnel.4,
+            sent: funnel.5,
+            delivered: funnel.6,
+            read: funnel.7,
+            failed: funnel.8,
         },
         projected,
     };

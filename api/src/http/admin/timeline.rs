@@ -69,8 +69,10 @@ pub struct AlertRow {
     pub attempts: i32,
     /// Whether the fallback template was used.
     pub fallback_used: bool,
-    /// Why a suppressed alert was not sent: `cooldown` or `stale` (about a
-    /// fact older than `ALERT_MAX_AGE` when decided, e.g. imported history).
+    /// Why a suppressed alert was not sent: `cooldown`, `stale` (about a
+    /// fact older than `ALERT_MAX_AGE` when decided, e.g. imported history)
+    /// or `budget` (the portfolio's alert budget, `ALERT_FALSE_ALARM_BUDGET`,
+    /// had no room for one more customer).
     pub suppressed_reason: Option<String>,
     /// The pricing category WhatsApp charged it under (`utility`, …).
     pub pricing_category: Option<String>,

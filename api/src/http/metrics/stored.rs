@@ -104,7 +104,7 @@ pub(super) async fn render_database(out: &mut String, state: &AppState) -> Resul
         out,
         "alerts_suppressed",
         "gauge",
-        "Suppressed alerts by reason (cooldown, stale).",
+        "Suppressed alerts by reason (cooldown, stale, budget).",
     );
     for r in by("SELECT coalesce(suppressed_reason, 'unknown') AS reason, count(*) AS n FROM customer_alerts \
                  WHERE status = 'suppressed' GROUP BY 1 ORDER BY 1").await? {

@@ -1,0 +1,127 @@
+//! The portfolio as the alert budget reads it (`alert_budget_customers`):
+//! who is registered, who has been 30+ days past due, and who a risk alert
+//! messaged when (business time). The escalation policy keeps the table in
+//! its own transaction, in log order, so the counts it reads at a decision
+//! are those of the log up to that decision; the rule itself is
+//! `domain::alert_budget`.
+
+use chrono::{DateTime, Utc};
+use domain::alert_budget::{BudgetCounts, BUDGET_WINDOW_DAYS};
+use sqlx::PgConnection;
+
+/// Days past due from which a customer is delinquent for the budget.
+pub const DELINQUENT_DAYS_PAST_DUE: u32 = 30;
+
+/// Facts of a batch not written yet: written together before the next count
+/// (and at the end of the batch), so an import's registrations cost one
+/// statement per batch rather than one each.
+#[derive(Debug, Default)]
+pub struct PendingFacts {
+    opened: (Vec<String>, Vec<DateTime<Utc>>),
+    delinquent: (Vec<String>, Vec<DateTime<Utc>>),
+}
+
+impl PendingFacts {
+    /// A customer registered, with the account opened at `at`.
+    pub fn opened(&mut self, customer: &str, at: DateTime<Utc>) {
+        self.opened.0.push(customer.to_owned());
+        self.opened.1.push(at);
+    }
+
+    /// A customer was reported 30+ days past due as of `at`.
+    pub fn delinquent(&mut self, customer: &str, at: DateTime<Utc>) {
+        self.delinquent.0.push(customer.to_owned());
+        self.delinquent.1.push(at);
+    }
+
+    /// Writes what is pending. Both writes are idempotent (a registration
+    /// seen again changes nothing, the earliest delinquency wins), so events
+    /// replayed or already backfilled by the migration are harmless.
+    pub async fn flush(&mut self, tx: &mut PgConnection) -> Result<(), sqlx::Error> {
+        if !self.opened.0.is_empty() {
+            let (ids, at) = std::mem::take(&mut self.opened);
+            sqlx::query(
+                "INSERT INTO alert_budget_customers (customer_id, opened_at) \
+                 SELECT * FROM UNNEST($1::text[], $2::timestamptz[]) \
+                 ON CONFLICT (customer_id) DO NOTHING",
+            )
+            .bind(ids)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+        }
+        if !self.delinquent.0.is_empty() {
+            let (ids, at) = std::mem::take(&mut self.delinquent);
+            // LEAST ignores NULL: the first delinquency is kept.
+            sqlx::query(
+                "UPDATE alert_budget_customers b SET delinquent_at = LEAST(b.delinquent_at, d.at) \
+                 FROM (SELECT id, min(at) AS at FROM UNNEST($1::text[], $2::timestamptz[]) AS u(id, at) \
+                       GROUP BY id) d \
+                 WHERE b.customer_id = d.id",
+            )
+            .bind(ids)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+        }
+        Ok(())
+    }
+}
+
+/// The portfolio at `as_of`, and whether `customer` already counts against
+/// the budget (messaged within the window and not delinquent: one more
+/// message to them costs nothing).
+pub async fn counts_at(
+    tx: &mut PgConnection,
+    customer: &str,
+    as_of: DateTime<Utc>,
+) -> Result<(BudgetCounts, bool), sqlx::Error> {
+    // One scan for the totals; the window count and the customer's own row
+    // go through their indexes.
+    let (customers, delinquent, messaged, seconds_open, counted): (i64, i64, i64, i64, bool) =
+        sqlx::query_as(
+            "WITH w AS (SELECT $2 - make_interval(days => $3) AS since), \
+                  t AS (SELECT count(*) AS n, count(delinquent_at) AS d, min(opened_at) AS first \
+                        FROM alert_budget_customers) \
+             SELECT t.n, t.d, \
+                    (SELECT count(*) FROM alert_budget_customers, w \
+                     WHERE delinquent_at IS NULL AND messaged_at IS NOT NULL AND messaged_at > w.since), \
+                    coalesce(floor(extract(epoch FROM $2 - t.first)), 0)::bigint, \
+                    EXISTS (SELECT 1 FROM alert_budget_customers, w WHERE customer_id = $1 \
+                            AND delinquent_at IS NULL AND messaged_at > w.since) \
+             FROM t",
+        )
+        .bind(customer)
+        .bind(as_of)
+        .bind(i32::try_from(BUDGET_WINDOW_DAYS).unwrap_or(i32::MAX))
+        .fetch_one(&mut *tx)
+        .await?;
+    let n = |v: i64| u64::try_from(v).unwrap_or(0);
+    Ok((
+        BudgetCounts {
+            customers: n(customers),
+            delinquent: n(delinquent),
+            messaged_not_delinquent: n(messaged),
+            seconds_open,
+        },
+        counted,
+    ))
+}
+
+/// `customer` was messaged (its alert let through) at `at`; the latest
+/// message is kept.
+pub async fn messaged(
+    tx: &mut PgConnection,
+    customer: &str,
+    at: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE alert_budget_customers SET messaged_at = GREATEST(messaged_at, $2) \
+         WHERE customer_id = $1",
+    )
+    .bind(customer)
+    .bind(at)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
