@@ -264,6 +264,13 @@ pub struct EvaluateArgs {
     /// evaluations in a row) or `day` (through a whole day).
     #[arg(long, env = "ALERT_CONFIRMATION", default_value = "none")]
     pub confirmation: training::confirm::Confirmation,
+    /// The portfolio's alert budget, as `serve` holds it: a rise into High
+    /// that would message one more customer is withheld once the customers
+    /// messaged in a year who have not become delinquent reach this share
+    /// of those not delinquent (1: never withheld).
+    #[arg(long, env = "ALERT_FALSE_ALARM_BUDGET", default_value_t = 0.10,
+          value_parser = alert_budget_share)]
+    pub false_alarm_budget: f64,
     /// Also write each customer's outcome as CSV to this file:
     /// `customer_id,first_delinquent,first_message,lead_days` (times in
     /// RFC 3339, empty when it never happened), then the reason codes of
@@ -271,6 +278,14 @@ pub struct EvaluateArgs {
     /// the features it scored, one column each. Command logs only.
     #[arg(long)]
     pub per_customer: Option<PathBuf>,
+}
+
+/// A budget share in (0, 1].
+fn alert_budget_share(raw: &str) -> Result<f64, String> {
+    match raw.trim().parse::<f64>() {
+        Ok(v) if v > 0.0 && v <= 1.0 => Ok(v),
+        _ => Err(format!("{raw:?} is not a share in (0, 1], such as 0.10")),
+    }
 }
 
 /// Writes `outcomes` as the `--per-customer` CSV.
@@ -328,6 +343,7 @@ pub fn evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
         format,
         held_out_seed,
         confirmation,
+        false_alarm_budget,
         per_customer,
     } = args;
     let artifact = crate::model::ModelArgs { path: model }.artifact()?;
@@ -365,6 +381,7 @@ pub fn evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
             step_days.max(1),
             held_out_seed,
             confirmation,
+            domain::alert_budget::AlertBudget::of_share(false_alarm_budget),
         )?;
         if let Some(path) = &per_customer {
             write_outcomes(path, &e.outcomes)?;

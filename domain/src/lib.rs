@@ -6,6 +6,8 @@
 //! lets the projections, the trainer and the auditor's replay share this code.
 //!
 //! # Layout
+//! - [`alert_budget`] — the share of the portfolio risk alerts may reach in a
+//!   year, held without outcome labels.
 //! - [`values`] — validated value objects (customer id, E.164 phone, currency,
 //!   amounts, merchant category, statement period). Invalid values cannot be
 //!   constructed, so they cannot exist past the edge.
@@ -21,6 +23,7 @@
 //! - [`risk`] — versioned model artifacts, scores, rule overrides, per-feature
 //!   SHAP explanations and plain-language reason codes.
 
+pub mod alert_budget;
 pub mod audit_trail;
 pub mod customer;
 pub mod facts;

@@ -39,6 +39,7 @@
 //! - `tests` — unit tests on synthetic data and hand-written CSV.
 
 pub mod boost;
+pub mod budget;
 pub mod champion;
 pub mod confirm;
 pub mod dataset;

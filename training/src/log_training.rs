@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use domain::risk::{Band, BandThresholds, ModelArtifact, RuleSet, DELINQUENT_RULE};
 use serde::Serialize;
 
+use crate::budget::budgeted;
 use crate::champion::{deciding_model, Deciding};
 use crate::confirm::{confirmed, Confirmation};
 use crate::dataset::unit_hash;
@@ -22,6 +23,7 @@ use crate::pit::{early_rows, point_in_time, replay, History, Observation};
 use crate::rule_table::{rule_table, RuleTable};
 use crate::warning::{evaluate_observations, ScorerFigures};
 use crate::{fit, FitConfig, TrainingError, TEST_FRACTION};
+use domain::alert_budget::AlertBudget;
 
 pub use crate::report::{evaluation_table, model_card, rules_markdown};
 
@@ -131,6 +133,9 @@ pub struct LogEvaluation {
     pub high_threshold: f64,
     /// How long High had to hold before a message (`early_warning`).
     pub confirmation: Confirmation,
+    /// The portfolio's alert budget the messages were held to (a share of
+    /// the customers not delinquent per year; 1 holds nothing back).
+    pub alert_budget: f64,
     /// Each customer's first delinquency and first message.
     #[serde(skip)]
     pub outcomes: Vec<Outcome>,
@@ -142,9 +147,14 @@ fn evaluate_parts(
     observations: &[Observation],
     refused_lines: usize,
     confirmation: Confirmation,
+    budget: AlertBudget,
 ) -> LogEvaluation {
     let points = evaluate_observations(model, observations);
-    let lines = confirmed(&timelines(model, histories), confirmation);
+    let lines = budgeted(
+        &confirmed(&timelines(model, histories), confirmation),
+        HighBand::of(model),
+        budget,
+    );
     LogEvaluation {
         customers: histories.len(),
         refused_lines,
@@ -156,6 +166,7 @@ fn evaluate_parts(
         rules: rule_table(model, observations),
         high_threshold: model.bands.high,
         confirmation,
+        alert_budget: budget.share,
         outcomes: outcomes(&lines, HighBand::of(model)),
     }
 }
@@ -349,6 +360,9 @@ pub fn train_from_log(
         &held_out_obs,
         refused_lines,
         Confirmation::None,
+        // The policy's own figures: the portfolio budget is not what the
+        // threshold was chosen with.
+        AlertBudget::of_share(1.0),
     );
     let m = &mut artifact.training.metrics;
     for (name, f) in &test.scorers {
@@ -422,13 +436,15 @@ fn figures(
 
 /// Evaluates `model` on the log at `path` as deployed (only the held-out
 /// customers of a training run when `held_out_seed` is that run's seed),
-/// messaging once High has held as `confirmation` says.
+/// messaging once High has held as `confirmation` says and within the
+/// portfolio's alert `budget`.
 pub fn evaluate_log(
     path: &Path,
     model: &ModelArtifact,
     step_days: i64,
     held_out_seed: Option<u64>,
     confirmation: Confirmation,
+    budget: AlertBudget,
 ) -> Result<LogEvaluation, TrainingError> {
     let (mut histories, refused) = replay(open(path)?)?;
     if let Some(seed) = held_out_seed {
@@ -441,5 +457,6 @@ pub fn evaluate_log(
         &observations,
         refused,
         confirmation,
+        budget,
     ))
 }

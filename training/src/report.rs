@@ -148,7 +148,7 @@ pub fn evaluation_table(e: &LogEvaluation) -> String {
     let mut s = format!(
         "{} customers, {} lines refused by the aggregate (not evaluated), {} decision moments \
          (every event and each day's end), High from {:.2}\n\n\
-         what customers experienced (messaged {})\n\
+         what customers experienced (messaged {}, {})\n\
          \x20 delinquent customers messaged >= 30 days early  {:>6.1}%  (of {})\n\
          \x20 delinquent customers messaged before at all    {:>6.1}%\n\
          \x20 median lead                                    {:>6.0} days\n\
@@ -164,6 +164,14 @@ pub fn evaluation_table(e: &LogEvaluation) -> String {
             Confirmation::None => "at the first High",
             Confirmation::TwoEvaluations => "once High held for two evaluations in a row",
             Confirmation::Day => "once High held for a day",
+        },
+        if e.alert_budget >= 1.0 {
+            "no portfolio alert budget".to_owned()
+        } else {
+            format!(
+                "alert budget {:.0}% of the customers not delinquent a year",
+                e.alert_budget * 100.0
+            )
         },
         w.flagged_30_days_early * 100.0,
         w.delinquent_customers,
