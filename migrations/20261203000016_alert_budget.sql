@@ -8,8 +8,15 @@ CREATE TABLE alert_budget_customers (
     customer_id   text        PRIMARY KEY,
     opened_at     timestamptz NOT NULL,
     delinquent_at timestamptz,
-    messaged_at   timestamptz
+    messaged_at   timestamptz,
+    -- A rise into High withheld for want of room: since when the customer
+    -- waits, and the alert to raise once room comes back (oldest first).
+    withheld_since timestamptz,
+    withheld_alert jsonb
 );
+
+CREATE INDEX alert_budget_waiting ON alert_budget_customers (withheld_since, customer_id)
+    WHERE withheld_since IS NOT NULL;
 
 -- The window count: customers messaged since a moment who are not delinquent.
 CREATE INDEX alert_budget_messaged ON alert_budget_customers (messaged_at)

@@ -1,12 +1,13 @@
 //! The portfolio as the alert budget reads it (`alert_budget_customers`):
-//! who is registered, who has been 30+ days past due, and who a risk alert
-//! messaged when (business time). The escalation policy keeps the table in
+//! who is registered, who has been 30+ days past due, who a risk alert
+//! messaged when (business time), and who waits for room since when. The escalation policy keeps the table in
 //! its own transaction, in log order, so the counts it reads at a decision
 //! are those of the log up to that decision; the rule itself is
 //! `domain::alert_budget`.
 
 use chrono::{DateTime, Utc};
 use domain::alert_budget::{BudgetCounts, BUDGET_WINDOW_DAYS};
+use domain::customer::RaiseAlert;
 use sqlx::PgConnection;
 
 /// Days past due from which a customer is delinquent for the budget.
@@ -108,16 +109,63 @@ pub async fn counts_at(
     ))
 }
 
+/// `customer`'s rise into High was withheld at `since`: they wait for room
+/// with `alert`, the alert to raise then (a later withheld rise keeps the
+/// place they hold in the queue).
+pub async fn withhold(
+    tx: &mut PgConnection,
+    customer: &str,
+    since: DateTime<Utc>,
+    alert: &RaiseAlert,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE alert_budget_customers SET withheld_since = coalesce(withheld_since, $2), \
+                withheld_alert = $3 WHERE customer_id = $1",
+    )
+    .bind(customer)
+    .bind(since)
+    .bind(sqlx::types::Json(alert))
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// `customer` left High: they no longer wait.
+pub async fn stop_waiting(tx: &mut PgConnection, customer: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE alert_budget_customers SET withheld_since = NULL, withheld_alert = NULL \
+         WHERE customer_id = $1 AND withheld_since IS NOT NULL",
+    )
+    .bind(customer)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// The customer waiting longest who is not delinquent, and their alert.
+pub async fn longest_waiting(
+    tx: &mut PgConnection,
+) -> Result<Option<(String, RaiseAlert)>, sqlx::Error> {
+    let row: Option<(String, sqlx::types::Json<RaiseAlert>)> = sqlx::query_as(
+        "SELECT customer_id, withheld_alert FROM alert_budget_customers \
+         WHERE withheld_since IS NOT NULL AND delinquent_at IS NULL \
+         ORDER BY withheld_since, customer_id LIMIT 1",
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    Ok(row.map(|(c, a)| (c, a.0)))
+}
+
 /// `customer` was messaged (its alert let through) at `at`; the latest
-/// message is kept.
+/// message is kept, and they no longer wait.
 pub async fn messaged(
     tx: &mut PgConnection,
     customer: &str,
     at: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "UPDATE alert_budget_customers SET messaged_at = GREATEST(messaged_at, $2) \
-         WHERE customer_id = $1",
+        "UPDATE alert_budget_customers SET messaged_at = GREATEST(messaged_at, $2), \
+                withheld_since = NULL, withheld_alert = NULL WHERE customer_id = $1",
     )
     .bind(customer)
     .bind(at)

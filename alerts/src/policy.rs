@@ -14,7 +14,11 @@
 //! own transaction, so they move with its checkpoint, and an escalation that
 //! would message one more customer when the budget has no room is raised
 //! with the counts (`withheld_by_budget`): the aggregate records it as
-//! suppressed (`budget`) and nothing is sent.
+//! suppressed (`budget`) and nothing is sent. The customer then waits; when
+//! room comes back (a messaged customer becomes delinquent, at once; the
+//! portfolio grows or messages age out, at the end of a batch) the customer
+//! waiting longest who is still High is messaged under an alert id of its
+//! own, as `training::budget` measures it.
 
 use domain::customer::{Addressed, AlertCause, CustomerCommand, RaiseAlert, RiskAssessed};
 use domain::login::{Login, LoginEvent};
@@ -118,42 +122,91 @@ impl EscalationPolicy {
         stored: &RecordedEvent,
         now: chrono::DateTime<chrono::Utc>,
         facts: &mut PendingFacts,
-    ) -> Result<Option<Raising>, ProjectionError> {
+    ) -> Result<Vec<Raising>, ProjectionError> {
         if !matches!(
             stored.event_type.as_str(),
             "RiskAssessed" | "CustomerRegistered" | "DaysPastDueReported"
         ) {
-            return Ok(None);
+            return Ok(Vec::new());
         }
         let Ok(event) = stored.payload.decode::<CustomerEvent>() else {
-            return Ok(None);
+            return Ok(Vec::new());
         };
         let customer = stored.aggregate_id.as_str();
         let decision = match event {
             CustomerEvent::CustomerRegistered(r) => {
                 facts.opened(customer, r.opened_at);
-                return Ok(None);
+                return Ok(Vec::new());
             }
             CustomerEvent::DaysPastDueReported(d) => {
-                if d.days_past_due >= DELINQUENT_DAYS_PAST_DUE {
-                    facts.delinquent(customer, d.as_of);
+                if d.days_past_due < DELINQUENT_DAYS_PAST_DUE {
+                    return Ok(Vec::new());
                 }
-                return Ok(None);
+                facts.delinquent(customer, d.as_of);
+                // A message that came true frees a place.
+                return self.release_waiting(tx, d.as_of, now, facts).await;
             }
             CustomerEvent::RiskAssessed(decision) => decision,
-            _ => return Ok(None),
+            _ => return Ok(Vec::new()),
         };
         let Some(mut command) = alert_for(&self.policy, &decision, now) else {
-            return Ok(None);
+            if decision.assessment.band < self.policy.min_band && !self.policy.budget.is_unlimited()
+            {
+                budget::stop_waiting(tx, customer).await?;
+            }
+            return Ok(Vec::new());
         };
         if !is_stale(&command) {
             self.spend_budget(tx, customer, &mut command, facts).await?;
         }
-        Ok(Some((
+        Ok(vec![(
             customer.to_owned(),
             command,
             decision.assessment.decision_id.clone(),
-        )))
+        )])
+    }
+
+    /// While the budget has room at business time `at`, the customer who has
+    /// waited longest (still High, not delinquent) is messaged: their
+    /// withheld alert is raised again under its own id, about `at`.
+    async fn release_waiting(
+        &self,
+        tx: &mut PgConnection,
+        at: chrono::DateTime<chrono::Utc>,
+        now: chrono::DateTime<chrono::Utc>,
+        facts: &mut PendingFacts,
+    ) -> Result<Vec<Raising>, ProjectionError> {
+        let budget = self.policy.budget;
+        let mut released = Vec::new();
+        if budget.is_unlimited() {
+            return Ok(released);
+        }
+        facts.flush(tx).await?;
+        while let Some((customer, withheld)) = budget::longest_waiting(tx).await? {
+            let (counts, _) = budget::counts_at(tx, &customer, at).await?;
+            if !budget.has_room(&counts) {
+                break;
+            }
+            let AlertCause::Escalation { decision_id, .. } = &withheld.cause else {
+                budget::stop_waiting(tx, &customer).await?;
+                continue;
+            };
+            let command = RaiseAlert {
+                alert_id: escalation_alert_id(&format!("{decision_id}:released")),
+                raised_at: at,
+                decided_at: Some(now),
+                withheld_by_budget: None,
+                ..withheld.clone()
+            };
+            budget::messaged(tx, &customer, at).await?;
+            if is_stale(&command) {
+                // About the past (an import catching up): nothing is sent.
+                continue;
+            }
+            let correlation = decision_id.clone();
+            released.push((customer, command, correlation));
+        }
+        Ok(released)
     }
 
     /// Lets `command` through the budget (and counts its customer as
@@ -176,6 +229,7 @@ impl EscalationPolicy {
             let (counts, counted) = budget::counts_at(tx, customer, command.raised_at).await?;
             if !counted && !budget.has_room(&counts) {
                 command.withheld_by_budget = Some(counts);
+                budget::withhold(tx, customer, command.raised_at, command).await?;
                 return Ok(());
             }
         }
@@ -213,6 +267,24 @@ impl EscalationPolicy {
             }
         }
         failed.map_or(Ok(()), Err)
+    }
+}
+
+/// The business time of a customer event the budget reads.
+fn business_time(stored: &RecordedEvent) -> Option<chrono::DateTime<chrono::Utc>> {
+    if stored.aggregate_type != <Customer as cqrs_es::Aggregate>::TYPE
+        || !matches!(
+            stored.event_type.as_str(),
+            "RiskAssessed" | "CustomerRegistered" | "DaysPastDueReported"
+        )
+    {
+        return None;
+    }
+    match stored.payload.decode::<CustomerEvent>().ok()? {
+        CustomerEvent::RiskAssessed(d) => Some(d.assessment.as_of),
+        CustomerEvent::CustomerRegistered(r) => Some(r.opened_at),
+        CustomerEvent::DaysPastDueReported(d) => Some(d.as_of),
+        _ => None,
     }
 }
 
@@ -271,11 +343,16 @@ impl Projection for EscalationPolicy {
         for stored in events {
             let command = match stored.aggregate_type.as_str() {
                 t if t == <Customer as cqrs_es::Aggregate>::TYPE => {
-                    let Some(command) = self.customer_event(tx, stored, now, &mut facts).await?
-                    else {
-                        continue;
-                    };
-                    command
+                    let commands = self.customer_event(tx, stored, now, &mut facts).await?;
+                    for (customer, command, correlation) in commands {
+                        raises.push(Raise {
+                            position: stored.checkpoint.position,
+                            customer,
+                            command,
+                            correlation,
+                        });
+                    }
+                    continue;
                 }
                 t if t == <Login as cqrs_es::Aggregate>::TYPE
                     && stored.event_type == "OtpVerified" =>
@@ -319,6 +396,21 @@ impl Projection for EscalationPolicy {
                 command,
                 correlation,
             });
+        }
+        // Room the batch made otherwise (the portfolio grew, messages aged
+        // out), at the batch's latest business time.
+        if let Some(at) = events.iter().filter_map(business_time).max() {
+            for (customer, command, correlation) in
+                self.release_waiting(tx, at, now, &mut facts).await?
+            {
+                let position = events.last().map_or(0, |e| e.checkpoint.position);
+                raises.push(Raise {
+                    position,
+                    customer,
+                    command,
+                    correlation,
+                });
+            }
         }
         facts.flush(tx).await?;
         self.raise_all(raises).await

@@ -2,7 +2,8 @@
 //! before their decisions with a budget of 25 %, the first two rises into
 //! High are messaged and the next are recorded as suppressed (`budget`) with
 //! the counts; a messaged customer who becomes 30+ days past due frees a
-//! place; a customer already counted is never withheld. A budget that is not
+//! place, which goes to the customer waiting longest who is still High; a
+//! customer already counted is never withheld. A budget that is not
 //! a share in (0, 1] is refused at start-up, naming the variable.
 
 mod alerting;
@@ -145,38 +146,60 @@ async fn the_budget_withholds_rises_beyond_its_share_and_a_delinquency_frees_a_p
     )
     .await;
     h.execute("B-4", decision("B-4:1", at(6), true)).await;
-    let o = wait_outcomes(&h, 5).await;
+    let o = wait_outcomes(&h, 6).await;
 
-    // Assert 2: B-0's place went to B-4 (B-1 counted, 2.25 allowed of the
-    // nine not delinquent).
-    assert_eq!(kinds(&o)[4], ("B-4", "raised"), "{}", o[4].2);
+    // Assert 2: B-0's place went to the customer waiting longest, B-2, at the
+    // moment it was freed and under an alert id of its own; B-4 waits (B-1
+    // and B-2 counted, 2.25 allowed of the nine not delinquent).
+    assert_eq!(kinds(&o)[4..], [("B-2", "raised"), ("B-4", "budget")]);
+    assert_eq!(o[4].2["raised_at"], serde_json::json!(at(5)), "{}", o[4].2);
+    assert_ne!(o[4].2["alert_id"], o[2].2["alert_id"]);
+    assert_eq!(o[5].2["budget"]["messaged_not_delinquent"], 2);
 
-    // Act 3: the budget is full again (B-1, B-4). B-1, already counted, falls
-    // to Low and rises again; then B-5 rises.
+    // Act 3: the budget is full (B-1, B-2). B-1, already counted, falls to
+    // Low and rises again; then B-5 rises.
     h.execute("B-1", decision("B-1:2", at(7), false)).await;
     h.execute("B-1", decision("B-1:3", at(8), true)).await;
     h.execute("B-5", decision("B-5:1", at(9), true)).await;
-    let o = wait_outcomes(&h, 7).await;
+    let o = wait_outcomes(&h, 8).await;
 
     // Assert 3: a repeat to a customer already counted costs nothing and is
     // sent; a new customer is withheld, counted against the nine not
     // delinquent.
-    assert_eq!(kinds(&o)[5..], [("B-1", "raised"), ("B-5", "budget")]);
-    assert_eq!(o[6].2["budget"]["delinquent"], 1);
-    assert_eq!(o[6].2["budget"]["messaged_not_delinquent"], 2);
-    wait_for("four messages at the fake", LIMIT, || async {
-        messages(&h.fake) == 4
+    assert_eq!(kinds(&o)[6..], [("B-1", "raised"), ("B-5", "budget")]);
+    assert_eq!(o[7].2["budget"]["delinquent"], 1);
+    assert_eq!(o[7].2["budget"]["messaged_not_delinquent"], 2);
+
+    // Act 4: B-3, waiting since before B-4, falls to Low; then B-1 becomes
+    // delinquent, which frees a place (2.0 allowed of eight, B-2 counted).
+    h.execute("B-3", decision("B-3:2", at(10), false)).await;
+    h.execute(
+        "B-1",
+        CustomerCommand::ReportDaysPastDue(ReportDaysPastDue {
+            days_past_due: 31,
+            as_of: at(11),
+        }),
+    )
+    .await;
+    let o = wait_outcomes(&h, 9).await;
+
+    // Assert 4: a customer who left High left the queue: the place goes to
+    // B-4, and only to B-4 (B-5 still waits).
+    assert_eq!(kinds(&o)[8..], [("B-4", "raised")]);
+    wait_for("five messages at the fake", LIMIT, || async {
+        messages(&h.fake) == 5
     })
     .await;
     runtime.stop().await;
+    assert_eq!(outcomes(&h).await.len(), 9, "nothing more was released");
     let mut to: Vec<String> = h.fake.messages().iter().map(|m| m.to.clone()).collect();
     to.sort();
-    assert_eq!(to, [phone(0), phone(1), phone(1), phone(4)]);
+    assert_eq!(to, [phone(0), phone(1), phone(1), phone(2), phone(4)]);
     // Withheld alerts are never sent, only recorded.
     assert_eq!(
         h.count("SELECT count(*) FROM events WHERE event_type = 'AlertSent'")
             .await,
-        4
+        5
     );
 
     // And the migration's backfill, run over this log, finds the counts the
@@ -188,7 +211,11 @@ async fn the_budget_withholds_rises_beyond_its_share_and_a_delinquency_frees_a_p
         .filter(|r| r.3.is_some())
         .map(|r| r.0.as_str())
         .collect();
-    assert_eq!(messaged, ["B-0", "B-1", "B-4"], "only who was let through");
+    assert_eq!(
+        messaged,
+        ["B-0", "B-1", "B-2", "B-4"],
+        "only who was let through"
+    );
     assert_eq!(kept[0].2, Some(at(5)), "B-0's delinquency");
     assert_eq!(kept[1].3, Some(at(8)), "B-1's latest message");
     sqlx::query("DELETE FROM alert_budget_customers")
