@@ -15,26 +15,10 @@ use alerts::AlertPolicy;
 use chrono::{DateTime, SubsecRound, Utc};
 use domain::alert_budget::AlertBudget;
 use domain::customer::*;
-use domain::values::*;
 use whatsapp::fake::FakeConfig;
 
 const LIMIT: Duration = Duration::from_secs(30);
 const DAY: i64 = 86_400;
-
-/// Registers `customer` (phone `n`) with the account opened at `opened`.
-async fn register_opened(h: &Harness, customer: &str, n: u32, opened: DateTime<Utc>) {
-    h.execute(
-        customer,
-        CustomerCommand::RegisterCustomer(RegisterCustomer {
-            name: CustomerName::parse("Asha Rao").expect("name"),
-            phone: PhoneNumber::parse(&phone(n)).expect("phone"),
-            credit_limit_minor: NonNegativeAmount::parse(10_000_000).expect("limit"),
-            currency: Currency::parse("INR").expect("currency"),
-            opened_at: opened,
-        }),
-    )
-    .await;
-}
 
 /// A decision at `as_of`: High, or Low when `high` is false.
 fn decision(id: &str, as_of: DateTime<Utc>, high: bool) -> CustomerCommand {
@@ -98,7 +82,7 @@ async fn the_budget_withholds_rises_beyond_its_share_and_a_delinquency_frees_a_p
     let base = Utc::now().trunc_subsecs(0) - chrono::Duration::minutes(30);
     let opened = base - chrono::Duration::days(200);
     for n in 0..10 {
-        register_opened(&h, &format!("B-{n}"), n, opened).await;
+        h.register_opened(&format!("B-{n}"), n, opened).await;
     }
     let at = |minutes: i64| base + chrono::Duration::minutes(minutes);
 

@@ -157,6 +157,12 @@ impl Harness {
 
     /// Registers `customer` with phone `+9198` followed by `n` (8 digits).
     pub async fn register(&self, customer: &str, n: u32) {
+        self.register_opened(customer, n, at("2026-01-01T00:00:00Z"))
+            .await;
+    }
+
+    /// Registers `customer` (phone `n`) with the account opened at `opened`.
+    pub async fn register_opened(&self, customer: &str, n: u32, opened: DateTime<Utc>) {
         self.execute(
             customer,
             CustomerCommand::RegisterCustomer(RegisterCustomer {
@@ -164,7 +170,7 @@ impl Harness {
                 phone: PhoneNumber::parse(&phone(n)).expect("phone"),
                 credit_limit_minor: NonNegativeAmount::parse(10_000_000).expect("limit"),
                 currency: Currency::parse("INR").expect("currency"),
-                opened_at: at("2026-01-01T00:00:00Z"),
+                opened_at: opened,
             }),
         )
         .await;
