@@ -81,8 +81,9 @@ fn parse_budget(name: &'static str, default: AlertBudget) -> Result<AlertBudget,
     }
 }
 
-/// A share in (0, 1], such as `0.1`; NaN and infinities are refused.
-fn share(raw: &str) -> Result<f64, String> {
+/// A budget share in (0, 1], such as `0.1`; NaN and infinities are refused
+/// (`evaluate` reads `--false-alarm-budget` with it too).
+pub fn share(raw: &str) -> Result<f64, String> {
     match raw.trim().parse::<f64>() {
         Ok(v) if v > 0.0 && v <= 1.0 => Ok(v),
         Ok(_) => Err(format!(

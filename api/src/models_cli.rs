@@ -269,7 +269,7 @@ pub struct EvaluateArgs {
     /// messaged in a year who have not become delinquent reach this share
     /// of those not delinquent (1: never withheld).
     #[arg(long, env = "ALERT_FALSE_ALARM_BUDGET", default_value_t = 0.10,
-          value_parser = alert_budget_share)]
+          value_parser = alerts::config::share)]
     pub false_alarm_budget: f64,
     /// Also write each customer's outcome as CSV to this file:
     /// `customer_id,first_delinquent,first_message,lead_days` (times in
@@ -278,14 +278,6 @@ pub struct EvaluateArgs {
     /// the features it scored, one column each. Command logs only.
     #[arg(long)]
     pub per_customer: Option<PathBuf>,
-}
-
-/// A budget share in (0, 1].
-fn alert_budget_share(raw: &str) -> Result<f64, String> {
-    match raw.trim().parse::<f64>() {
-        Ok(v) if v > 0.0 && v <= 1.0 => Ok(v),
-        _ => Err(format!("{raw:?} is not a share in (0, 1], such as 0.10")),
-    }
 }
 
 /// Writes `outcomes` as the `--per-customer` CSV.
