@@ -168,7 +168,7 @@ pub fn judge(recorded: &RiskAssessed, evidence: &Evidence<'_>, model: &Loaded) -
 }
 
 /// Features newer than a decision: one recorded before a feature existed
-/// (e.g. `credit_limit`, `utilisation_trend`) reads it as 0, and a model that
+/// (e.g. `credit_limit`, `utilisation_trend`, `payment_ratio_change`) reads it as 0, and a model that
 /// does not list it (none older than the feature can) decided without it.
 /// The replay then takes the recorded value for it instead of calling the
 /// decision different; a model that lists it is compared on it like every

@@ -107,7 +107,7 @@ async fn a_decision_recorded_before_a_newer_feature_still_replays() {
     side.settle().await;
     let ids: Vec<String> = (0..6).map(|c| format!("P{c:03}")).collect();
     let events = audit::log::streams(&db.pool, &ids).await.expect("streams");
-    for newer in ["credit_limit", "utilisation_trend"] {
+    for newer in ["credit_limit", "utilisation_trend", "payment_ratio_change"] {
         assert!(!model.features.iter().any(|f| f == newer));
         let (mut judged, mut with_value) = (0, 0);
         at_their_checkpoints(&events, |d, evidence| {

@@ -29,6 +29,7 @@ fn customer() -> Features {
         late_months_6m: 1.0,
         returned_payments_90d: 0.0,
         utilisation_trend: 0.0,
+        payment_ratio_change: 0.0,
         credit_limit: 5_000.0,
     }
 }

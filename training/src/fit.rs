@@ -111,7 +111,8 @@ fn matrix(rows: usize, value: impl Fn(usize, usize) -> f64) -> Array2<f64> {
 /// rows months before a delinquency, a days-past-due blip is a healthy late
 /// payer's — and a model that learned "more days past due, less risk" is
 /// wrong on every other portfolio.
-pub const DIRECTIONS: [i8; FEATURE_COUNT] = [1, 1, 1, 0, -1, -1, -1, 1, 1, 1, 0, 1, 1, 1, 1, -1, 1];
+pub const DIRECTIONS: [i8; FEATURE_COUNT] =
+    [1, 1, 1, 0, -1, -1, -1, 1, 1, 1, 0, 1, 1, 1, 1, -1, 1, -1];
 
 /// The features left out so that every known direction holds: fits the
 /// regression, drops the feature whose coefficient has the wrong sign by

@@ -77,7 +77,7 @@ pub use mcc::{MerchantGroup, GROUP_COUNT};
 pub use state::{FeatureState, RETENTION_DAYS, STATEMENTS_KEPT};
 
 /// How many features there are.
-pub const FEATURE_COUNT: usize = 17;
+pub const FEATURE_COUNT: usize = 18;
 
 /// The feature names, in the order of [`Features::to_vec`] (and of the fields).
 pub const FEATURE_NAMES: [&str; FEATURE_COUNT] = [
@@ -98,6 +98,7 @@ pub const FEATURE_NAMES: [&str; FEATURE_COUNT] = [
     "returned_payments_90d",
     "credit_limit",
     "utilisation_trend",
+    "payment_ratio_change",
 ];
 
 /// A customer's behavioural features as of one moment. Every value is finite.
@@ -150,13 +151,19 @@ pub struct Features {
     /// balance that has always been high.
     #[serde(default)]
     pub utilisation_trend: f64,
+    /// Mean payment ratio of the latest 2 due statements minus that of the
+    /// up to 4 due before them, in [−1, 1]; 0 with fewer than 3 due
+    /// statements. The customer against their own past: paying less than
+    /// they used to, not a habit of small payments.
+    #[serde(default)]
+    pub payment_ratio_change: f64,
 }
 
 impl Features {
     /// The features from values in the order of [`FEATURE_NAMES`] (the
     /// inverse of [`Features::to_vec`]).
     pub fn from_array(v: [f64; FEATURE_COUNT]) -> Features {
-        let [utilisation, over_limit_count, cash_withdrawal_share, spend_change_pct, merchant_mix_index, merchant_mix_change, payment_ratio, min_due_frequency, consecutive_min_only, payment_stability, spend_volatility, days_past_due, max_days_past_due_6m, late_months_6m, returned_payments_90d, credit_limit, utilisation_trend] =
+        let [utilisation, over_limit_count, cash_withdrawal_share, spend_change_pct, merchant_mix_index, merchant_mix_change, payment_ratio, min_due_frequency, consecutive_min_only, payment_stability, spend_volatility, days_past_due, max_days_past_due_6m, late_months_6m, returned_payments_90d, credit_limit, utilisation_trend, payment_ratio_change] =
             v;
         Features {
             utilisation,
@@ -176,6 +183,7 @@ impl Features {
             returned_payments_90d,
             credit_limit,
             utilisation_trend,
+            payment_ratio_change,
         }
     }
 
@@ -199,6 +207,7 @@ impl Features {
             self.returned_payments_90d,
             self.credit_limit,
             self.utilisation_trend,
+            self.payment_ratio_change,
         ]
     }
 }

@@ -68,6 +68,17 @@ pub(super) fn payment_stability(state: &FeatureState, as_of: DateTime<Utc>) -> f
     coefficient_of_variation(&ratios)
 }
 
+/// See [`super::Features::payment_ratio_change`].
+pub(super) fn payment_ratio_change(state: &FeatureState, as_of: DateTime<Utc>) -> f64 {
+    let ratios: Vec<f64> = due(state, as_of).take(6).map(|s| ratio(s, as_of)).collect();
+    if ratios.len() < 3 {
+        return 0.0;
+    }
+    let recent = (ratios[0] + ratios[1]) / 2.0;
+    let earlier = ratios[2..].iter().sum::<f64>() / (ratios.len() - 2) as f64;
+    bounded(recent - earlier, -1.0, 1.0)
+}
+
 /// See [`super::Features::days_past_due`].
 pub(super) fn days_past_due(state: &FeatureState, as_of: DateTime<Utc>) -> f64 {
     let n = state.dpd.partition_point(|r| r.at <= as_of);

@@ -98,6 +98,24 @@ fn repayment_features_over_the_last_six_due_statements() {
 }
 
 #[test]
+fn payment_ratio_change_sets_the_last_two_due_statements_against_up_to_four_before() {
+    let h = repayment_history();
+    // Due by 2026-09-25: s8 0, s7 0.05 | s6 0.0551, s5 0, s4 1 (nothing
+    // owed), s3 0.055; s2 and s1 are older than the last six.
+    let f = at_end(&h, utc(2026, 9, 25, 0));
+    let expected = (0.0 + 0.05) / 2.0 - (0.0551 + 0.0 + 1.0 + 0.055) / 4.0;
+    assert!(close(f.payment_ratio_change, expected), "{f:?}");
+    // Three due (s1 1, s2 0.05, s3 0.055): one earlier statement to compare.
+    let f = at_end(&h, utc(2026, 4, 22, 0));
+    assert!(
+        close(f.payment_ratio_change, (0.05 + 0.055) / 2.0 - 1.0),
+        "{f:?}"
+    );
+    // Two due: no earlier months to compare, so no change.
+    assert_eq!(at_end(&h, utc(2026, 3, 22, 0)).payment_ratio_change, 0.0);
+}
+
+#[test]
 fn days_past_due_reads_reports_up_to_as_of() {
     let h = [
         registered(utc(2026, 1, 1, 0), 1_000),

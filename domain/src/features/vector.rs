@@ -29,6 +29,7 @@ impl FeatureState {
             returned_payments_90d: repayment::returned_payments_90d(self, as_of),
             credit_limit: spend::credit_limit(self, as_of),
             utilisation_trend: spend::utilisation_trend(self, as_of),
+            payment_ratio_change: repayment::payment_ratio_change(self, as_of),
         }
     }
 }

@@ -57,8 +57,9 @@ enum Adverse {
     Measured,
     /// Value in (0, 0.5): a narrow mix; 0 means fewer than two purchases.
     NarrowMix,
-    /// Value ≤ −0.05: the mix narrowed (0 when there was no earlier mix).
-    Narrowed,
+    /// Value ≤ −0.05: fell against the customer's own earlier months (the
+    /// mix narrowed, a smaller share paid); 0 when there is nothing earlier.
+    Fell,
     /// Never: the feature is not the customer's behaviour (the credit limit
     /// the bank set), so it is never put to them as a reason.
     Never,
@@ -73,7 +74,7 @@ impl Adverse {
             Adverse::NonZero => libm::fabs(v) >= 0.005,
             Adverse::Measured => v >= 0.05,
             Adverse::NarrowMix => v > 0.0 && v < 0.5,
-            Adverse::Narrowed => v <= -0.05,
+            Adverse::Fell => v <= -0.05,
             Adverse::Never => false,
         }
     }
@@ -121,7 +122,7 @@ const WORDING: [(&str, &str, &str, Adverse); FEATURE_COUNT] = [
         "merchant_mix_change",
         "Your spending has narrowed to fewer kinds of shops",
         TALK,
-        Adverse::Narrowed,
+        Adverse::Fell,
     ),
     (
         "payment_ratio",
@@ -183,6 +184,12 @@ const WORDING: [(&str, &str, &str, Adverse); FEATURE_COUNT] = [
         "You are using {percent} more of your credit limit than in earlier months",
         "Paying down part of the balance lowers your utilisation",
         Adverse::Measured,
+    ),
+    (
+        "payment_ratio_change",
+        "Your last two payments covered a smaller share of your balance than the ones before ({signed_percent})",
+        PAY_MORE,
+        Adverse::Fell,
     ),
 ];
 
