@@ -103,9 +103,22 @@ async fn a_decision_recorded_before_a_newer_feature_still_replays() {
     let model = demo_artifact();
     let bus = bus(&db.pool);
     let side = ReadSide::start(&db.pool, model.clone(), 9).await;
-    write(&bus, in_parts(6, 1)[0].clone()).await;
-    side.settle().await;
     let ids: Vec<String> = (0..6).map(|c| format!("P{c:03}")).collect();
+    // A purchase after the third statement's due date, so each customer is
+    // decided with three due statements (P001's second payment bounced:
+    // its `payment_ratio_change` is not 0).
+    let mut items = in_parts(6, 1)[0].clone();
+    items.extend(ids.iter().map(|id| {
+        command(
+            id,
+            serde_json::json!({"command": "record_transaction", "data": {
+            "transaction_id": format!("{id}-may"), "amount_minor": 1_000, "currency": "INR",
+            "kind": "purchase", "merchant_category_code": "5411", "channel": "pos",
+            "occurred_at": "2026-05-05T12:00:00Z"}}),
+        )
+    }));
+    write(&bus, items).await;
+    side.settle().await;
     let events = audit::log::streams(&db.pool, &ids).await.expect("streams");
     for newer in ["credit_limit", "utilisation_trend", "payment_ratio_change"] {
         assert!(!model.features.iter().any(|f| f == newer));

@@ -11,7 +11,8 @@ pub fn bus(pool: &sqlx::PgPool) -> CommandBus<Customer> {
     CommandBus::new(PgEventStore::new(pool.clone()))
 }
 
-fn command(id: &str, value: serde_json::Value) -> (String, Addressed) {
+/// One customer's command from its JSON form.
+pub fn command(id: &str, value: serde_json::Value) -> (String, Addressed) {
     let command: CustomerCommand = serde_json::from_value(value).expect("valid command");
     (
         id.to_owned(),
