@@ -62,15 +62,19 @@ pub(super) fn consecutive_min_only(state: &FeatureState, as_of: DateTime<Utc>) -
         .count() as f64
 }
 
+/// Payment ratios of the last 6 due statements, most recent first.
+fn last_six_ratios(state: &FeatureState, as_of: DateTime<Utc>) -> Vec<f64> {
+    due(state, as_of).take(6).map(|s| ratio(s, as_of)).collect()
+}
+
 /// See [`super::Features::payment_stability`].
 pub(super) fn payment_stability(state: &FeatureState, as_of: DateTime<Utc>) -> f64 {
-    let ratios: Vec<f64> = due(state, as_of).take(6).map(|s| ratio(s, as_of)).collect();
-    coefficient_of_variation(&ratios)
+    coefficient_of_variation(&last_six_ratios(state, as_of))
 }
 
 /// See [`super::Features::payment_ratio_change`].
 pub(super) fn payment_ratio_change(state: &FeatureState, as_of: DateTime<Utc>) -> f64 {
-    let ratios: Vec<f64> = due(state, as_of).take(6).map(|s| ratio(s, as_of)).collect();
+    let ratios = last_six_ratios(state, as_of);
     if ratios.len() < 3 {
         return 0.0;
     }
