@@ -6,7 +6,9 @@
 //! `domain::alert_budget`.
 
 use chrono::{DateTime, Utc};
-use domain::alert_budget::{BudgetCounts, BUDGET_WINDOW_DAYS};
+use domain::alert_budget::{
+    BudgetCounts, Outcomes, AGE_CLASSES, AGE_STEP_DAYS, BUDGET_WINDOW_DAYS, MATURITY_DAYS,
+};
 use domain::customer::RaiseAlert;
 use sqlx::PgConnection;
 
@@ -104,9 +106,54 @@ pub async fn counts_at(
             delinquent: n(delinquent),
             messaged_not_delinquent: n(messaged),
             seconds_open,
+            expected_to_come_true: expected_to_come_true(tx, as_of).await?,
         },
         counted,
     ))
+}
+
+/// Of the customers messaged and not delinquent at `as_of`, how many are
+/// expected to come true: the warnings (`warned_at`) younger than
+/// `MATURITY_DAYS`, by age class, weighed by what the matured ones did
+/// (`Outcomes`).
+async fn expected_to_come_true(
+    tx: &mut PgConnection,
+    as_of: DateTime<Utc>,
+) -> Result<f64, sqlx::Error> {
+    // kind 0: matured warnings by whole days to the customer's delinquency
+    // (none: not delinquent; capped past maturity); kind 1: young warnings
+    // not delinquent, by age class.
+    let rows: Vec<(i32, Option<i64>, i64)> = sqlx::query_as(
+        "SELECT 0, CASE WHEN delinquent_at IS NULL THEN NULL ELSE \
+                    least(floor(extract(epoch FROM delinquent_at - warned_at) / 86400), $2 + 1)::bigint END, \
+                count(*) \
+         FROM alert_budget_customers \
+         WHERE warned_at <= $1 - make_interval(days => $2) \
+           AND (delinquent_at IS NULL OR delinquent_at > warned_at) \
+         GROUP BY 2 \
+         UNION ALL \
+         SELECT 1, floor(extract(epoch FROM $1 - warned_at) / ($3 * 86400))::bigint, count(*) \
+         FROM alert_budget_customers \
+         WHERE delinquent_at IS NULL AND warned_at > $1 - make_interval(days => $2) \
+         GROUP BY 2",
+    )
+    .bind(as_of)
+    .bind(i32::try_from(MATURITY_DAYS).unwrap_or(i32::MAX))
+    .bind(AGE_STEP_DAYS as f64)
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut outcomes = Outcomes::default();
+    let mut young = [0_u64; AGE_CLASSES];
+    for (kind, key, count) in rows {
+        let count = u64::try_from(count).unwrap_or(0);
+        if kind == 0 {
+            outcomes.add_many(key, count);
+        } else {
+            let k = usize::try_from(key.unwrap_or(0).max(0)).unwrap_or(usize::MAX);
+            young[k.min(AGE_CLASSES - 1)] += count;
+        }
+    }
+    Ok(outcomes.expected_true(&young))
 }
 
 /// `customer`'s rise into High was withheld at `since`: they wait for room
@@ -157,18 +204,24 @@ pub async fn longest_waiting(
 }
 
 /// `customer` was messaged (its alert let through) at `at`; the latest
-/// message is kept, and they no longer wait.
+/// message is kept, a message that starts counting them is their warning
+/// (`warned_at`), and they no longer wait.
 pub async fn messaged(
     tx: &mut PgConnection,
     customer: &str,
     at: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "UPDATE alert_budget_customers SET messaged_at = GREATEST(messaged_at, $2), \
+        "UPDATE alert_budget_customers SET \
+                warned_at = CASE WHEN messaged_at IS NULL OR delinquent_at IS NOT NULL \
+                                      OR messaged_at <= $2 - make_interval(days => $3) \
+                                 THEN $2 ELSE warned_at END, \
+                messaged_at = GREATEST(messaged_at, $2), \
                 withheld_since = NULL, withheld_alert = NULL WHERE customer_id = $1",
     )
     .bind(customer)
     .bind(at)
+    .bind(i32::try_from(BUDGET_WINDOW_DAYS).unwrap_or(i32::MAX))
     .execute(&mut *tx)
     .await?;
     Ok(())

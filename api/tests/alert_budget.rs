@@ -13,7 +13,7 @@ use std::time::Duration;
 use alerting::*;
 use alerts::AlertPolicy;
 use chrono::{DateTime, SubsecRound, Utc};
-use domain::alert_budget::AlertBudget;
+use domain::alert_budget::{AlertBudget, Outcomes};
 use domain::customer::*;
 use whatsapp::fake::FakeConfig;
 
@@ -202,6 +202,11 @@ async fn the_budget_withholds_rises_beyond_its_share_and_a_delinquency_frees_a_p
     );
     assert_eq!(kept[0].2, Some(at(5)), "B-0's delinquency");
     assert_eq!(kept[1].3, Some(at(8)), "B-1's latest message");
+    assert_eq!(kept[1].4, Some(at(1)), "B-1 warned at its first message");
+    assert!(
+        kept.iter().all(|r| r.3.is_some() == r.4.is_some()),
+        "a warning for every customer messaged"
+    );
     sqlx::query("DELETE FROM alert_budget_customers")
         .execute(&h.db.pool)
         .await
@@ -214,6 +219,12 @@ async fn the_budget_withholds_rises_beyond_its_share_and_a_delinquency_frees_a_p
         .execute(&h.db.pool)
         .await
         .expect("backfill");
+    let warned = include_str!("../../migrations/20261204000018_alert_budget_warned_at.sql");
+    let warned = &warned[warned.find("UPDATE").expect("the backfill part")..];
+    sqlx::raw_sql(warned)
+        .execute(&h.db.pool)
+        .await
+        .expect("backfill the warnings");
     assert_eq!(budget_rows(&h).await, kept);
 }
 
@@ -222,11 +233,12 @@ type BudgetRow = (
     DateTime<Utc>,
     Option<DateTime<Utc>>,
     Option<DateTime<Utc>>,
+    Option<DateTime<Utc>>,
 );
 
 async fn budget_rows(h: &Harness) -> Vec<BudgetRow> {
     sqlx::query_as(
-        "SELECT customer_id, opened_at, delinquent_at, messaged_at \
+        "SELECT customer_id, opened_at, delinquent_at, messaged_at, warned_at \
          FROM alert_budget_customers ORDER BY customer_id",
     )
     .fetch_all(&h.db.pool)
@@ -256,4 +268,73 @@ async fn a_budget_that_is_not_a_share_in_0_to_1_is_refused_at_start_up() {
             "the error names the variable for {bad:?}: {stderr}"
         );
     }
+}
+
+#[tokio::test]
+async fn the_live_count_weighs_young_messages_by_what_the_matured_ones_did() {
+    // Arrange: the table as a year of messages leaves it (business time,
+    // days before `now`): 200 matured messages, 80 of which came true, a
+    // message after its customer's delinquency (not an early warning), and
+    // 15 young warnings still waiting.
+    let h = harness(FakeConfig::default(), false).await;
+    let now = Utc::now().trunc_subsecs(0);
+    let day = |d: i64| now - chrono::Duration::days(d);
+    sqlx::query("DELETE FROM alert_budget_customers")
+        .execute(&h.db.pool)
+        .await
+        .expect("empty the table");
+    // (customer, warned, latest message, delinquent)
+    type Row = (String, DateTime<Utc>, DateTime<Utc>, Option<DateTime<Utc>>);
+    let mut rows: Vec<Row> = Vec::new();
+    for n in 0..40 {
+        rows.push((format!("T20-{n}"), day(200), day(200), Some(day(180))));
+        rows.push((format!("T100-{n}"), day(200), day(190), Some(day(100))));
+    }
+    for n in 0..119 {
+        rows.push((format!("F-{n}"), day(200), day(200), None));
+    }
+    // Warned 200 days ago and messaged again since: a matured warning.
+    rows.push(("AGAIN".into(), day(200), day(10), None));
+    rows.push(("AFTER".into(), day(190), day(190), Some(day(250))));
+    for n in 0..10 {
+        rows.push((format!("Y50-{n}"), day(50), day(50), None));
+    }
+    for n in 0..5 {
+        rows.push((format!("Y10-{n}"), day(10), day(5), None));
+    }
+    for (id, warned, messaged, delinquent) in &rows {
+        sqlx::query(
+            "INSERT INTO alert_budget_customers \
+                 (customer_id, opened_at, delinquent_at, messaged_at, warned_at) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(id)
+        .bind(day(400))
+        .bind(delinquent)
+        .bind(messaged)
+        .bind(warned)
+        .execute(&h.db.pool)
+        .await
+        .expect("row");
+    }
+
+    // Act.
+    let mut tx = h.db.pool.begin().await.expect("tx");
+    let (counts, _) = alerts::budget::counts_at(&mut tx, "Y10-0", now)
+        .await
+        .expect("counts");
+
+    // Assert: the same weighing the domain does, from the same facts.
+    let mut matured = Outcomes::default();
+    for _ in 0..40 {
+        matured.add(Some(20));
+        matured.add(Some(100));
+    }
+    for _ in 0..120 {
+        matured.add(None);
+    }
+    let expected = matured.expected_true(&[5, 10, 0, 0]);
+    assert!(expected > 0.0);
+    assert_eq!(counts.expected_to_come_true, expected);
+    assert_eq!(counts.messaged_not_delinquent, 120 + 15);
 }

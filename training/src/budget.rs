@@ -5,10 +5,15 @@
 //! customers wait, oldest first; when room comes back (a message came true
 //! or aged out, the portfolio grew) those still High are messaged (here at
 //! their next evaluation), and a customer who leaves High leaves the queue.
+//! Messages not matured yet count less by the chance, measured on the
+//! matured ones, that they come true (`domain::alert_budget::Outcomes`).
 
 use std::collections::VecDeque;
 
-use domain::alert_budget::{AlertBudget, BudgetCounts, BUDGET_WINDOW_DAYS};
+use domain::alert_budget::{
+    AlertBudget, BudgetCounts, Outcomes, AGE_CLASSES, AGE_STEP_DAYS, BUDGET_WINDOW_DAYS,
+    MATURITY_DAYS,
+};
 
 use crate::deployed::{HighBand, Moment, Timeline};
 
@@ -17,9 +22,17 @@ const DAY: i64 = 86_400;
 /// Who stands messaged, and the counts the budget reads.
 struct Book {
     messaged_at: Vec<Option<i64>>,
+    /// The first message of the stretch a customer counts for: the early
+    /// warning whose outcome the budget waits for.
+    warned_at: Vec<Option<i64>>,
     counted: Vec<bool>,
     /// Messages in time order, to let them leave the window.
     window: VecDeque<(i64, usize)>,
+    /// Warnings (first messages of a stretch) not matured yet, in time
+    /// order.
+    maturing: VecDeque<(i64, usize)>,
+    /// What the matured messages say.
+    outcomes: Outcomes,
     counts: BudgetCounts,
 }
 
@@ -29,6 +42,8 @@ impl Book {
         self.messaged_at[c] = Some(at);
         self.window.push_back((at, c));
         if !self.counted[c] {
+            self.warned_at[c] = Some(at);
+            self.maturing.push_back((at, c));
             self.counted[c] = true;
             self.counts.messaged_not_delinquent += 1;
         }
@@ -40,6 +55,30 @@ impl Book {
             self.counted[c] = false;
             self.counts.messaged_not_delinquent -= 1;
         }
+    }
+
+    /// Warnings matured by `at` join the outcomes (`delinquent`: each
+    /// customer's first delinquency, known by then), and the young ones not
+    /// delinquent yet are counted by the chance of coming true.
+    fn measure(&mut self, at: i64, delinquent: &[Option<i64>]) {
+        while let Some(&(t, c)) = self.maturing.front() {
+            if t > at - MATURITY_DAYS * DAY {
+                break;
+            }
+            self.maturing.pop_front();
+            if self.warned_at[c] == Some(t) {
+                let after = delinquent[c].filter(|d| *d > t).map(|d| (d - t) / DAY);
+                self.outcomes.add(after);
+            }
+        }
+        let mut young = [0_u64; AGE_CLASSES];
+        for &(t, c) in self.maturing.iter() {
+            if self.counted[c] && self.warned_at[c] == Some(t) {
+                let k = ((at - t) / (AGE_STEP_DAYS * DAY)) as usize;
+                young[k.min(AGE_CLASSES - 1)] += 1;
+            }
+        }
+        self.counts.expected_to_come_true = self.outcomes.expected_true(&young);
     }
 
     /// Messages older than the window at `at` leave it.
@@ -81,10 +120,14 @@ pub fn budgeted(lines: &[Timeline], band: HighBand, budget: AlertBudget) -> Vec<
     let mut delinquent = vec![false; n];
     let mut book = Book {
         messaged_at: vec![None; n],
+        warned_at: vec![None; n],
         counted: vec![false; n],
         window: Default::default(),
+        maturing: Default::default(),
+        outcomes: Outcomes::default(),
         counts: BudgetCounts::default(),
     };
+    let delinquent_at: Vec<Option<i64>> = lines.iter().map(|t| t.first_delinquent).collect();
     let mut high = vec![false; n];
     let mut withheld_since: Vec<Option<i64>> = vec![None; n];
     // Withheld rises waiting for room, oldest first: (since, customer).
@@ -108,6 +151,7 @@ pub fn budgeted(lines: &[Timeline], band: HighBand, budget: AlertBudget) -> Vec<
             if is_high && !high[c] {
                 // A rise into High: a message, unless the budget has no room
                 // for one more customer.
+                book.measure(at, &delinquent_at);
                 if book.counted[c] || budget.has_room(&book.counts) {
                     book.message(c, at);
                 } else {
@@ -121,7 +165,10 @@ pub fn budgeted(lines: &[Timeline], band: HighBand, budget: AlertBudget) -> Vec<
         }
         // Room again (a message came true or aged out, the portfolio grew):
         // the oldest withheld customers still High are messaged.
-        while budget.has_room(&book.counts) {
+        while !waiting.is_empty() && {
+            book.measure(at, &delinquent_at);
+            budget.has_room(&book.counts)
+        } {
             let Some((since, w)) = waiting.pop_front() else {
                 break;
             };
@@ -233,6 +280,41 @@ mod tests {
         );
         let first = out[2].moments.iter().find(|m| band().is_high(m));
         assert_eq!(first.map(|m| m.at), Some(204 * DAY));
+    }
+
+    #[test]
+    fn messages_that_matured_true_make_room_for_young_ones_expected_to() {
+        // 100 customers open on day 0 and a budget of 20 %. Twenty rise on
+        // day 130 and become delinquent on day 160; five more rise on day
+        // 270 and wait for their outcome; then fifteen rise on day 275. By
+        // day 275 the twenty matured (all came true), so four of the five
+        // young ones are expected to come true (the interval's lower end of
+        // 20 of 20 is 0.95): all fifteen fit, where counting every young
+        // message in full would have let eleven through (16 allowed of 80).
+        let mut lines: Vec<Timeline> = (0..20)
+            .map(|c| {
+                line(
+                    &format!("T{c}"),
+                    Some(160 * DAY),
+                    &[(0, 0.1), (130 * DAY, 0.9)],
+                )
+            })
+            .collect();
+        for c in 0..5 {
+            lines.push(line(&format!("Y{c}"), None, &[(0, 0.1), (270 * DAY, 0.9)]));
+        }
+        for c in 0..75 {
+            let rise = (275 * DAY, if c < 15 { 0.9 } else { 0.1 });
+            lines.push(line(&format!("N{c}"), None, &[(0, 0.1), rise]));
+        }
+        let out = budgeted(&lines, band(), AlertBudget::of_share(0.20));
+        let messaged = alerted(&out).iter().filter(|a| **a).count();
+        assert_eq!(messaged, 40);
+        // Without the twenty, nothing has matured: 16 of 80 allowed, so
+        // four of the fifteen are withheld.
+        let fresh: Vec<Timeline> = lines[20..].to_vec();
+        let out = budgeted(&fresh, band(), AlertBudget::of_share(0.20));
+        assert_eq!(alerted(&out).iter().filter(|a| **a).count(), 16);
     }
 
     #[test]

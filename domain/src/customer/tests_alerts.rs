@@ -246,6 +246,7 @@ fn no_room() -> crate::alert_budget::BudgetCounts {
         delinquent: 0,
         messaged_not_delinquent: 2,
         seconds_open: 200 * 86_400,
+        expected_to_come_true: 0.0,
     }
 }
 
