@@ -14,6 +14,16 @@
 //! the healthy customers messaged therefore stay within `share`, whatever
 //! the portfolio's scores look like. The allowance grows over the first
 //! `ramp_days` of a portfolio, so its first weeks cannot spend the year.
+//!
+//! A warning still waiting for its outcome is not yet a false alarm: an
+//! early warning comes true months after it is sent, and counting every
+//! such message as false spent the budget on the very customers it exists
+//! to reach (on our realistic portfolios, 1.5–4 points of the delinquents
+//! reached early). So warnings younger than [`MATURITY_DAYS`] count less by
+//! the chance that one of their age, not delinquent yet, comes true: a
+//! chance the portfolio's own matured warnings measure ([`Outcomes`]), with
+//! no labels from outside. Until enough have matured, that chance is 0 and
+//! every message counts in full.
 
 use serde::{Deserialize, Serialize};
 
