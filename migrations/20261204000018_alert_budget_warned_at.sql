@@ -5,6 +5,11 @@
 -- does not look newly warned.
 ALTER TABLE alert_budget_customers ADD COLUMN warned_at timestamptz;
 
+-- The weighing reads the warnings by age: matured ones (older than the
+-- maturity) and young ones not delinquent, both ranges of warned_at.
+CREATE INDEX alert_budget_warned ON alert_budget_customers (warned_at)
+    WHERE warned_at IS NOT NULL;
+
 -- An existing deployment starts with each messaged customer's first
 -- escalation alert raised in the 365 days up to their latest one (and, for a
 -- customer messaged after their delinquency, after it).
